@@ -1,0 +1,167 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError, formatProblem, loadConfigFile } from '../config/load.js';
+import type { ResolvedConfig } from '../config/resolved.js';
+import { formatDuration } from '../domain/duration.js';
+import { createLogger, type LogFormat, logResult } from '../logger.js';
+import { checkOnce, startMonitor } from '../main.js';
+import { nextRunTimes } from '../scheduler/next-run.js';
+
+/** Exit codes, as documented: scripts and CronJobs depend on them. */
+export const EXIT = { ok: 0, checkFailed: 1, usage: 2 } as const;
+
+export interface CliIo {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Where SIGTERM/SIGINT come from; injectable for tests. */
+  readonly signals: Pick<NodeJS.Process, 'on' | 'off'>;
+}
+
+const defaultIo: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env, signals: process };
+
+function load(path: string | undefined, io: CliIo): ResolvedConfig | number {
+  const file = path ?? io.env.LIFELINE_CONFIG;
+  if (!file) {
+    io.stderr.write('lifeline: no config given: pass --config FILE or set LIFELINE_CONFIG\n');
+    return EXIT.usage;
+  }
+  try {
+    return loadConfigFile(file, io.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const problem of error.problems) io.stderr.write(`${formatProblem(problem)}\n`);
+    const n = error.problems.length;
+    io.stderr.write(`lifeline: ${n} problem${n === 1 ? '' : 's'} in ${file} [${error.code}]; nothing was started\n`);
+    return EXIT.usage;
+  }
+}
+
+/** Resolves on the first SIGTERM/SIGINT; a second one exits at once. */
+function onStopSignal(io: CliIo, exitNow: (code: number) => void): { promise: Promise<string>; dispose(): void } {
+  let received: string | undefined;
+  let resolve: (signal: string) => void = () => {};
+  const promise = new Promise<string>((r) => {
+    resolve = r;
+  });
+  const handler = (signal: NodeJS.Signals) => {
+    if (received) {
+      exitNow(130);
+      return;
+    }
+    received = signal;
+    resolve(signal);
+  };
+  io.signals.on('SIGTERM', handler);
+  io.signals.on('SIGINT', handler);
+  return {
+    promise,
+    dispose() {
+      io.signals.off('SIGTERM', handler);
+      io.signals.off('SIGINT', handler);
+    },
+  };
+}
+
+const formatOption = () =>
+  new Option('--format <format>', 'log format: json lines, or pretty for people')
+    .choices(['json', 'pretty'])
+    .default('json');
+const configOption = () => new Option('-c, --config <file>', 'YAML config file (default: $LIFELINE_CONFIG)');
+
+/**
+ * Runs the `lifeline` CLI and resolves to its exit code. Never calls
+ * process.exit itself (except on a second stop signal), so tests drive it in-process.
+ */
+export async function main(
+  argv: readonly string[],
+  io: CliIo = defaultIo,
+  exitNow = (code: number) => process.exit(code),
+): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = new Command('lifeline')
+    .description('Health checks against services by their DNS names, on cron schedules.')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError();
+
+  program
+    .command('check')
+    .description('run every check once, print one JSON line per check, exit 0 if all passed, 1 if any failed')
+    .option('--once', 'run once and exit (the only mode of check; accepted for clarity in CronJobs)')
+    .addOption(configOption())
+    .addOption(formatOption())
+    .action(async (opts: { config?: string; format: LogFormat }) => {
+      const config = load(opts.config, io);
+      if (typeof config === 'number') {
+        exitCode = config;
+        return;
+      }
+      const logger = createLogger(opts.format, io.stdout);
+      const abort = new AbortController();
+      const stop = onStopSignal(io, exitNow);
+      // A CronJob past its activeDeadlineSeconds gets SIGTERM: report what was in flight as cancelled.
+      void stop.promise.then(() => abort.abort());
+      try {
+        const results = await checkOnce(config, abort.signal);
+        for (const result of results) logResult(logger, result);
+        exitCode = results.every((r) => r.ok) ? EXIT.ok : EXIT.checkFailed;
+      } finally {
+        stop.dispose();
+      }
+    });
+
+  program
+    .command('run')
+    .description('stay up and run each check on its schedule; SIGTERM stops after in-flight checks finish')
+    .addOption(configOption())
+    .addOption(formatOption())
+    .action(async (opts: { config?: string; format: LogFormat }) => {
+      const config = load(opts.config, io);
+      if (typeof config === 'number') {
+        exitCode = config;
+        return;
+      }
+      const logger = createLogger(opts.format, io.stdout);
+      const stop = onStopSignal(io, exitNow);
+      const monitor = startMonitor({ config, logger });
+      const signal = await stop.promise;
+      logger.info({ signal }, `received ${signal}, waiting for in-flight checks`);
+      await monitor.stop();
+      stop.dispose();
+      exitCode = EXIT.ok;
+    });
+
+  program
+    .command('validate')
+    .description('check a config and report every problem; exit 0 when valid, 2 when not')
+    .addOption(configOption())
+    .action((opts: { config?: string }) => {
+      const config = load(opts.config, io);
+      if (typeof config === 'number') {
+        exitCode = config;
+        return;
+      }
+      io.stdout.write(`${config.source}: ok, ${config.checks.length} check(s)\n`);
+      const now = Date.now();
+      for (const check of config.checks) {
+        const when =
+          check.schedule.kind === 'cron'
+            ? `cron "${check.schedule.pattern}" (${check.schedule.timezone}), next ${new Date(nextRunTimes(check.schedule, now, now, 1)[0] as number).toISOString()}`
+            : `every ${formatDuration(check.schedule.intervalMs)}`;
+        io.stdout.write(
+          `  ${check.name}: ${check.method} ${check.url}, ${when}, timeout ${formatDuration(check.timeoutMs)}\n`,
+        );
+      }
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with exit code 0; usage errors with 1, which we report as 2.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    throw error;
+  }
+  return exitCode;
+}

@@ -1,0 +1,258 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, formatProblem, loadConfigFile, parseConfig } from './load.js';
+
+function problems(text: string, env: Record<string, string> = {}): string[] {
+  try {
+    parseConfig(text, { file: 'lifeline.yaml', env });
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${error}`);
+    assert.equal(error.code, 'LIFELINE_ERR_CONFIG');
+    return error.problems.map(formatProblem);
+  }
+  assert.fail('the config was accepted');
+}
+
+const SEED = `checks:
+  - name: api
+    url: http://api:3000/healthcheck
+    schedule: "0 8 * * *"
+`;
+
+describe('parseConfig', () => {
+  it('resolves the seed check with every default', () => {
+    const config = parseConfig(SEED, { file: 'seed.yaml', env: {} });
+    assert.deepEqual(config.checks[0], {
+      name: 'api',
+      url: 'http://api:3000/healthcheck',
+      schedule: { kind: 'cron', pattern: '0 8 * * *', timezone: 'UTC' },
+      timeoutMs: 5_000,
+      method: 'GET',
+      headers: {},
+      expectStatus: [{ min: 200, max: 399 }],
+    });
+    assert.equal(config.source, 'seed.yaml');
+  });
+
+  it('freezes the resolved config', () => {
+    const config = parseConfig(SEED, { file: 'seed.yaml', env: {} });
+    assert.ok(Object.isFrozen(config));
+    assert.ok(Object.isFrozen(config.checks[0]));
+    assert.ok(Object.isFrozen(config.checks[0]?.schedule));
+  });
+
+  it('takes every option', () => {
+    const config = parseConfig(
+      `checks:
+  - name: billing
+    url: https://billing.payments.svc.cluster.local/readyz
+    every: 30s
+    timeout: 500ms
+    method: HEAD
+    headers: { authorization: "Bearer \${TOKEN}" }
+    expectStatus: [200, "300-302"]
+  - name: six-fields
+    url: http://x
+    schedule: "*/30 * * * * *"
+    timezone: Europe/Berlin
+`,
+      { file: 'f.yaml', env: { TOKEN: 's3cret' } },
+    );
+    const [billing, six] = config.checks;
+    assert.deepEqual(billing?.schedule, { kind: 'every', intervalMs: 30_000 });
+    assert.equal(billing?.timeoutMs, 500);
+    assert.equal(billing?.method, 'HEAD');
+    assert.deepEqual(billing?.headers, { authorization: 'Bearer s3cret' });
+    assert.deepEqual(billing?.expectStatus, [
+      { min: 200, max: 200 },
+      { min: 300, max: 302 },
+    ]);
+    assert.deepEqual(six?.schedule, { kind: 'cron', pattern: '*/30 * * * * *', timezone: 'Europe/Berlin' });
+  });
+
+  it('expands ${VAR}, ${VAR:-default} and keeps $${ literal', () => {
+    const config = parseConfig(
+      `checks:
+  - name: a
+    url: http://\${HOST}:\${PORT:-3000}/healthcheck?q=$\${x}
+    every: 10s
+`,
+      { file: 'f.yaml', env: { HOST: 'api' } },
+    );
+    assert.equal(config.checks[0]?.url, 'http://api:3000/healthcheck?q=${x}');
+  });
+
+  it('expansion cannot change the YAML structure', () => {
+    const config = parseConfig(
+      `checks:
+  - name: a
+    url: http://api/
+    every: 10s
+    headers: { x: "\${V}" }
+`,
+      { file: 'f.yaml', env: { V: 'a: b\n- c' } },
+    );
+    assert.equal(config.checks[0]?.headers.x, 'a: b\n- c');
+  });
+
+  const bad: [string, string, string[]][] = [
+    ['malformed YAML', 'checks:\n  - name: [a\n', ['lifeline.yaml:3:1: YAML syntax:']],
+    ['an empty file', '', ['lifeline.yaml: the config is empty']],
+    ['no checks', 'checks: []\n', ['lifeline.yaml:1:9: checks: checks must list at least one check']],
+    [
+      'unknown keys, at the key',
+      `${SEED}    retry: 3\nextra: true\n`,
+      ['lifeline.yaml:5:5: checks[0].retry: unknown key "retry"', 'lifeline.yaml:6:1: extra: unknown key "extra"'],
+    ],
+    [
+      'a bad cron expression',
+      SEED.replace('0 8 * * *', '61 8 * * *'),
+      ['lifeline.yaml:4:15: checks[0].schedule: invalid cron expression "61 8 * * *": Invalid value for minute: 61'],
+    ],
+    [
+      'a cron with 4 fields',
+      SEED.replace('0 8 * * *', '0 8 * *'),
+      ['lifeline.yaml:4:15: checks[0].schedule: invalid cron expression "0 8 * *"'],
+    ],
+    [
+      'an unknown time zone',
+      `${SEED}    timezone: Europe/Atlantis\n`,
+      ['lifeline.yaml:5:15: checks[0].timezone: unknown time zone "Europe/Atlantis"'],
+    ],
+    [
+      'a bad URL',
+      SEED.replace('http://api:3000/healthcheck', 'not a url'),
+      ['lifeline.yaml:3:10: checks[0].url: "not a url" is not an absolute URL'],
+    ],
+    [
+      'a non-HTTP URL',
+      SEED.replace('http://api:3000/healthcheck', 'ftp://api/x'),
+      ['checks[0].url: "ftp://api/x" uses ftp:'],
+    ],
+    [
+      'a negative timeout',
+      `${SEED}    timeout: -5s\n`,
+      ['lifeline.yaml:5:14: checks[0].timeout: "-5s" is not a duration: timeout must be a positive duration'],
+    ],
+    [
+      'a numeric timeout',
+      `${SEED}    timeout: 5\n`,
+      ['lifeline.yaml:5:14: checks[0].timeout: timeout must be a duration string'],
+    ],
+    [
+      'an interval below the minimum',
+      SEED.replace('schedule: "0 8 * * *"', 'every: 10ms'),
+      ['checks[0].every: every "10ms" is below the minimum of 100ms'],
+    ],
+    [
+      'neither schedule nor every',
+      SEED.replace('    schedule: "0 8 * * *"\n', ''),
+      ['lifeline.yaml:2:5: checks[0]: a check needs either schedule (cron) or every (interval)'],
+    ],
+    ['both schedule and every', `${SEED}    every: 10s\n`, ['checks[0].every: schedule and every are exclusive']],
+    [
+      'timezone with every',
+      SEED.replace('schedule: "0 8 * * *"', 'every: 10s\n    timezone: UTC'),
+      ['checks[0].timezone: timezone only applies to a cron schedule'],
+    ],
+    ['a bad method', `${SEED}    method: FETCH\n`, ['checks[0].method: method must be one of GET, HEAD']],
+    [
+      'a bad status',
+      `${SEED}    expectStatus: [200, 2000]\n`,
+      ['lifeline.yaml:5:25: checks[0].expectStatus[1]: "2000" is not a status code'],
+    ],
+    [
+      'a bad name',
+      SEED.replace('name: api', 'name: "my api"'),
+      ['checks[0].name: name must start with a letter or digit'],
+    ],
+    [
+      'a duplicate name',
+      `${SEED}${SEED.slice('checks:\n'.length)}`,
+      ['lifeline.yaml:5:11: checks[1].name: duplicate check name "api" (first used by checks[0])'],
+    ],
+    [
+      'an unset variable',
+      SEED.replace('http://api:3000', 'http://${API_HOST}:3000'),
+      ['lifeline.yaml:3:10: checks[0].url: environment variable API_HOST is not set'],
+    ],
+  ];
+  for (const [what, text, expected] of bad) {
+    it(`rejects ${what} with file, line and field`, () => {
+      const found = problems(text);
+      assert.equal(found.length, expected.length, `problems: ${found.join(' | ')}`);
+      // Each expectation is the start of the line, or (without a location) a part of it.
+      expected.forEach((part, i) => {
+        const line = found[i] ?? '';
+        const matches = part.startsWith('lifeline.yaml') ? line.startsWith(part) : line.includes(`: ${part}`);
+        assert.ok(matches, `"${line}" should contain "${part}"`);
+      });
+    });
+  }
+
+  it('reports every problem at once, in file order', () => {
+    const found = problems(`checks:
+  - name: a
+    url: nope
+    schedule: "99 * * * *"
+    timezone: Mars/Olympus
+    timeout: -1s
+  - name: a
+    url: http://ok
+    every: 1x
+`);
+    assert.deepEqual(
+      found.map((p) => p.split(': ')[0]),
+      [
+        'lifeline.yaml:3:10',
+        'lifeline.yaml:4:15',
+        'lifeline.yaml:5:15',
+        'lifeline.yaml:6:14',
+        'lifeline.yaml:7:11',
+        'lifeline.yaml:9:12',
+      ],
+    );
+  });
+});
+
+describe('loadConfigFile', () => {
+  it('names a missing file', () => {
+    assert.throws(
+      () => loadConfigFile('/nonexistent/lifeline.yaml'),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(
+          formatProblem(error.problems[0] as never),
+          '/nonexistent/lifeline.yaml: cannot read the config: file not found',
+        );
+        return true;
+      },
+    );
+  });
+
+  it('reads a file from disk', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lifeline-config-'));
+    writeFileSync(join(dir, 'c.yaml'), SEED);
+    assert.equal(loadConfigFile(join(dir, 'c.yaml'), {}).checks.length, 1);
+  });
+
+  it('loads every example shipped in examples/', () => {
+    const dir = new URL('../../../../examples/', import.meta.url).pathname;
+    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+    assert.ok(files.length >= 2);
+    for (const file of files) {
+      const config = loadConfigFile(join(dir, file), {});
+      assert.ok(config.checks.length > 0, file);
+    }
+  });
+
+  it('documents the seed check as the Kubernetes example', () => {
+    const dir = new URL('../../../../examples/', import.meta.url).pathname;
+    const [check] = loadConfigFile(join(dir, 'kubernetes.yaml'), {}).checks;
+    assert.equal(check?.url, 'http://api:3000/healthcheck');
+    assert.deepEqual(check?.schedule, { kind: 'cron', pattern: '0 8 * * *', timezone: 'UTC' });
+  });
+});

@@ -1,0 +1,59 @@
+import type { CheckError, ErrorCode } from '../domain/errors.js';
+
+const TLS_CODES = new Set([
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'EPROTO',
+]);
+
+const BY_CODE: Readonly<Record<string, ErrorCode>> = {
+  ENOTFOUND: 'dns_nxdomain',
+  EAI_NONAME: 'dns_nxdomain',
+  EAI_AGAIN: 'dns_timeout',
+  ECONNREFUSED: 'refused',
+  ECONNRESET: 'reset',
+  EPIPE: 'reset',
+  ECONNABORTED: 'reset',
+  ETIMEDOUT: 'timeout',
+  EHOSTUNREACH: 'unreachable',
+  ENETUNREACH: 'unreachable',
+  EHOSTDOWN: 'unreachable',
+  HPE_INVALID_CONSTANT: 'protocol',
+  HPE_INVALID_VERSION: 'protocol',
+  HPE_INVALID_STATUS: 'protocol',
+  HPE_INVALID_HEADER_TOKEN: 'protocol',
+  HPE_UNEXPECTED_CONTENT_LENGTH: 'protocol',
+};
+
+/**
+ * Maps a Node.js socket, DNS or TLS error to a stable error class. The message
+ * keeps Node's own wording (with the address) so people can act on it.
+ */
+export function classifyError(error: unknown): CheckError {
+  const err = error as NodeJS.ErrnoException & { hostname?: string };
+  const code = typeof err?.code === 'string' ? err.code : '';
+  const message = err instanceof Error ? err.message : String(error);
+  const mapped = BY_CODE[code];
+  if (mapped) return { code: mapped, message };
+  if (
+    TLS_CODES.has(code) ||
+    code.startsWith('ERR_TLS') ||
+    code.startsWith('ERR_SSL') ||
+    /\bSSL\b|certificate/i.test(message)
+  ) {
+    return { code: 'tls', message };
+  }
+  if (code.startsWith('HPE_')) return { code: 'protocol', message };
+  return { code: 'unknown', message: code ? `${code}: ${message}` : message };
+}

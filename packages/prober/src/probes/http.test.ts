@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { closedPort, startNxdomainDns, startTarget, type Target } from '../testing/targets.js';
+import { probeHttp } from './http.js';
+
+const base = { method: 'GET', headers: {}, timeoutMs: 2_000 };
+
+describe('probeHttp against real servers on loopback', () => {
+  let ok: Target;
+  let unavailable: Target;
+  let slow: Target;
+  let slowBody: Target;
+  let reset: Target;
+  let headers: Record<string, string | string[] | undefined> = {};
+  const pending: NodeJS.Timeout[] = [];
+
+  before(async () => {
+    ok = await startTarget((req, res) => {
+      headers = req.headers;
+      res.writeHead(200, { 'content-type': 'application/health+json' }).end('{"status":"pass"}');
+    });
+    unavailable = await startTarget((_req, res) => res.writeHead(503).end('{"status":"fail"}'));
+    slow = await startTarget((_req, res) => {
+      pending.push(setTimeout(() => res.writeHead(200).end('late'), 5_000));
+    });
+    slowBody = await startTarget((_req, res) => {
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('partial');
+      pending.push(setTimeout(() => res.end(), 5_000));
+    });
+    reset = await startTarget((req) => req.socket.destroy());
+  });
+  after(async () => {
+    for (const t of pending) clearTimeout(t);
+    await Promise.all([ok, unavailable, slow, slowBody, reset].map((t) => t.close()));
+  });
+
+  it('reports the status of a 200 target, with the request headers it was given', async () => {
+    const obs = await probeHttp({ ...base, url: `${ok.url}/healthcheck`, headers: { 'x-probe': 'yes' } });
+    assert.equal(obs.status, 200);
+    assert.equal(obs.error, undefined);
+    assert.ok(obs.durationMs >= 0);
+    assert.equal(headers['x-probe'], 'yes');
+    assert.match(String(headers['user-agent']), /^lifeline-prober\//);
+  });
+
+  it('reports a 503 as a status, not as a transport error', async () => {
+    const obs = await probeHttp({ ...base, url: unavailable.url });
+    assert.equal(obs.status, 503);
+    assert.equal(obs.error, undefined);
+  });
+
+  it('gives up on a target slower than the timeout, naming the phase', async () => {
+    const obs = await probeHttp({ ...base, url: slow.url, timeoutMs: 200 });
+    assert.equal(obs.status, null);
+    assert.equal(obs.error?.code, 'timeout');
+    assert.match(obs.error?.message ?? '', /within 200ms \(waiting for the response headers\)/);
+  });
+
+  it('times out on a body that stops arriving, keeping the status it saw', async () => {
+    const obs = await probeHttp({ ...base, url: slowBody.url, timeoutMs: 200 });
+    assert.equal(obs.status, 200);
+    assert.equal(obs.error?.code, 'timeout');
+    assert.match(obs.error?.message ?? '', /reading the response body/);
+  });
+
+  it('classifies a closed port as refused', async () => {
+    const obs = await probeHttp({ ...base, url: `http://127.0.0.1:${await closedPort()}/` });
+    assert.equal(obs.status, null);
+    assert.equal(obs.error?.code, 'refused');
+    assert.match(obs.error?.message ?? '', /ECONNREFUSED/);
+  });
+
+  it('classifies a connection dropped before any response as reset', async () => {
+    const obs = await probeHttp({ ...base, url: reset.url });
+    assert.equal(obs.error?.code, 'reset');
+  });
+
+  it('classifies an unresolvable host as dns_nxdomain, through a real DNS answer', async () => {
+    const dns = await startNxdomainDns();
+    try {
+      const obs = await probeHttp({
+        ...base,
+        url: 'http://no-such-service.default.svc.cluster.local:3000/',
+        lookup: dns.lookup,
+      });
+      assert.equal(obs.status, null);
+      assert.equal(obs.error?.code, 'dns_nxdomain');
+      assert.ok(dns.queries() >= 1, 'the query reached the test DNS server');
+    } finally {
+      await dns.close();
+    }
+  });
+
+  it('stops at once when cancelled', async () => {
+    const abort = new AbortController();
+    const pendingProbe = probeHttp({ ...base, url: slow.url, timeoutMs: 10_000, signal: abort.signal });
+    abort.abort();
+    const obs = await pendingProbe;
+    assert.equal(obs.error?.code, 'timeout');
+    assert.match(obs.error?.message ?? '', /cancelled/);
+  });
+
+  it('reads at most maxBodyBytes and still reports the status', async () => {
+    const big = await startTarget((_req, res) => {
+      res.writeHead(200);
+      res.end(Buffer.alloc(256 * 1024, 'x'));
+    });
+    try {
+      const obs = await probeHttp({ ...base, url: big.url, maxBodyBytes: 1024 });
+      assert.equal(obs.status, 200);
+      assert.equal(obs.error, undefined);
+    } finally {
+      await big.close();
+    }
+  });
+});

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { freePort, json, run } from './helpers.js';
+
+const node = process.execPath;
+
+describe('api process', () => {
+  it('listens on PORT and HOST, answers /healthcheck, and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const api = run(node, ['apps/api/dist/main.js'], {
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
+    });
+    try {
+      const listening = json(
+        await api.waitForLine((l) => json(l)?.msg?.toString().startsWith('api listening') === true, 15_000),
+      );
+      assert.equal(listening?.host, '127.0.0.1');
+      const res = await fetch(`http://127.0.0.1:${port}/healthcheck`);
+      assert.equal(res.status, 200);
+      assert.equal(((await res.json()) as { status: string }).status, 'pass');
+      api.child.kill('SIGTERM');
+      assert.deepEqual(await api.exited, { code: 0, signal: null });
+    } finally {
+      api.child.kill('SIGKILL');
+    }
+  });
+
+  it('refuses a bad PORT with a clear message and exit 2', async () => {
+    const api = run(node, ['apps/api/dist/main.js'], { env: { ...process.env, PORT: 'eighty' } });
+    assert.equal((await api.exited).code, 2);
+    assert.ok(
+      api.lines.some((l) => l.includes('PORT must be an integer from 0 to 65535, got \\"eighty\\"')),
+      api.lines.join('\n'),
+    );
+  });
+});
+
+describe('lifeline binary', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lifeline-e2e-'));
+
+  it('check --once against the real api process exits 0 with a status-200 line', async () => {
+    const port = await freePort();
+    const api = run(node, ['apps/api/dist/main.js'], {
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
+    });
+    try {
+      await api.waitForLine((l) => json(l)?.msg?.toString().startsWith('api listening') === true, 15_000);
+      const config = join(dir, 'api.yaml');
+      writeFileSync(
+        config,
+        `checks:\n  - name: api\n    url: http://127.0.0.1:${port}/healthcheck\n    schedule: "0 8 * * *"\n`,
+      );
+      const check = run(node, ['packages/prober/bin/lifeline.js', 'check', '--once', '--config', config]);
+      assert.equal((await check.exited).code, 0, check.lines.join('\n'));
+      assert.equal(check.lines.length, 1);
+      const line = json(check.lines[0] as string);
+      assert.deepEqual([line?.check, line?.status, line?.ok], ['api', 200, true]);
+    } finally {
+      api.child.kill('SIGTERM');
+      await api.exited;
+    }
+  });
+
+  it('is runnable as `npx lifeline` inside the repository', async () => {
+    const npx = run('npx', ['--no-install', 'lifeline', 'validate', '--config', 'examples/kubernetes.yaml']);
+    assert.equal((await npx.exited).code, 0, npx.lines.join('\n'));
+    assert.ok(npx.lines.some((l) => l.includes('api-healthcheck: GET http://api:3000/healthcheck')));
+  });
+
+  it('exits 2 on malformed YAML, naming file and line on stderr', async () => {
+    const config = join(dir, 'broken.yaml');
+    writeFileSync(config, 'checks:\n  - name: api\n    url: [unclosed\n');
+    const check = run(node, ['packages/prober/bin/lifeline.js', 'run', '--config', config]);
+    assert.equal((await check.exited).code, 2);
+    assert.ok(
+      check.lines.some((l) => l.startsWith(`${config}:`) && l.includes('YAML syntax')),
+      check.lines.join('\n'),
+    );
+  });
+});
