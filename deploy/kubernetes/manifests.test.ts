@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { parseConfig } from '../../packages/prober/src/config/load.js';
+import { type K8sObject, ROOT, render, schemaErrors, unknownFieldErrors } from './validate.js';
+
+const BASE = 'deploy/kubernetes/base';
+
+function find(objects: K8sObject[], kind: string, name: string): Record<string, any> {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name.startsWith(name));
+  assert.ok(found, `${kind}/${name} is rendered`);
+  return found as Record<string, any>;
+}
+
+describe('deploy/kubernetes/base', () => {
+  const objects = render(BASE);
+
+  it('renders with kubectl kustomize', () => {
+    assert.deepEqual(objects.map((o) => o.kind).sort(), ['ConfigMap', 'CronJob', 'Deployment', 'Service']);
+  });
+
+  it('validates every object against the Kubernetes schemas', async () => {
+    assert.deepEqual(await schemaErrors(objects), []);
+  });
+
+  it('has no field the Kubernetes types do not know', () => {
+    assert.deepEqual(unknownFieldErrors(objects), []);
+  });
+
+  it('exposes the api as Service "api", port 3000 to the container port 3000', () => {
+    const service = find(objects, 'Service', 'api');
+    const deployment = find(objects, 'Deployment', 'api');
+    assert.equal(service.metadata.name, 'api');
+    const [port] = service.spec.ports;
+    assert.equal(port.port, 3000);
+    const container = deployment.spec.template.spec.containers[0];
+    const target = container.ports.find((p: { name: string; containerPort: number }) => p.name === port.targetPort || p.containerPort === port.targetPort);
+    assert.equal(target?.containerPort, 3000);
+    for (const [key, value] of Object.entries(service.spec.selector)) {
+      assert.equal(deployment.spec.template.metadata.labels[key], value, `selector ${key} matches the pods`);
+    }
+  });
+
+  it('runs the prober as the seed CronJob at 08:00 with its config from the ConfigMap', () => {
+    const cron = find(objects, 'CronJob', 'lifeline-check');
+    assert.equal(cron.spec.schedule, '0 8 * * *');
+    assert.ok(cron.spec.timeZone);
+    assert.equal(cron.spec.concurrencyPolicy, 'Forbid');
+    assert.ok(cron.spec.startingDeadlineSeconds >= 10);
+    assert.ok(cron.spec.successfulJobsHistoryLimit >= 1 && cron.spec.failedJobsHistoryLimit >= 1);
+    const job = cron.spec.jobTemplate.spec;
+    assert.ok(job.backoffLimit >= 0 && job.activeDeadlineSeconds > 0);
+    const pod = job.template.spec;
+    assert.equal(pod.restartPolicy, 'Never');
+    const container = pod.containers[0];
+    assert.deepEqual(container.command.slice(0, 5), ['node', 'packages/prober/bin/lifeline.js', 'check', '--once', '--config']);
+    const configPath: string = container.command[5];
+    const mount = container.volumeMounts.find((m: { mountPath: string }) => configPath.startsWith(`${m.mountPath}/`));
+    const volume = pod.volumes.find((v: { name: string }) => v.name === mount.name);
+    const configMap = find(objects, 'ConfigMap', 'lifeline-config');
+    assert.equal(volume.configMap.name, configMap.metadata.name, 'the volume uses the generated ConfigMap');
+    const text = configMap.data[configPath.slice(mount.mountPath.length + 1)];
+    const config = parseConfig(text, { file: 'configmap', env: {} });
+    assert.equal(config.checks[0]?.url, 'http://api:3000/healthcheck');
+  });
+
+  it('ships the same checks as examples/kubernetes.yaml', () => {
+    const load = (path: string) => parseConfig(readFileSync(join(ROOT, path), 'utf8'), { file: path, env: {} }).checks;
+    assert.deepEqual(load(`${BASE}/lifeline.yaml`), load('examples/kubernetes.yaml'));
+  });
+});
+
+describe('the manifest validator', () => {
+  const deployment = (): K8sObject => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'broken' },
+    spec: {
+      selector: { matchLabels: { a: 'b' } },
+      template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } },
+    },
+  });
+
+  it('accepts a valid object', async () => {
+    assert.deepEqual(await schemaErrors([deployment()]), []);
+    assert.deepEqual(unknownFieldErrors([deployment()]), []);
+  });
+
+  it('rejects a nested unknown field, naming it and the object', () => {
+    const o = deployment() as any;
+    o.spec.template.spec.containers[0].imagePullPolcy = 'Always';
+    const errors = unknownFieldErrors([o]);
+    assert.equal(errors.length, 1);
+    assert.match(errors[0] as string, /^Deployment\/broken: .*'imagePullPolcy' does not exist/);
+  });
+
+  it('rejects a wrong type and a missing required field', async () => {
+    const o = deployment() as any;
+    o.spec.replicas = 'two';
+    delete o.spec.selector;
+    const errors = await schemaErrors([o]);
+    assert.equal(errors.length, 1);
+    assert.match(errors[0] as string, /Deployment\/broken: .*(selector|replicas)/);
+  });
+
+  it('rejects an unknown kind', async () => {
+    assert.match((await schemaErrors([{ apiVersion: 'v1', kind: 'Potato', metadata: { name: 'p' } }]))[0] as string, /unknown apiVersion\/kind v1 Potato/);
+  });
+});
