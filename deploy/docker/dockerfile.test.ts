@@ -48,7 +48,10 @@ describe('deploy/docker/Dockerfile', () => {
     assert.ok(cmd, 'CMD in exec form');
     const argv = JSON.parse(cmd[1] as string) as string[];
     assert.equal(argv[0], 'node', 'no npm or shell wrapper, so signals reach the process');
-    assert.ok(existsSync(join(ROOT, (argv[1] as string).replace('/dist/', '/src/').replace(/\.js$/, '.ts'))), `${argv[1]} is built from a source file`);
+    assert.ok(
+      existsSync(join(ROOT, (argv[1] as string).replace('/dist/', '/src/').replace(/\.js$/, '.ts'))),
+      `${argv[1]} is built from a source file`,
+    );
   });
 
   it('runs as the same user the Kubernetes manifests declare', () => {

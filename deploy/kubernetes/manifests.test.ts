@@ -35,7 +35,9 @@ describe('deploy/kubernetes/base', () => {
     const [port] = service.spec.ports;
     assert.equal(port.port, 3000);
     const container = deployment.spec.template.spec.containers[0];
-    const target = container.ports.find((p: { name: string; containerPort: number }) => p.name === port.targetPort || p.containerPort === port.targetPort);
+    const target = container.ports.find(
+      (p: { name: string; containerPort: number }) => p.name === port.targetPort || p.containerPort === port.targetPort,
+    );
     assert.equal(target?.containerPort, 3000);
     for (const [key, value] of Object.entries(service.spec.selector)) {
       assert.equal(deployment.spec.template.metadata.labels[key], value, `selector ${key} matches the pods`);
@@ -54,7 +56,13 @@ describe('deploy/kubernetes/base', () => {
     const pod = job.template.spec;
     assert.equal(pod.restartPolicy, 'Never');
     const container = pod.containers[0];
-    assert.deepEqual(container.command.slice(0, 5), ['node', 'packages/prober/bin/lifeline.js', 'check', '--once', '--config']);
+    assert.deepEqual(container.command.slice(0, 5), [
+      'node',
+      'packages/prober/bin/lifeline.js',
+      'check',
+      '--once',
+      '--config',
+    ]);
     const configPath: string = container.command[5];
     const mount = container.volumeMounts.find((m: { mountPath: string }) => configPath.startsWith(`${m.mountPath}/`));
     const volume = pod.volumes.find((v: { name: string }) => v.name === mount.name);
@@ -63,6 +71,21 @@ describe('deploy/kubernetes/base', () => {
     const text = configMap.data[configPath.slice(mount.mountPath.length + 1)];
     const config = parseConfig(text, { file: 'configmap', env: {} });
     assert.equal(config.checks[0]?.url, 'http://api:3000/healthcheck');
+    // Every URL the prober calls names a Service and a port of that Service in the same render.
+    for (const check of config.checks) {
+      const url = new URL(check.url);
+      const [serviceName] = url.hostname.split('.');
+      const service = objects.find((o) => o.kind === 'Service' && o.metadata.name === serviceName) as Record<
+        string,
+        any
+      >;
+      assert.ok(service, `${check.url}: Service "${serviceName}" is in the render`);
+      const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+      assert.ok(
+        service.spec.ports.some((p: { port: number }) => p.port === port),
+        `${check.url}: Service ${serviceName} exposes port ${port}`,
+      );
+    }
   });
 
   it('ships the same checks as examples/kubernetes.yaml', () => {
@@ -105,6 +128,9 @@ describe('the manifest validator', () => {
   });
 
   it('rejects an unknown kind', async () => {
-    assert.match((await schemaErrors([{ apiVersion: 'v1', kind: 'Potato', metadata: { name: 'p' } }]))[0] as string, /unknown apiVersion\/kind v1 Potato/);
+    assert.match(
+      (await schemaErrors([{ apiVersion: 'v1', kind: 'Potato', metadata: { name: 'p' } }]))[0] as string,
+      /unknown apiVersion\/kind v1 Potato/,
+    );
   });
 });

@@ -22,9 +22,14 @@ export interface K8sObject {
 
 /** `kubectl kustomize DIR`, parsed. Throws with kubectl's message when it fails. */
 export function render(dir: string): K8sObject[] {
-  const output = execFileSync('kubectl', ['kustomize', dir], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = execFileSync('kubectl', ['kustomize', dir], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return parseAllDocuments(output).map((doc) => {
-    if (doc.errors.length > 0) throw new Error(`${dir}: kubectl kustomize printed invalid YAML: ${doc.errors[0]?.message}`);
+    if (doc.errors.length > 0)
+      throw new Error(`${dir}: kubectl kustomize printed invalid YAML: ${doc.errors[0]?.message}`);
     return doc.toJS() as K8sObject;
   });
 }
@@ -99,7 +104,10 @@ export function unknownFieldErrors(objects: readonly K8sObject[]): string[] {
 
   return ts.getPreEmitDiagnostics(program).map((d) => {
     // JSON keys are quoted in the literal; TypeScript then names them '"key"'.
-    const message = ts.flattenDiagnosticMessageText(d.messageText, '\n').split('\n')[0]?.replace(/'"([^"]+)"'/g, "'$1'");
+    const message = ts
+      .flattenDiagnosticMessageText(d.messageText, '\n')
+      .split('\n')[0]
+      ?.replace(/'"([^"]+)"'/g, "'$1'");
     if (!d.file || d.start === undefined) return message ?? '';
     const at = d.file.getLineAndCharacterOfPosition(d.start).line;
     const owner = [...starts].reverse().find((s) => s.line <= at);

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { parseConfig } from '../../packages/prober/src/config/load.js';
+import { ROOT, run } from './helpers.js';
+
+const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const blocks = [...readme.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((m) => ({
+  lang: m[1],
+  body: (m[2] as string).trimEnd(),
+}));
+
+// The README is the first thing a newcomer runs; these keep it true to the code.
+describe('README', () => {
+  it('has a quick start of exactly two commands: npm ci && npm start, and npm test', () => {
+    const quick = readme.split('## Quick start')[1]?.split('\n## ')[0] ?? '';
+    const commands = [...quick.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => (m[1] as string).trim());
+    assert.deepEqual(commands, ['npm ci && npm start', 'npm test']);
+  });
+
+  it('.ci/run ends with the README test command', () => {
+    const ci = readFileSync(join(ROOT, '.ci/run'), 'utf8').trim().split('\n');
+    assert.equal(ci.at(-1), 'npm test');
+    assert.ok(ci.includes('npm ci'));
+  });
+
+  it('shows the validate output the CLI really prints', async () => {
+    const block = blocks.find((b) => b.body.startsWith('$ npx lifeline validate --config bad.yaml'));
+    assert.ok(block, 'the README has the validate example');
+    const expected = block.body.split('\n').slice(1);
+    const cli = run(
+      process.execPath,
+      [join(ROOT, 'packages/prober/bin/lifeline.js'), 'validate', '--config', 'bad.yaml'],
+      {
+        cwd: join(ROOT, 'test/fixtures'),
+      },
+    );
+    assert.equal((await cli.exited).code, 2);
+    assert.deepEqual(cli.lines, expected);
+  });
+
+  it('shows a config that loads, the same as examples/kubernetes.yaml', () => {
+    const block = blocks.find((b) => b.lang === 'yaml' && b.body.includes('api-healthcheck'));
+    assert.ok(block);
+    const fromReadme = parseConfig(block.body, { file: 'README.md', env: {} }).checks;
+    const example = parseConfig(readFileSync(join(ROOT, 'examples/kubernetes.yaml'), 'utf8'), {
+      file: 'x',
+      env: {},
+    }).checks;
+    assert.deepEqual(fromReadme, example);
+  });
+});
