@@ -1,0 +1,206 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  buildReport,
+  type CheckOutcome,
+  HEALTH_JSON,
+  httpStatusFor,
+  overallStatus,
+  type ReportMeta,
+  verboseText,
+} from './report.js';
+import type { Runner } from './runner.js';
+
+export interface HealthPaths {
+  readonly health: string;
+  readonly live: string;
+  readonly ready: string;
+}
+
+export interface HandlerDeps {
+  readonly runner: Runner;
+  readonly paths: HealthPaths;
+  /** Checks about this process only (plus the built-in `ping`). */
+  readonly liveNames: readonly string[];
+  /** Every other check (plus the built-in `shutdown`). */
+  readonly readyNames: readonly string[];
+  readonly meta: ReportMeta;
+  readonly details: 'always' | 'never';
+  readonly detailsToken?: string;
+  readonly isShuttingDown: () => boolean;
+  readonly now: () => Date;
+}
+
+type Kind = 'live' | 'ready' | 'health';
+const ENDPOINT_NAME: Readonly<Record<Kind, string>> = { live: 'livez', ready: 'readyz', health: 'healthcheck' };
+
+const TEXT_HEADERS = {
+  'content-type': 'text/plain; charset=utf-8',
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+};
+const JSON_HEADERS = { 'content-type': HEALTH_JSON, 'cache-control': 'no-store' };
+
+function send(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  body: string,
+): void {
+  const length = Buffer.byteLength(body);
+  res.writeHead(status, { ...headers, 'content-length': String(length) });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/**
+ * The node:http request handler for the health paths: the fast path. Returns
+ * false for any other path so the app handles it. Query strings never break
+ * matching (`/healthcheck?verbose` is still `/healthcheck`), and with cached
+ * results a request does no I/O and allocates little.
+ */
+export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const { paths, runner } = deps;
+  const livePrefix = `${paths.live}/`;
+  const readyPrefix = `${paths.ready}/`;
+  const allNames = [...deps.liveNames, ...deps.readyNames];
+  const known = new Set(allNames);
+  const token = deps.detailsToken ? Buffer.from(`Bearer ${deps.detailsToken}`) : undefined;
+
+  const ping = (): CheckOutcome => ({
+    name: 'ping',
+    status: 'pass',
+    critical: true,
+    componentType: 'system',
+    measurement: 'responseTime',
+    observedValue: 0,
+    observedUnit: 'ms',
+    time: deps.now().toISOString(),
+  });
+  const shutdown = (): CheckOutcome =>
+    deps.isShuttingDown()
+      ? {
+          name: 'shutdown',
+          status: 'fail',
+          critical: true,
+          componentType: 'system',
+          measurement: 'status',
+          observedValue: 'shutting down',
+          time: deps.now().toISOString(),
+          output: 'the process is shutting down',
+        }
+      : {
+          name: 'shutdown',
+          status: 'pass',
+          critical: true,
+          componentType: 'system',
+          measurement: 'status',
+          observedValue: 'running',
+          time: deps.now().toISOString(),
+        };
+
+  const showDetails = (req: IncomingMessage): boolean => {
+    if (deps.details === 'always') return true;
+    const given = req.headers.authorization;
+    if (!token || !given) return false;
+    const buf = Buffer.from(given);
+    return buf.length === token.length && timingSafeEqual(buf, token);
+  };
+
+  const respond = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    kind: Kind,
+    single: string | undefined,
+    params: URLSearchParams | undefined,
+    outcomes: CheckOutcome[],
+  ) => {
+    const excluded = params ? params.getAll('exclude').filter((n) => outcomes.some((o) => o.name === n)) : [];
+    const counted = excluded.length > 0 ? outcomes.filter((o) => !excluded.includes(o.name)) : outcomes;
+    const status = overallStatus(counted);
+    const code = httpStatusFor(status);
+    const details = showDetails(req);
+    const verbose = params?.has('verbose') ?? false;
+    const accept = req.headers.accept;
+    const wantsJson =
+      !verbose && (kind === 'health' || (accept !== undefined && /application\/(health\+)?json/.test(accept)));
+    if (wantsJson) {
+      send(req, res, code, JSON_HEADERS, JSON.stringify(buildReport(deps.meta, counted, details)));
+      return;
+    }
+    const name = single ?? ENDPOINT_NAME[kind];
+    // Like kube-apiserver: "ok" when all pass, the full listing when asked for or when something fails.
+    if (!verbose && status !== 'fail') {
+      send(req, res, code, TEXT_HEADERS, 'ok');
+      return;
+    }
+    send(req, res, code, TEXT_HEADERS, verboseText(name, counted, excluded, details));
+  };
+
+  return function handle(req, res) {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    let path = q === -1 ? url : url.slice(0, q);
+    if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+
+    let kind: Kind;
+    let single: string | undefined;
+    if (path === paths.live) kind = 'live';
+    else if (path === paths.ready) kind = 'ready';
+    else if (path === paths.health) kind = 'health';
+    else if (path.startsWith(livePrefix)) {
+      kind = 'live';
+      single = decodeURIComponent(path.slice(livePrefix.length));
+    } else if (path.startsWith(readyPrefix)) {
+      kind = 'ready';
+      single = decodeURIComponent(path.slice(readyPrefix.length));
+    } else return false;
+
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      send(
+        req,
+        res,
+        405,
+        { ...TEXT_HEADERS, allow: 'GET, HEAD' },
+        `${req.method} is not allowed here; use GET or HEAD\n`,
+      );
+      return true;
+    }
+
+    let names: readonly string[];
+    const synthetic: CheckOutcome[] = [];
+    if (single !== undefined) {
+      const allowed = kind === 'live' ? [...deps.liveNames, 'ping'] : [...deps.readyNames, 'shutdown'];
+      if (!allowed.includes(single)) {
+        const why = known.has(single) ? `is not a ${ENDPOINT_NAME[kind]} check` : 'does not exist';
+        send(req, res, 404, TEXT_HEADERS, `check "${single}" ${why}\n`);
+        return true;
+      }
+      if (single === 'ping') synthetic.push(ping());
+      if (single === 'shutdown') synthetic.push(shutdown());
+      names = single === 'ping' || single === 'shutdown' ? [] : [single];
+    } else if (kind === 'live') {
+      synthetic.push(ping());
+      names = deps.liveNames;
+    } else if (kind === 'ready') {
+      synthetic.push(shutdown());
+      names = deps.readyNames;
+    } else {
+      names = allNames;
+    }
+    const params = q === -1 ? undefined : new URLSearchParams(url.slice(q + 1));
+
+    const cached = names.length === 0 ? [] : runner.cached(names);
+    if (cached) {
+      respond(req, res, kind, single, params, synthetic.length > 0 ? [...synthetic, ...cached] : cached);
+      return true;
+    }
+    runner.outcomes(names).then(
+      (outcomes) => respond(req, res, kind, single, params, [...synthetic, ...outcomes]),
+      (error: unknown) => {
+        if (!res.headersSent) send(req, res, 500, TEXT_HEADERS, `health check error: ${(error as Error).message}\n`);
+      },
+    );
+    return true;
+  };
+}
