@@ -93,7 +93,12 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-start('api', '36', ['apps/api/dist/main.js'], { PORT: String(port) });
+// Locally no load balancer needs time to stop routing to the api, so Ctrl-C
+// skips the readiness grace period (SHUTDOWN_DELAY_MS, 5 s by default in a pod).
+start('api', '36', ['apps/api/dist/main.js'], {
+  PORT: String(port),
+  SHUTDOWN_DELAY_MS: process.env.SHUTDOWN_DELAY_MS ?? '0',
+});
 try {
   await waitForPort(Date.now() + 30_000);
   if (!stopping) {

@@ -44,6 +44,28 @@ describe('deploy/kubernetes/base', () => {
     }
   });
 
+  it('probes the api with @lifeline/health: startup and liveness on /livez, readiness on /readyz, on a declared port', () => {
+    const deployment = find(objects, 'Deployment', 'api');
+    const container = deployment.spec.template.spec.containers[0];
+    const ports = new Set(
+      container.ports.flatMap((p: { name: string; containerPort: number }) => [p.name, p.containerPort]),
+    );
+    const probes = { startupProbe: '/livez', livenessProbe: '/livez', readinessProbe: '/readyz' } as const;
+    for (const [probe, path] of Object.entries(probes)) {
+      assert.equal(container[probe]?.httpGet?.path, path, probe);
+      assert.ok(ports.has(container[probe].httpGet.port), `${probe} targets a port the container declares`);
+    }
+    const env = Object.fromEntries(container.env.map((e: { name: string; value: string }) => [e.name, e.value]));
+    const readiness = container.readinessProbe;
+    const delayMs = Number(env.SHUTDOWN_DELAY_MS);
+    assert.ok(
+      delayMs / 1000 > readiness.periodSeconds * readiness.failureThreshold,
+      'the delay outlasts the readiness probe',
+    );
+    const graceMs = deployment.spec.template.spec.terminationGracePeriodSeconds * 1000;
+    assert.ok(graceMs > delayMs + Number(env.DRAIN_TIMEOUT_MS), 'the grace period covers the delay and the drain');
+  });
+
   it('runs the prober as the seed CronJob at 08:00 with its config from the ConfigMap', () => {
     const cron = find(objects, 'CronJob', 'lifeline-check');
     assert.equal(cron.spec.schedule, '0 8 * * *');

@@ -15,7 +15,9 @@ export interface Spawned {
 
 /** Spawns a process, collecting stdout and stderr lines. */
 export function run(command: string, args: string[], options: SpawnOptions = {}): Spawned {
-  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  // A child must not think it runs under node:test (NODE_TEST_CONTEXT is inherited otherwise).
+  const { NODE_TEST_CONTEXT: _, ...env } = (options.env ?? process.env) as Record<string, string>;
+  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...options, env });
   const lines: string[] = [];
   const waiters = new Set<{ match: (l: string) => boolean; resolve: (l: string) => void }>();
   for (const stream of [child.stdout, child.stderr]) {

@@ -1,9 +1,32 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { freePort, json, run } from './helpers.js';
+
+/** PostgreSQL and Redis run on this machine kind; under CI=true their absence fails the test. */
+async function serviceMissing(): Promise<string | undefined> {
+  for (const [name, port] of [
+    ['PostgreSQL', 5432],
+    ['Redis', 6379],
+  ] as const) {
+    const up = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port });
+      socket.once('connect', () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (!up) {
+      if (process.env.CI === 'true') throw new Error(`${name} is not reachable on 127.0.0.1:${port}, and CI=true`);
+      return `${name} is not reachable on 127.0.0.1:${port}`;
+    }
+  }
+  return undefined;
+}
 
 const node = process.execPath;
 
@@ -11,7 +34,7 @@ describe('api process', () => {
   it('listens on PORT and HOST, answers /healthcheck, and exits 0 on SIGTERM', async () => {
     const port = await freePort();
     const api = run(node, ['apps/api/dist/main.js'], {
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', SHUTDOWN_DELAY_MS: '0' },
     });
     try {
       const listening = json(
@@ -25,6 +48,52 @@ describe('api process', () => {
       assert.deepEqual(await api.exited, { code: 0, signal: null });
     } finally {
       api.child.kill('SIGKILL');
+    }
+  });
+
+  it('checks PostgreSQL and Redis from DATABASE_URL and REDIS_URL, and fails readiness when they are unreachable', async (t) => {
+    const missing = await serviceMissing();
+    if (missing) return t.skip(missing);
+    const start = async (env: Record<string, string>) => {
+      const port = await freePort();
+      const api = run(node, ['apps/api/dist/main.js'], {
+        env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', SHUTDOWN_DELAY_MS: '0', ...env },
+      });
+      await api.waitForLine((l) => json(l)?.msg?.toString().startsWith('api listening') === true, 15_000);
+      return { api, url: `http://127.0.0.1:${port}` };
+    };
+    const up = await start({
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+    });
+    const closed = await freePort();
+    const down = await start({
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${closed}/test`,
+      REDIS_URL: `redis://127.0.0.1:${closed}`,
+    });
+    try {
+      const ready = await fetch(`${up.url}/readyz?verbose`);
+      assert.equal(ready.status, 200);
+      assert.match(await ready.text(), /\[\+\]postgres ok\n\[\+\]redis ok\n/);
+      const report = (await (await fetch(`${up.url}/healthcheck`)).json()) as {
+        status: string;
+        checks: Record<string, unknown>;
+      };
+      assert.equal(report.status, 'pass');
+      assert.ok(report.checks['postgres:responseTime'] && report.checks['redis:responseTime']);
+
+      const notReady = await fetch(`${down.url}/readyz?verbose`);
+      assert.equal(notReady.status, 503);
+      assert.match(
+        await notReady.text(),
+        /\[-\]postgres failed: reason withheld\n\[-\]redis failed: reason withheld\n/,
+      );
+      assert.equal((await fetch(`${down.url}/livez`)).status, 200, 'liveness never depends on a dependency');
+    } finally {
+      for (const { api } of [up, down]) {
+        api.child.kill('SIGTERM');
+        assert.equal((await api.exited).code, 0, 'hooks close the pool and the client, then exit 0');
+      }
     }
   });
 
@@ -44,7 +113,7 @@ describe('lifeline binary', () => {
   it('check --once against the real api process exits 0 with a status-200 line', async () => {
     const port = await freePort();
     const api = run(node, ['apps/api/dist/main.js'], {
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', SHUTDOWN_DELAY_MS: '0' },
     });
     try {
       await api.waitForLine((l) => json(l)?.msg?.toString().startsWith('api listening') === true, 15_000);

@@ -1,3 +1,4 @@
+import type { Health } from '@lifeline/health';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
@@ -5,20 +6,16 @@ import { pinoHttp } from 'pino-http';
 export interface AppDeps {
   readonly serviceId: string;
   readonly version: string;
-  readonly releaseId?: string;
   readonly logger: Logger;
-  /** Injected so tests can pin the reported time. */
-  readonly now?: () => Date;
+  /** Answers /healthcheck, /livez and /readyz. */
+  readonly health: Health;
 }
 
-export const HEALTH_CONTENT_TYPE = 'application/health+json';
-
 /**
- * The seed's service: `GET /healthcheck` answers with an IETF health+json
- * report. Only `main.ts` calls `listen()`, so tests can drive the app in-process.
+ * The seed's service, built on @lifeline/health. Only `main.ts` calls
+ * `listen()`, so tests can drive the app in-process.
  */
 export function createApp(deps: AppDeps): Express {
-  const now = deps.now ?? (() => new Date());
   const app = express();
   app.disable('x-powered-by');
   app.use(
@@ -36,22 +33,10 @@ export function createApp(deps: AppDeps): Express {
       },
     }),
   );
+  app.use(deps.health.express());
 
-  app.get('/healthcheck', (_req, res) => {
-    res
-      .status(200)
-      .set('Content-Type', HEALTH_CONTENT_TYPE)
-      .set('Cache-Control', 'no-store')
-      .send(
-        JSON.stringify({
-          status: 'pass',
-          version: deps.version,
-          ...(deps.releaseId ? { releaseId: deps.releaseId } : {}),
-          serviceId: deps.serviceId,
-          description: 'the Lifeline example api',
-          time: now().toISOString(),
-        }),
-      );
+  app.get('/', (_req, res) => {
+    res.json({ service: deps.serviceId, version: deps.version });
   });
 
   app.use((req, res) => {
