@@ -150,3 +150,37 @@ describe('lifeline binary', () => {
     );
   });
 });
+
+describe('examples/express-service.ts', () => {
+  it('runs as written: readiness with Postgres and Redis, warn for a down non-critical billing, exit 0 on SIGTERM', async (t) => {
+    const missing = await serviceMissing();
+    if (missing) return t.skip(missing);
+    const port = await freePort();
+    const billing = await freePort(); // nothing listens there: billing is down
+    const example = run(node, ['--import', 'tsx', 'examples/express-service.ts'], {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        BILLING_URL: `http://127.0.0.1:${billing}/readyz`,
+        SHUTDOWN_DELAY_MS: '0',
+      },
+    });
+    try {
+      await example.waitForLine((l) => l === 'listening', 20_000);
+      const base = `http://127.0.0.1:${port}`;
+      const ready = await fetch(`${base}/readyz?verbose`);
+      assert.equal(ready.status, 200);
+      assert.equal(
+        await ready.text(),
+        '[+]shutdown ok\n[+]postgres ok\n[+]redis ok\n[-]billing failed (non-critical): reason withheld\nreadyz check passed\n',
+      );
+      const report = (await (await fetch(`${base}/healthcheck`)).json()) as { status: string };
+      assert.equal(report.status, 'warn');
+      assert.deepEqual(await (await fetch(`${base}/orders/count`)).json(), { count: 42 });
+      example.child.kill('SIGTERM');
+      assert.equal((await example.exited).code, 0);
+    } finally {
+      example.child.kill('SIGKILL');
+    }
+  });
+});

@@ -51,3 +51,14 @@ describe('README', () => {
     assert.deepEqual(fromReadme, example);
   });
 });
+
+describe('README library example', () => {
+  it('quotes examples/express-service.ts verbatim, so the example it shows is the one the suite runs', () => {
+    const example = readFileSync(join(ROOT, 'examples/express-service.ts'), 'utf8');
+    const snippets = blocks.filter(
+      (b) => b.lang === 'ts' && (b.body.includes('createHealth(') || b.body.includes('health.attach(')),
+    );
+    assert.ok(snippets.length >= 2);
+    for (const snippet of snippets) assert.ok(example.includes(snippet.body), `not in the example:\n${snippet.body}`);
+  });
+});

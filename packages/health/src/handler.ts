@@ -32,7 +32,19 @@ export interface HandlerDeps {
 }
 
 type Kind = 'live' | 'ready' | 'health';
+const EMPTY: CheckOutcome[] = [];
 const ENDPOINT_NAME: Readonly<Record<Kind, string>> = { live: 'livez', ready: 'readyz', health: 'healthcheck' };
+
+/** `Accept` asks for JSON. Reads rawHeaders, so the fast path never builds req.headers. */
+function acceptsJson(req: IncomingMessage): boolean {
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 6 && name.toLowerCase() === 'accept')
+      return /application\/(health\+)?json/.test(raw[i + 1] as string);
+  }
+  return false;
+}
 
 const TEXT_HEADERS = {
   'content-type': 'text/plain; charset=utf-8',
@@ -40,6 +52,7 @@ const TEXT_HEADERS = {
   'x-content-type-options': 'nosniff',
 };
 const JSON_HEADERS = { 'content-type': HEALTH_JSON, 'cache-control': 'no-store' };
+const OK_HEADERS = { ...TEXT_HEADERS, 'content-length': '2' };
 
 function send(
   req: IncomingMessage,
@@ -121,9 +134,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
     const code = httpStatusFor(status);
     const details = showDetails(req);
     const verbose = params?.has('verbose') ?? false;
-    const accept = req.headers.accept;
-    const wantsJson =
-      !verbose && (kind === 'health' || (accept !== undefined && /application\/(health\+)?json/.test(accept)));
+    const wantsJson = !verbose && (kind === 'health' || acceptsJson(req));
     if (wantsJson) {
       send(req, res, code, JSON_HEADERS, JSON.stringify(buildReport(deps.meta, counted, details)));
       return;
@@ -167,6 +178,22 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       return true;
     }
 
+    // The fast path: a probe with no query string, every result cached, nothing failing,
+    // text wanted. No report, no allocation, no req.headers: the answer is "ok".
+    if (q === -1 && single === undefined && kind !== 'health') {
+      const status = runner.cachedStatus(kind === 'live' ? deps.liveNames : deps.readyNames);
+      if (
+        status !== undefined &&
+        status !== 'fail' &&
+        !(kind === 'ready' && deps.isShuttingDown()) &&
+        !acceptsJson(req)
+      ) {
+        res.writeHead(200, OK_HEADERS);
+        res.end(req.method === 'HEAD' ? undefined : 'ok');
+        return true;
+      }
+    }
+
     let names: readonly string[];
     const synthetic: CheckOutcome[] = [];
     if (single !== undefined) {
@@ -190,7 +217,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
     }
     const params = q === -1 ? undefined : new URLSearchParams(url.slice(q + 1));
 
-    const cached = names.length === 0 ? [] : runner.cached(names);
+    const cached = names.length === 0 ? EMPTY : runner.cached(names);
     if (cached) {
       respond(req, res, kind, single, params, synthetic.length > 0 ? [...synthetic, ...cached] : cached);
       return true;

@@ -40,6 +40,12 @@ export interface Runner {
   outcomes(names: readonly string[]): Promise<CheckOutcome[]>;
   /** The latest outcomes if every named check has one, without waiting: the fast path. */
   cached(names: readonly string[]): CheckOutcome[] | undefined;
+  /**
+   * The worst cached status of the named checks ('degraded' for warn or a
+   * non-critical failure), or undefined when one has no result yet. Allocates
+   * nothing: this is what a plain probe request costs.
+   */
+  cachedStatus(names: readonly string[]): 'pass' | 'degraded' | 'fail' | undefined;
   /** How many times each check's function was called. */
   readonly calls: ReadonlyMap<string, number>;
 }
@@ -175,6 +181,17 @@ export function createRunner(options: RunnerOptions): Runner {
       if (timer) clearInterval(timer);
       timer = undefined;
       started = false;
+    },
+    cachedStatus(names) {
+      if (!started) runner.start();
+      let status: 'pass' | 'degraded' | 'fail' = 'pass';
+      for (let i = 0; i < names.length; i++) {
+        const outcome = latest.get(names[i] as string);
+        if (outcome === undefined) return undefined;
+        if (outcome.status === 'fail' && outcome.critical) status = 'fail';
+        else if (outcome.status !== 'pass' && status === 'pass') status = 'degraded';
+      }
+      return status;
     },
     cached(names) {
       if (!started) runner.start();
