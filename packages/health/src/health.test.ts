@@ -222,6 +222,44 @@ describe('health endpoints on a node:http server', () => {
     }
   });
 
+  it('1,000 probe requests over HTTP cost the dependency one call', async () => {
+    let calls = 0;
+    const h = createHealth({
+      cacheTtl: 60_000,
+      checks: {
+        db: async () => {
+          calls += 1;
+          await new Promise((r) => setTimeout(r, 20));
+        },
+      },
+    });
+    const srv = await listen((req, res) => void h.handle(req, res));
+    const agent = new (await import('node:http')).Agent({ keepAlive: true, maxSockets: 20 });
+    try {
+      const paths = ['/readyz', '/readyz?verbose', '/healthcheck', '/readyz/db'];
+      const statuses = await Promise.all(
+        Array.from(
+          { length: 1_000 },
+          (_, i) =>
+            new Promise<number>((resolve, reject) => {
+              request(`${srv.url}${paths[i % paths.length]}`, { agent }, (res) => {
+                res.resume();
+                res.on('end', () => resolve(res.statusCode ?? 0));
+              })
+                .on('error', reject)
+                .end();
+            }),
+        ),
+      );
+      assert.ok(statuses.every((s) => s === 200));
+      assert.equal(calls, 1);
+    } finally {
+      agent.destroy();
+      h.stop();
+      await srv.close();
+    }
+  });
+
   it('a non-critical failure makes the report warn with 200', async () => {
     const h = createHealth({ checks: { db: () => undefined, cache: { run: () => false, critical: false } } });
     const srv = await listen((req, res) => void h.handle(req, res));
