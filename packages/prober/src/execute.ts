@@ -1,8 +1,11 @@
 import type { LookupFunction } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { ResolvedCheck } from './config/resolved.js';
-import { evaluate } from './domain/evaluate.js';
-import type { CheckResult } from './domain/result.js';
+import { evaluate, needsBody } from './domain/evaluate.js';
+import type { CheckResult, Observation } from './domain/result.js';
+import { probeDns } from './probes/dns.js';
 import { probeHttp } from './probes/http.js';
+import { probeSocket } from './probes/socket.js';
 
 export interface ExecuteOptions {
   readonly signal?: AbortSignal;
@@ -10,16 +13,84 @@ export interface ExecuteOptions {
   readonly lookup?: LookupFunction;
 }
 
-/** Runs one check end to end: probe, then evaluate. Resolves with a result; never rejects. */
-export async function executeCheck(check: ResolvedCheck, options: ExecuteOptions = {}): Promise<CheckResult> {
-  const startedAt = (options.now ?? (() => new Date()))();
-  const observation = await probeHttp({
-    url: check.url,
-    method: check.method,
-    headers: check.headers,
-    timeoutMs: check.timeoutMs,
+/** First retry waits this long; each next one twice as long, within what is left of the timeout. */
+const FIRST_BACKOFF_MS = 100;
+/** A retry with less time than this left would only measure the deadline. */
+const MIN_ATTEMPT_MS = 50;
+
+/** Runs one probe of the check's kind, bounded by `budgetMs`. Never rejects. */
+export function probe(check: ResolvedCheck, budgetMs: number, options: ExecuteOptions): Promise<Observation> {
+  const common = {
+    timeoutMs: Math.max(1, budgetMs),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.lookup ? { lookup: options.lookup } : {}),
+  };
+  const target = check.target;
+  switch (target.kind) {
+    case 'http':
+      return probeHttp({
+        ...common,
+        url: check.url,
+        method: check.method,
+        headers: check.headers,
+        ...(check.body !== undefined ? { body: check.body } : {}),
+        readBody: needsBody(check),
+        maxBodyBytes: check.maxBodyBytes,
+        maxRedirects: check.maxRedirects,
+        insecure: check.insecure,
+      });
+    case 'tcp':
+    case 'tls':
+      return probeSocket({
+        ...common,
+        host: target.host,
+        port: target.port,
+        tls: target.kind === 'tls',
+        insecure: check.insecure,
+      });
+    case 'dns':
+      return probeDns({
+        timeoutMs: common.timeoutMs,
+        ...(options.signal ? { signal: options.signal } : {}),
+        name: target.name,
+        type: target.type,
+        ...(target.server ? { server: target.server } : {}),
+      });
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
-  return evaluate(check, startedAt, observation);
+}
+
+/**
+ * Runs one check end to end: probe, evaluate, and with `retries` try again
+ * after a failure, backing off, as long as the check's timeout leaves room.
+ * The result is the last attempt's, with the number of attempts. Never rejects.
+ */
+export async function executeCheck(check: ResolvedCheck, options: ExecuteOptions = {}): Promise<CheckResult> {
+  const startedAt = (options.now ?? (() => new Date()))();
+  const deadline = performance.now() + check.timeoutMs;
+  let attempts = 0;
+  for (;;) {
+    attempts += 1;
+    const observation = await probe(check, deadline - performance.now(), options);
+    const result = evaluate(check, startedAt, observation);
+    const backoff = FIRST_BACKOFF_MS * 2 ** (attempts - 1);
+    const left = deadline - performance.now() - backoff;
+    if (result.ok || attempts > check.retries || left < MIN_ATTEMPT_MS || options.signal?.aborted) {
+      return check.retries > 0 ? { ...result, attempts } : result;
+    }
+    await sleep(backoff, options.signal);
+  }
 }

@@ -28,12 +28,22 @@ describe('parseConfig', () => {
     assert.deepEqual(config.checks[0], {
       name: 'api',
       url: 'http://api:3000/healthcheck',
+      kind: 'http',
+      target: { kind: 'http' },
       schedule: { kind: 'cron', pattern: '0 8 * * *', timezone: 'UTC' },
       timeoutMs: 5_000,
       method: 'GET',
       headers: {},
       expectStatus: [{ min: 200, max: 399 }],
+      conditions: [],
+      maxRedirects: 10,
+      maxBodyBytes: 1_048_576,
+      insecure: false,
+      retries: 0,
+      jitterMs: 0,
     });
+    assert.equal(config.storage, undefined, 'no storage unless the config says so');
+    assert.deepEqual(config.server, { port: 8080 });
     assert.equal(config.source, 'seed.yaml');
   });
 

@@ -1,30 +1,67 @@
+import { type Condition, parseCondition } from '../domain/conditions.js';
 import { parseDuration } from '../domain/duration.js';
+import type { CheckKind } from '../domain/evaluate.js';
 import { parseStatusRange, type StatusRange } from '../domain/status.js';
+import type { DnsType } from '../probes/dns.js';
 import { type CheckInput, type ConfigInput, DEFAULTS, type HTTP_METHODS } from './schema.js';
 
 export type Schedule =
   | { readonly kind: 'cron'; readonly pattern: string; readonly timezone: string }
   | { readonly kind: 'every'; readonly intervalMs: number };
 
+export type Target =
+  | { readonly kind: 'http' }
+  | { readonly kind: 'tcp' | 'tls'; readonly host: string; readonly port: number }
+  | { readonly kind: 'dns'; readonly name: string; readonly type: DnsType; readonly server?: string };
+
 /** A check with every default applied; frozen, so nothing changes it after load. */
 export interface ResolvedCheck {
   readonly name: string;
   readonly url: string;
+  readonly kind: CheckKind;
+  readonly target: Target;
   readonly schedule: Schedule;
   readonly timeoutMs: number;
   readonly method: (typeof HTTP_METHODS)[number];
   readonly headers: Readonly<Record<string, string>>;
-  readonly expectStatus: readonly StatusRange[];
+  readonly body?: string;
+  /** Explicit, or 200-399 for an http check without conditions. */
+  readonly expectStatus?: readonly StatusRange[];
+  readonly conditions: readonly Condition[];
+  readonly expect?: 'health';
+  readonly maxRedirects: number;
+  readonly maxBodyBytes: number;
+  readonly insecure: boolean;
+  readonly retries: number;
+  readonly jitterMs: number;
+}
+
+export type StorageConfig =
+  | { readonly kind: 'sqlite'; readonly path: string }
+  | { readonly kind: 'postgres'; readonly url: string }
+  | { readonly kind: 'none' };
+
+export interface RetentionConfig {
+  readonly rawMs: number;
+  readonly minuteMs: number | null;
+  readonly hourMs: number | null;
+  /** null keeps daily rollups forever. */
+  readonly dayMs: number | null;
 }
 
 export interface ResolvedConfig {
   /** The file the config came from, when it came from one. */
   readonly source: string;
   readonly checks: readonly ResolvedCheck[];
+  /** What `storage:` says; undefined when the config does not say (run mode then uses SQLite). */
+  readonly storage?: StorageConfig;
+  readonly server: { readonly port: number; readonly host?: string };
+  readonly scheduler: { readonly concurrency: number; readonly missedRunWindowMs: number };
+  readonly retention: RetentionConfig;
 }
 
 function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     for (const inner of Object.values(value)) deepFreeze(inner);
     Object.freeze(value);
   }
@@ -37,29 +74,90 @@ function mustDuration(text: string): number {
   return ms;
 }
 
+function resolveTarget(url: URL): Target {
+  const scheme = url.protocol.slice(0, -1);
+  if (scheme === 'tcp' || scheme === 'tls') {
+    return { kind: scheme, host: url.hostname, port: url.port ? Number(url.port) : 443 };
+  }
+  if (scheme === 'dns') {
+    return {
+      kind: 'dns',
+      name: decodeURIComponent(url.pathname.replace(/^\//, '')),
+      type: (url.searchParams.get('type') ?? 'A').toUpperCase() as DnsType,
+      ...(url.host ? { server: url.host } : {}),
+    };
+  }
+  return { kind: 'http' };
+}
+
 function resolveCheck(input: CheckInput): ResolvedCheck {
   const schedule: Schedule =
     input.schedule !== undefined
       ? { kind: 'cron', pattern: input.schedule, timezone: input.timezone ?? DEFAULTS.timezone }
       : { kind: 'every', intervalMs: mustDuration(input.every as string) };
-  const statusEntries = input.expectStatus ?? DEFAULTS.expectStatus;
-  const expectStatus = (Array.isArray(statusEntries) ? statusEntries : [statusEntries]).map((entry) => {
-    const range = parseStatusRange(entry);
-    if (typeof range === 'string') throw new Error(`bug: unvalidated status ${range}`);
-    return range;
-  });
+  const target = resolveTarget(new URL(input.url));
+  const kind: CheckKind = target.kind;
+  const conditions = (input.conditions ?? []).map(parseCondition);
+  const statusEntries =
+    input.expectStatus ?? (kind === 'http' && conditions.length === 0 ? DEFAULTS.expectStatus : undefined);
+  const expectStatus =
+    statusEntries === undefined
+      ? undefined
+      : (Array.isArray(statusEntries) ? statusEntries : [statusEntries]).map((entry) => {
+          const range = parseStatusRange(entry);
+          if (typeof range === 'string') throw new Error(`bug: unvalidated status ${range}`);
+          return range;
+        });
   return {
     name: input.name,
     url: input.url,
+    kind,
+    target,
     schedule,
     timeoutMs: mustDuration(input.timeout ?? DEFAULTS.timeout),
     method: input.method ?? DEFAULTS.method,
     headers: { ...(input.headers ?? {}) },
-    expectStatus,
+    ...(input.body !== undefined ? { body: input.body } : {}),
+    ...(expectStatus ? { expectStatus } : {}),
+    conditions,
+    ...(input.expect ? { expect: input.expect } : {}),
+    maxRedirects: input.maxRedirects ?? DEFAULTS.maxRedirects,
+    maxBodyBytes: input.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
+    insecure: input.insecure ?? false,
+    retries: input.retries ?? 0,
+    jitterMs: input.jitter ? mustDuration(input.jitter) : 0,
   };
 }
 
+function resolveStorage(text: string): StorageConfig {
+  if (text === 'none') return { kind: 'none' };
+  if (/^postgres(ql)?:\/\//.test(text)) return { kind: 'postgres', url: text };
+  return { kind: 'sqlite', path: text.replace(/^sqlite:(\/\/)?/, '') };
+}
+
+const retentionMs = (text: string): number | null => (text === 'forever' ? null : mustDuration(text));
+
 /** Applies defaults to a validated config and freezes the result. */
 export function resolveConfig(input: ConfigInput, source: string): ResolvedConfig {
-  return deepFreeze({ source, checks: input.checks.map(resolveCheck) });
+  const retention = { ...DEFAULTS.retention, ...(input.retention ?? {}) };
+  const raw = retentionMs(retention.raw);
+  return deepFreeze({
+    source,
+    checks: input.checks.map(resolveCheck),
+    ...(input.storage !== undefined ? { storage: resolveStorage(input.storage) } : {}),
+    server: {
+      port: input.server?.port ?? DEFAULTS.serverPort,
+      ...(input.server?.host !== undefined ? { host: input.server.host } : {}),
+    },
+    scheduler: {
+      concurrency: input.scheduler?.concurrency ?? DEFAULTS.concurrency,
+      missedRunWindowMs: mustDuration(input.scheduler?.missedRunWindow ?? DEFAULTS.missedRunWindow),
+    },
+    retention: {
+      rawMs: raw ?? Number.MAX_SAFE_INTEGER,
+      minuteMs: retentionMs(retention.minute),
+      hourMs: retentionMs(retention.hour),
+      dayMs: retentionMs(retention.day),
+    },
+  });
 }

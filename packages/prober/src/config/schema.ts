@@ -1,13 +1,16 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { ConditionSyntaxError, parseCondition } from '../domain/conditions.js';
 import { parseDuration } from '../domain/duration.js';
-import { DEFAULT_EXPECT_STATUS, parseStatusRange } from '../domain/status.js';
+import { parseStatusRange } from '../domain/status.js';
+import { DNS_TYPES } from '../probes/dns.js';
 
 /** Check names appear in logs, metric labels and API paths, so they stay URL- and label-safe. */
 export const CHECK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 /** Below this an `every` check would mostly measure the prober itself. */
 export const MIN_INTERVAL_MS = 100;
+export const SCHEMES = ['http:', 'https:', 'tcp:', 'tls:', 'dns:'] as const;
 
 export function cronProblem(pattern: string): string | undefined {
   try {
@@ -33,10 +36,24 @@ export function urlProblem(text: string): string | undefined {
   try {
     url = new URL(text);
   } catch {
-    return `"${text}" is not an absolute URL (expected e.g. "http://api:3000/healthcheck")`;
+    return `"${text}" is not an absolute URL (expected e.g. "http://api:3000/healthcheck", "tcp://redis:6379", "tls://api:443", "dns:///api.default.svc.cluster.local")`;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return `"${text}" uses ${url.protocol} but a check URL must be http: or https:`;
+  if (!(SCHEMES as readonly string[]).includes(url.protocol)) {
+    return `"${text}" uses ${url.protocol} but a check URL must be http:, https:, tcp:, tls: or dns:`;
+  }
+  if (
+    (url.protocol === 'tcp:' || url.protocol === 'tls:') &&
+    (!url.hostname || (url.protocol === 'tcp:' && !url.port))
+  ) {
+    return `"${text}": a ${url.protocol.slice(0, -1)} URL needs a host${url.protocol === 'tcp:' ? ' and a port' : ''}, e.g. ${url.protocol}//redis:6379`;
+  }
+  if (url.protocol === 'dns:') {
+    const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+    if (!name) return `"${text}": a dns URL names what to resolve, e.g. dns:///api.default.svc.cluster.local?type=A`;
+    const type = url.searchParams.get('type') ?? 'A';
+    if (!(DNS_TYPES as readonly string[]).includes(type.toUpperCase())) {
+      return `"${text}": unknown record type "${type}" (use ${DNS_TYPES.join(', ')})`;
+    }
   }
   return undefined;
 }
@@ -64,6 +81,14 @@ function problemField(problem: (value: string) => string | undefined, what: stri
   });
 }
 
+function intField(what: string, min: number, max: number) {
+  return z
+    .number({ error: `${what} must be a whole number from ${min} to ${max}` })
+    .int(`${what} must be a whole number from ${min} to ${max}`)
+    .min(min, `${what} must be a whole number from ${min} to ${max}`)
+    .max(max, `${what} must be a whole number from ${min} to ${max}`);
+}
+
 const statusEntry = z.union([z.number(), z.string()], { error: 'expectStatus entries are codes or "200-299" ranges' });
 
 const expectStatusField = z.union([statusEntry, z.array(statusEntry).min(1)]).superRefine((value, ctx) => {
@@ -75,6 +100,30 @@ const expectStatusField = z.union([statusEntry, z.array(statusEntry).min(1)]).su
     }
   });
 });
+
+const conditionsField = z
+  .array(z.string({ error: 'a condition is a string such as "[STATUS] == 200"' }))
+  .superRefine((list, ctx) => {
+    list.forEach((text, index) => {
+      try {
+        parseCondition(text);
+      } catch (error) {
+        if (!(error instanceof ConditionSyntaxError)) throw error;
+        ctx.addIssue({ code: 'custom', message: error.message, path: [index] });
+      }
+    });
+  });
+
+/** Fields that only make sense on an http(s) check. */
+export const HTTP_ONLY = [
+  'method',
+  'headers',
+  'body',
+  'expectStatus',
+  'maxRedirects',
+  'maxBodyBytes',
+  'expect',
+] as const;
 
 export const checkSchema = z
   .strictObject({
@@ -88,7 +137,15 @@ export const checkSchema = z
     timeout: durationField('timeout', 1).optional(),
     method: z.enum(HTTP_METHODS, { error: `method must be one of ${HTTP_METHODS.join(', ')}` }).optional(),
     headers: z.record(z.string(), z.string({ error: 'header values must be strings' })).optional(),
+    body: z.string({ error: 'body must be a string' }).optional(),
     expectStatus: expectStatusField.optional(),
+    conditions: conditionsField.optional(),
+    expect: z.literal('health', { error: 'expect takes one value: health' }).optional(),
+    maxRedirects: intField('maxRedirects', 0, 20).optional(),
+    maxBodyBytes: intField('maxBodyBytes', 1, 100 * 1024 * 1024).optional(),
+    insecure: z.boolean({ error: 'insecure must be true or false' }).optional(),
+    retries: intField('retries', 0, 10).optional(),
+    jitter: durationField('jitter', 0).optional(),
   })
   .superRefine((check, ctx) => {
     if (check.schedule === undefined && check.every === undefined) {
@@ -100,10 +157,55 @@ export const checkSchema = z
     if (check.timezone !== undefined && check.schedule === undefined) {
       ctx.addIssue({ code: 'custom', message: 'timezone only applies to a cron schedule', path: ['timezone'] });
     }
+    const scheme = /^([a-z]+):/.exec(check.url)?.[1];
+    if (scheme && scheme !== 'http' && scheme !== 'https') {
+      for (const key of HTTP_ONLY) {
+        if (check[key] !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `${key} only applies to http(s) checks, not ${scheme}://`,
+            path: [key],
+          });
+        }
+      }
+    }
+    if (scheme === 'dns' && check.insecure !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'insecure only applies to https:// and tls:// checks',
+        path: ['insecure'],
+      });
+    }
   });
+
+const retentionDuration = z.union([z.literal('forever'), durationField('retention', 60_000)]);
 
 export const configSchema = z
   .strictObject({
+    storage: z
+      .string({ error: 'storage is a SQLite file path, a postgres:// URL, or "none"' })
+      .min(1, 'storage is a SQLite file path, a postgres:// URL, or "none"')
+      .optional(),
+    server: z
+      .strictObject({
+        port: intField('server.port', 0, 65535).optional(),
+        host: z.string({ error: 'server.host must be a string' }).optional(),
+      })
+      .optional(),
+    scheduler: z
+      .strictObject({
+        concurrency: intField('scheduler.concurrency', 1, 100_000).optional(),
+        missedRunWindow: durationField('missedRunWindow', 0).optional(),
+      })
+      .optional(),
+    retention: z
+      .strictObject({
+        raw: retentionDuration.optional(),
+        minute: retentionDuration.optional(),
+        hour: retentionDuration.optional(),
+        day: retentionDuration.optional(),
+      })
+      .optional(),
     checks: z
       .array(checkSchema, { error: 'checks must be a list of checks' })
       .min(1, 'checks must list at least one check'),
@@ -132,5 +234,12 @@ export const DEFAULTS = {
   timezone: 'UTC',
   timeout: '5s',
   method: 'GET',
-  expectStatus: DEFAULT_EXPECT_STATUS,
+  expectStatus: '200-399',
+  maxRedirects: 10,
+  maxBodyBytes: 1024 * 1024,
+  serverPort: 8080,
+  concurrency: 256,
+  missedRunWindow: '15m',
+  retention: { raw: '7d', minute: '48h', hour: '90d', day: 'forever' },
+  storage: './data/lifeline.db',
 } as const;

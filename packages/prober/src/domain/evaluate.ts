@@ -1,38 +1,130 @@
-import type { CheckResult, HttpObservation } from './result.js';
+import { type Condition, evaluateCondition, parseJson } from './conditions.js';
+import type { CheckError } from './errors.js';
+import type { CheckResult, ConditionOutcome, Observation } from './result.js';
 import { formatStatusRanges, type StatusRange, statusMatches } from './status.js';
+
+export type CheckKind = 'http' | 'tcp' | 'tls' | 'dns';
 
 export interface EvaluatedCheck {
   readonly name: string;
   readonly url: string;
-  readonly expectStatus: readonly StatusRange[];
+  readonly kind: CheckKind;
+  /** Applied when set; for HTTP without conditions it defaults to 200-399. */
+  readonly expectStatus?: readonly StatusRange[];
+  readonly conditions: readonly Condition[];
+  /** `health`: the body must be health+json with status pass or warn (warn = degraded). */
+  readonly expect?: 'health';
+}
+
+const round = (ms: number) => Math.round(ms * 100) / 100;
+
+/** Whether a check needs the response body: the probe reads it only then. */
+export function needsBody(check: Pick<EvaluatedCheck, 'conditions' | 'expect'>): boolean {
+  return (
+    check.expect === 'health' ||
+    check.conditions.some((c) =>
+      [c.left, c.right].some(
+        (o) =>
+          (o.kind === 'placeholder' && o.name === 'BODY') ||
+          ((o.kind === 'len' || o.kind === 'has') && o.arg.name === 'BODY'),
+      ),
+    )
+  );
 }
 
 /**
- * Turns what a probe observed into a result: a transport error stays the
- * error; a response whose status the check does not expect becomes
- * `http_status`. Pure: the start time is passed in.
+ * Turns what a probe observed into a result. PURE: the start time is passed
+ * in. Order: a transport error fails the run; then a body too large to judge;
+ * then every condition (all must hold); then `expectStatus`; then `expect: health`.
  */
-export function evaluate(check: EvaluatedCheck, startedAt: Date, observation: HttpObservation): CheckResult {
-  const base = {
+export function evaluate(check: EvaluatedCheck, startedAt: Date, observation: Observation): CheckResult {
+  const conditions: ConditionOutcome[] = [];
+  let invalidJson = false;
+  let json: unknown;
+  let parsed = false;
+  const body = () => {
+    if (!parsed) {
+      json = parseJson(observation.body);
+      parsed = true;
+    }
+    return json;
+  };
+  for (const condition of check.conditions) {
+    const result = evaluateCondition(
+      condition,
+      {
+        status: observation.status,
+        responseTimeMs: round(observation.durationMs),
+        ...(observation.body !== undefined ? { body: observation.body } : {}),
+        ...(observation.connected !== undefined ? { connected: observation.connected } : {}),
+        ...(observation.ip !== undefined ? { ip: observation.ip } : {}),
+        ...(observation.certificateExpirationMs !== undefined
+          ? { certificateExpirationMs: observation.certificateExpirationMs }
+          : {}),
+        ...(observation.dnsRcode !== undefined ? { dnsRcode: observation.dnsRcode } : {}),
+      },
+      body,
+    );
+    invalidJson ||= result.invalidJson;
+    conditions.push({ condition: result.condition, ok: result.ok });
+  }
+
+  let error: CheckError | undefined = observation.error;
+  let degraded = false;
+  if (!error && observation.bodyTooLarge && needsBody(check)) {
+    error = { code: 'body_too_large', message: 'the body is larger than maxBodyBytes; raise it to judge this check' };
+  }
+  if (!error && invalidJson)
+    error = { code: 'invalid_json', message: 'a [BODY] path needs JSON, and the body is not JSON' };
+  if (!error) {
+    const failed = conditions.filter((c) => !c.ok);
+    if (failed.length > 0) {
+      error = {
+        code: 'condition',
+        message: `${failed.length} condition(s) failed: ${failed.map((c) => c.condition).join('; ')}`,
+      };
+    }
+  }
+  const expectStatus =
+    check.expectStatus ?? (check.kind === 'http' && check.conditions.length === 0 ? DEFAULT_RANGES : undefined);
+  if (!error && expectStatus && observation.status !== null && !statusMatches(expectStatus, observation.status)) {
+    error = {
+      code: 'http_status',
+      message: `status ${observation.status} is not in ${formatStatusRanges(expectStatus)}`,
+    };
+  }
+  if (!error && check.kind === 'http' && observation.status === null) {
+    error = { code: 'protocol', message: 'no HTTP status' };
+  }
+  if (!error && check.kind === 'dns' && check.conditions.length === 0) {
+    if (observation.dnsRcode === 'NXDOMAIN') error = { code: 'dns_nxdomain', message: `${check.url}: NXDOMAIN` };
+    else if (observation.dnsRcode !== 'NOERROR')
+      error = { code: 'dns_error', message: `${check.url}: ${observation.dnsRcode ?? 'no answer'}` };
+    else if (observation.body === '[]') error = { code: 'dns_error', message: `${check.url}: no records of that type` };
+  }
+  if (!error && check.expect === 'health') {
+    const report = body() as { status?: unknown } | symbol;
+    if (typeof report !== 'object' || report === null) {
+      error = { code: 'invalid_json', message: 'expect: health needs a JSON body (application/health+json)' };
+    } else if (report.status === 'warn') degraded = true;
+    else if (report.status !== 'pass' && report.status !== 'ok' && report.status !== 'up') {
+      error = { code: 'condition', message: `the health report says status ${JSON.stringify(report.status ?? null)}` };
+    }
+  }
+
+  return {
     time: startedAt.toISOString(),
     check: check.name,
     url: check.url,
     status: observation.status,
-    durationMs: observation.durationMs,
+    ok: error === undefined,
+    ...(degraded && !error ? { degraded: true } : {}),
+    durationMs: round(observation.durationMs),
+    ...(error ? { error } : {}),
+    ...(conditions.length > 0 ? { conditions } : {}),
+    phases: observation.phases,
+    ...(observation.ip !== undefined ? { ip: observation.ip } : {}),
   };
-  if (observation.error) return { ...base, ok: false, error: observation.error };
-  if (observation.status === null) {
-    return { ...base, ok: false, error: { code: 'protocol', message: 'no response status' } };
-  }
-  if (!statusMatches(check.expectStatus, observation.status)) {
-    return {
-      ...base,
-      ok: false,
-      error: {
-        code: 'http_status',
-        message: `status ${observation.status} is not in ${formatStatusRanges(check.expectStatus)}`,
-      },
-    };
-  }
-  return { ...base, ok: true };
 }
+
+const DEFAULT_RANGES: readonly StatusRange[] = [{ min: 200, max: 399 }];

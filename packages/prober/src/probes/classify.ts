@@ -1,8 +1,7 @@
 import type { CheckError, ErrorCode } from '../domain/errors.js';
 
-const TLS_CODES = new Set([
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
+const TLS_EXPIRED = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
+const TLS_UNTRUSTED = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'SELF_SIGNED_CERT_IN_CHAIN',
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
@@ -12,15 +11,16 @@ const TLS_CODES = new Set([
   'CERT_REVOKED',
   'CERT_UNTRUSTED',
   'CERT_REJECTED',
-  'HOSTNAME_MISMATCH',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'EPROTO',
 ]);
+const TLS_HOSTNAME = new Set(['ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH']);
 
 const BY_CODE: Readonly<Record<string, ErrorCode>> = {
   ENOTFOUND: 'dns_nxdomain',
   EAI_NONAME: 'dns_nxdomain',
   EAI_AGAIN: 'dns_timeout',
+  ETIMEOUT: 'dns_timeout',
+  ESERVFAIL: 'dns_error',
+  EREFUSED: 'dns_error',
   ECONNREFUSED: 'refused',
   ECONNRESET: 'reset',
   EPIPE: 'reset',
@@ -29,11 +29,6 @@ const BY_CODE: Readonly<Record<string, ErrorCode>> = {
   EHOSTUNREACH: 'unreachable',
   ENETUNREACH: 'unreachable',
   EHOSTDOWN: 'unreachable',
-  HPE_INVALID_CONSTANT: 'protocol',
-  HPE_INVALID_VERSION: 'protocol',
-  HPE_INVALID_STATUS: 'protocol',
-  HPE_INVALID_HEADER_TOKEN: 'protocol',
-  HPE_UNEXPECTED_CONTENT_LENGTH: 'protocol',
 };
 
 /**
@@ -41,13 +36,16 @@ const BY_CODE: Readonly<Record<string, ErrorCode>> = {
  * keeps Node's own wording (with the address) so people can act on it.
  */
 export function classifyError(error: unknown): CheckError {
-  const err = error as NodeJS.ErrnoException & { hostname?: string };
+  const err = error as NodeJS.ErrnoException;
   const code = typeof err?.code === 'string' ? err.code : '';
   const message = err instanceof Error ? err.message : String(error);
+  if (TLS_EXPIRED.has(code)) return { code: 'tls_expired', message };
+  if (TLS_UNTRUSTED.has(code)) return { code: 'tls_untrusted', message };
+  if (TLS_HOSTNAME.has(code)) return { code: 'tls_hostname', message };
   const mapped = BY_CODE[code];
   if (mapped) return { code: mapped, message };
   if (
-    TLS_CODES.has(code) ||
+    code === 'EPROTO' ||
     code.startsWith('ERR_TLS') ||
     code.startsWith('ERR_SSL') ||
     /\bSSL\b|certificate/i.test(message)

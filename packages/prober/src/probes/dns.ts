@@ -1,0 +1,87 @@
+import { promises as dns } from 'node:dns';
+import type { Observation } from '../domain/result.js';
+import { NO_PHASES } from '../domain/result.js';
+import { classifyError } from './classify.js';
+
+export const DNS_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'NS', 'SRV', 'TXT'] as const;
+export type DnsType = (typeof DNS_TYPES)[number];
+
+export interface DnsProbeRequest {
+  readonly name: string;
+  readonly type: DnsType;
+  /** `host` or `host:port` of a DNS server; without it the system resolver is used. */
+  readonly server?: string;
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+}
+
+/** c-ares error codes that are DNS answers, not failures to get one. */
+const RCODES: Readonly<Record<string, string>> = {
+  ENOTFOUND: 'NXDOMAIN',
+  ENODATA: 'NOERROR',
+  ESERVFAIL: 'SERVFAIL',
+  EREFUSED: 'REFUSED',
+  EFORMERR: 'FORMERR',
+  ENOTIMP: 'NOTIMP',
+};
+
+/**
+ * `dns://[server]/name?type=A`: resolves a name and reports the rcode and the
+ * answers (as the body, a JSON array). Without a server, A and AAAA go through
+ * the system resolver (getaddrinfo), so resolv.conf's search domains apply
+ * exactly as they do for the pod's other lookups.
+ */
+export async function probeDns(req: DnsProbeRequest): Promise<Observation> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const resolver = new dns.Resolver({ timeout: Math.max(1, req.timeoutMs), tries: 1 });
+  const expired = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), req.timeoutMs);
+  });
+  const cancelled = new Promise<'timeout'>((resolve) =>
+    req.signal?.addEventListener('abort', () => resolve('timeout'), { once: true }),
+  );
+  try {
+    if (req.server) resolver.setServers([req.server]);
+    const query = async (): Promise<unknown[]> => {
+      if (!req.server && (req.type === 'A' || req.type === 'AAAA')) {
+        const found = await dns.lookup(req.name, { all: true, family: req.type === 'A' ? 4 : 6 });
+        return found.map((a) => a.address);
+      }
+      const target = req.server ? resolver : dns;
+      return (await target.resolve(req.name, req.type)) as unknown[];
+    };
+    const answers = await Promise.race([query(), expired, cancelled]);
+    const durationMs = performance.now() - started;
+    const phases = { ...NO_PHASES, dns: round(durationMs), total: round(durationMs) };
+    if (answers === 'timeout') {
+      resolver.cancel();
+      return {
+        status: null,
+        durationMs,
+        phases,
+        error: { code: 'dns_timeout', phase: 'dns', message: `no DNS answer for ${req.name} within the timeout` },
+      };
+    }
+    const first = answers.find((a) => typeof a === 'string');
+    return {
+      status: null,
+      durationMs,
+      phases,
+      dnsRcode: 'NOERROR',
+      body: JSON.stringify(answers),
+      ...(first !== undefined && (req.type === 'A' || req.type === 'AAAA') ? { ip: first as string } : {}),
+    };
+  } catch (error) {
+    const durationMs = performance.now() - started;
+    const phases = { ...NO_PHASES, dns: round(durationMs), total: round(durationMs) };
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    const rcode = RCODES[code];
+    if (rcode) return { status: null, durationMs, phases, dnsRcode: rcode, body: '[]' };
+    return { status: null, durationMs, phases, error: classifyError(error) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const round = (ms: number) => Math.round(ms * 100) / 100;
