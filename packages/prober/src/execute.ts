@@ -38,6 +38,7 @@ export function probe(check: ResolvedCheck, budgetMs: number, options: ExecuteOp
         maxBodyBytes: check.maxBodyBytes,
         maxRedirects: check.maxRedirects,
         insecure: check.insecure,
+        ...(check.ca ? { ca: check.ca } : {}),
       });
     case 'tcp':
     case 'tls':
@@ -47,6 +48,7 @@ export function probe(check: ResolvedCheck, budgetMs: number, options: ExecuteOp
         port: target.port,
         tls: target.kind === 'tls',
         insecure: check.insecure,
+        ...(check.ca ? { ca: check.ca } : {}),
       });
     case 'dns':
       return probeDns({

@@ -185,6 +185,31 @@ describe('parseConfig', () => {
       ['lifeline.yaml:5:11: checks[1].name: duplicate check name "api" (first used by checks[0])'],
     ],
     [
+      'a bad condition, naming the check and the column',
+      `${SEED}    conditions:\n      - "[STATUS] == 200"\n      - "[STATUSS] == 200"\n`,
+      ['lifeline.yaml:7:9: checks[0].conditions[1]: check "api": unknown placeholder [STATUSS]'],
+    ],
+    [
+      'caFile on an http check',
+      `${SEED}    caFile: ca.pem\n`,
+      ['checks[0].caFile: caFile only applies to https:// and tls:// checks'],
+    ],
+    [
+      'a missing caFile',
+      SEED.replace('http://api', 'https://api') + '    caFile: missing-ca.pem\n',
+      ['lifeline.yaml:5:13: checks[0].caFile: cannot read'],
+    ],
+    [
+      'a tcp URL without a port',
+      SEED.replace('http://api:3000/healthcheck', 'tcp://redis'),
+      ['checks[0].url: "tcp://redis": a tcp URL needs a host and a port'],
+    ],
+    [
+      'an unknown DNS record type',
+      SEED.replace('http://api:3000/healthcheck', 'dns:///api?type=BOGUS'),
+      ['checks[0].url: "dns:///api?type=BOGUS": unknown record type "BOGUS"'],
+    ],
+    [
       'an unset variable',
       SEED.replace('http://api:3000', 'http://${API_HOST}:3000'),
       ['lifeline.yaml:3:10: checks[0].url: environment variable API_HOST is not set'],

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { CONFIG_ERROR_CODE } from '../domain/errors.js';
@@ -137,10 +138,42 @@ export function parseConfig(text: string, options: ParseOptions): ResolvedConfig
   if (!parsed.success) {
     // A value with an unset variable is already reported; its knock-on schema error would only repeat it.
     const unset = new Set(missing.map((m) => formatPath(m.path)));
-    problems.push(...zodProblems(parsed.error, file, locate).filter((p) => !unset.has(p.field)));
+    const named = (p: ConfigProblem): ConfigProblem => {
+      // A bad condition names its check: conditions are long, and people look for them by check.
+      const index = /^checks\[(\d+)\]\.conditions/.exec(p.field)?.[1];
+      const name =
+        index === undefined ? undefined : (expanded as { checks?: { name?: unknown }[] }).checks?.[Number(index)]?.name;
+      return typeof name === 'string' ? { ...p, message: `check "${name}": ${p.message}` } : p;
+    };
+    problems.push(
+      ...zodProblems(parsed.error, file, locate)
+        .filter((p) => !unset.has(p.field))
+        .map(named),
+    );
+  }
+  // CA files are read now, so a missing one is a config error with its location, not a failed check later.
+  const cas = new Map<string, string>();
+  if (parsed.success) {
+    parsed.data.checks.forEach((check, index) => {
+      if (check.caFile === undefined) return;
+      const path = resolvePath(dirname(file), check.caFile);
+      try {
+        const pem = readFileSync(path, 'utf8');
+        if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate in it');
+        cas.set(check.caFile, pem);
+      } catch (error) {
+        const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
+        problems.push({
+          file,
+          ...locate(['checks', index, 'caFile']),
+          field: `checks[${index}].caFile`,
+          message: `cannot read ${path}: ${reason}`,
+        });
+      }
+    });
   }
   if (problems.length > 0) throw new ConfigError(sortProblems(problems));
-  return resolveConfig(parsed.data as z.infer<typeof configSchema>, file);
+  return resolveConfig(parsed.data as z.infer<typeof configSchema>, file, (path) => cas.get(path) as string);
 }
 
 function zodProblems(

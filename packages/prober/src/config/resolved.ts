@@ -32,6 +32,8 @@ export interface ResolvedCheck {
   readonly maxRedirects: number;
   readonly maxBodyBytes: number;
   readonly insecure: boolean;
+  /** PEM of extra trusted CAs (from caFile), e.g. a cluster's internal CA. */
+  readonly ca?: string;
   readonly retries: number;
   readonly jitterMs: number;
 }
@@ -90,7 +92,7 @@ function resolveTarget(url: URL): Target {
   return { kind: 'http' };
 }
 
-function resolveCheck(input: CheckInput): ResolvedCheck {
+function resolveCheck(input: CheckInput, readCa: (path: string) => string): ResolvedCheck {
   const schedule: Schedule =
     input.schedule !== undefined
       ? { kind: 'cron', pattern: input.schedule, timezone: input.timezone ?? DEFAULTS.timezone }
@@ -124,6 +126,7 @@ function resolveCheck(input: CheckInput): ResolvedCheck {
     maxRedirects: input.maxRedirects ?? DEFAULTS.maxRedirects,
     maxBodyBytes: input.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
     insecure: input.insecure ?? false,
+    ...(input.caFile !== undefined ? { ca: readCa(input.caFile) } : {}),
     retries: input.retries ?? 0,
     jitterMs: input.jitter ? mustDuration(input.jitter) : 0,
   };
@@ -138,12 +141,18 @@ function resolveStorage(text: string): StorageConfig {
 const retentionMs = (text: string): number | null => (text === 'forever' ? null : mustDuration(text));
 
 /** Applies defaults to a validated config and freezes the result. */
-export function resolveConfig(input: ConfigInput, source: string): ResolvedConfig {
+export function resolveConfig(
+  input: ConfigInput,
+  source: string,
+  readCa: (path: string) => string = () => {
+    throw new Error('bug: caFile given without a reader');
+  },
+): ResolvedConfig {
   const retention = { ...DEFAULTS.retention, ...(input.retention ?? {}) };
   const raw = retentionMs(retention.raw);
   return deepFreeze({
     source,
-    checks: input.checks.map(resolveCheck),
+    checks: input.checks.map((check) => resolveCheck(check, readCa)),
     ...(input.storage !== undefined ? { storage: resolveStorage(input.storage) } : {}),
     server: {
       port: input.server?.port ?? DEFAULTS.serverPort,

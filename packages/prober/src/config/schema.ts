@@ -144,6 +144,7 @@ export const checkSchema = z
     maxRedirects: intField('maxRedirects', 0, 20).optional(),
     maxBodyBytes: intField('maxBodyBytes', 1, 100 * 1024 * 1024).optional(),
     insecure: z.boolean({ error: 'insecure must be true or false' }).optional(),
+    caFile: z.string({ error: 'caFile is the path of a PEM file of trusted CA certificates' }).min(1).optional(),
     retries: intField('retries', 0, 10).optional(),
     jitter: durationField('jitter', 0).optional(),
   })
@@ -169,12 +170,10 @@ export const checkSchema = z
         }
       }
     }
-    if (scheme === 'dns' && check.insecure !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'insecure only applies to https:// and tls:// checks',
-        path: ['insecure'],
-      });
+    for (const key of ['insecure', 'caFile'] as const) {
+      if (check[key] !== undefined && scheme !== 'https' && scheme !== 'tls') {
+        ctx.addIssue({ code: 'custom', message: `${key} only applies to https:// and tls:// checks`, path: [key] });
+      }
     }
   });
 

@@ -34,7 +34,7 @@ const RCODES: Readonly<Record<string, string>> = {
 export async function probeDns(req: DnsProbeRequest): Promise<Observation> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
-  const resolver = new dns.Resolver({ timeout: Math.max(1, req.timeoutMs), tries: 1 });
+  const resolver = new dns.Resolver({ timeout: Math.max(1, Math.ceil(req.timeoutMs)), tries: 1 });
   const expired = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), req.timeoutMs);
   });

@@ -21,6 +21,8 @@ export interface HttpProbeRequest {
   readonly maxRedirects?: number;
   /** Skip certificate verification. Off by default. */
   readonly insecure?: boolean;
+  /** Extra trusted CA certificates (PEM). */
+  readonly ca?: string;
   /** Stops the probe early (e.g. on a forced shutdown); reported as a timeout. */
   readonly signal?: AbortSignal;
   /**
@@ -171,7 +173,9 @@ function requestOnce(
         ...req.headers,
       },
       agent: false,
-      ...(url.protocol === 'https:' ? { rejectUnauthorized: !req.insecure, servername: url.hostname } : {}),
+      ...(url.protocol === 'https:'
+        ? { rejectUnauthorized: !req.insecure, servername: url.hostname, ...(req.ca ? { ca: req.ca } : {}) }
+        : {}),
       ...(req.lookup ? { lookup: req.lookup } : {}),
     });
 

@@ -11,6 +11,8 @@ export interface SocketProbeRequest {
   readonly tls: boolean;
   readonly timeoutMs: number;
   readonly insecure?: boolean;
+  /** Extra trusted CA certificates (PEM). */
+  readonly ca?: string;
   readonly signal?: AbortSignal;
   readonly lookup?: LookupFunction;
 }
@@ -51,6 +53,7 @@ export function probeSocket(req: SocketProbeRequest): Promise<Observation> {
       ? tlsConnect({
           ...options,
           rejectUnauthorized: !req.insecure,
+          ...(req.ca ? { ca: req.ca } : {}),
           ...(isIP(host) === 0 ? { servername: host } : {}),
         })
       : netConnect(options);

@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ResolvedCheck, Schedule } from '../config/resolved.js';
+import { makeCheck } from '../testing/check.js';
 import { FakeClock } from '../testing/fake-clock.js';
 import { createScheduler, type RunContext } from './scheduler.js';
 
-const check = (name: string, schedule: Schedule): ResolvedCheck => ({
-  name,
-  url: 'http://api:3000/healthcheck',
-  schedule,
-  timeoutMs: 1_000,
-  method: 'GET',
-  headers: {},
-  expectStatus: [{ min: 200, max: 399 }],
-});
+const check = (name: string, schedule: Schedule): ResolvedCheck => makeCheck({ name, schedule });
 
 function deferred() {
   let resolve: () => void = () => {};

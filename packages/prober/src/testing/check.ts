@@ -1,0 +1,22 @@
+import type { ResolvedCheck } from '../config/resolved.js';
+
+/** A resolved http check with every default, for tests that build checks directly. */
+export function makeCheck(overrides: Partial<ResolvedCheck> & Pick<ResolvedCheck, 'name'>): ResolvedCheck {
+  return {
+    url: 'http://api:3000/healthcheck',
+    kind: 'http',
+    target: { kind: 'http' },
+    schedule: { kind: 'every', intervalMs: 60_000 },
+    timeoutMs: 1_000,
+    method: 'GET',
+    headers: {},
+    expectStatus: [{ min: 200, max: 399 }],
+    conditions: [],
+    maxRedirects: 10,
+    maxBodyBytes: 1024 * 1024,
+    insecure: false,
+    retries: 0,
+    jitterMs: 0,
+    ...overrides,
+  };
+}
