@@ -1,0 +1,193 @@
+// One contract, every backend: the same tests run against SQLite (a temp
+// file) and PostgreSQL (a schema of their own on 127.0.0.1:5432).
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import type { CheckResult } from '../domain/result.js';
+import { quantile } from '../domain/rollup.js';
+import { createPostgresStore } from './postgres/postgres-store.js';
+import { createSqliteStore } from './sqlite/sqlite-store.js';
+import type { Store } from './store.js';
+
+const PG_URL = process.env.LIFELINE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const T0 = Date.parse('2026-05-01T08:00:00.000Z');
+const phases = { dns: 0.5, connect: 0.25, tls: 0, ttfb: 2.5, transfer: 0.75, total: 4 };
+
+function result(check: string, at: number, extra: Partial<CheckResult> = {}): CheckResult {
+  return {
+    time: new Date(at).toISOString(),
+    check,
+    url: `http://${check}:3000/healthcheck`,
+    status: 200,
+    ok: true,
+    durationMs: 4,
+    phases,
+    ...extra,
+  };
+}
+
+const failing = (check: string, at: number): CheckResult =>
+  result(check, at, {
+    status: 503,
+    ok: false,
+    durationMs: 12.34,
+    error: { code: 'condition', message: '1 condition(s) failed: [STATUS] (503) == 200' },
+    conditions: [{ condition: '[STATUS] (503) == 200', ok: false }],
+    ip: '10.0.0.7',
+    scheduledAt: new Date(at - 15).toISOString(),
+    attempts: 2,
+    phases: { ...phases, total: 12.34 },
+  });
+
+async function postgresMissing(): Promise<string | undefined> {
+  const up = await new Promise<boolean>((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port: 5432 });
+    socket.once('connect', () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+  if (up) return undefined;
+  if (process.env.CI === 'true') throw new Error('PostgreSQL is not reachable on 127.0.0.1:5432, and CI=true');
+  return 'PostgreSQL is not reachable on 127.0.0.1:5432';
+}
+
+const schema = `lifeline_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+const backends: [string, () => Store, () => Promise<string | undefined>][] = [
+  [
+    'sqlite',
+    () => createSqliteStore(join(mkdtempSync(join(tmpdir(), 'lifeline-store-')), 'lifeline.db')),
+    async () => undefined,
+  ],
+  ['postgres', () => createPostgresStore({ url: PG_URL, schema }), postgresMissing],
+];
+
+for (const [name, make, missing] of backends) {
+  describe(`Store contract: ${name}`, async () => {
+    const skip = await missing();
+    let store: Store;
+    before(async () => {
+      if (skip) return;
+      store = make();
+      await store.migrate();
+    });
+    after(async () => {
+      if (skip) return;
+      await store.close();
+      if (name === 'postgres') {
+        const client = new pg.Client({ connectionString: PG_URL });
+        await client.connect();
+        await client.query(`DROP SCHEMA ${schema} CASCADE`);
+        await client.end();
+      }
+    });
+
+    it('migrates once, and again as a no-op', { skip }, async () => {
+      assert.equal(await store.migrate(), 1);
+    });
+
+    it('round-trips a failing result with its details, and a passing one', { skip }, async () => {
+      const bad = failing('api', T0);
+      const good = result('api', T0 + 1_000, { degraded: true, scheduledAt: new Date(T0 + 995).toISOString() });
+      await store.write([bad, good]);
+      const [newest, older] = await store.results('api', { limit: 10 });
+      assert.deepEqual(newest, good);
+      assert.deepEqual(older, bad);
+    });
+
+    it('pages results newest first with since, until and limit', { skip }, async () => {
+      await store.write(Array.from({ length: 20 }, (_, i) => result('pager', T0 + i * 60_000)));
+      const first = await store.results('pager', { limit: 5 });
+      assert.deepEqual(
+        first.map((r) => r.time),
+        [19, 18, 17, 16, 15].map((i) => new Date(T0 + i * 60_000).toISOString()),
+      );
+      const next = await store.results('pager', { limit: 5, until: Date.parse(first.at(-1)?.time as string) });
+      assert.equal(next[0]?.time, new Date(T0 + 14 * 60_000).toISOString());
+      const window = await store.results('pager', { since: T0 + 2 * 60_000, until: T0 + 5 * 60_000, limit: 100 });
+      assert.equal(window.length, 3);
+      assert.deepEqual(await store.results('nobody', { limit: 5 }), []);
+    });
+
+    it('ignores a result written twice', { skip }, async () => {
+      await store.write([result('twice', T0)]);
+      await store.write([result('twice', T0)]);
+      assert.equal((await store.results('twice', { limit: 10 })).length, 1);
+    });
+
+    it('serves the newest result of each check', { skip }, async () => {
+      await store.write([
+        result('latest-a', T0),
+        result('latest-a', T0 + 5_000, { status: 204 }),
+        result('latest-b', T0),
+      ]);
+      const latest = await store.latest();
+      assert.equal(latest.get('latest-a')?.status, 204);
+      assert.equal(latest.get('latest-b')?.time, new Date(T0).toISOString());
+    });
+
+    it('folds results into minute, hour and day rollups, adding across writes', { skip }, async () => {
+      await store.write([result('roll', T0, { durationMs: 10 }), failing('roll', T0 + 30_000)]);
+      await store.write([
+        result('roll', T0 + 45_000, { durationMs: 30 }),
+        result('roll', T0 + 3_600_000, { durationMs: 20 }),
+      ]);
+      const minutes = await store.rollups('roll', 'minute', T0, T0 + 86_400_000);
+      assert.deepEqual(
+        minutes.map((m) => [m.bucket - T0, m.rollup.count, m.rollup.failures]),
+        [
+          [0, 3, 1],
+          [3_600_000, 1, 0],
+        ],
+      );
+      const [day] = await store.rollups('roll', 'day', T0 - 8 * 3_600_000, T0 + 86_400_000);
+      assert.deepEqual([day?.rollup.count, day?.rollup.failures, day?.rollup.maxMs], [4, 1, 30]);
+      assert.ok((quantile(day?.rollup as never, 0.5) as number) >= 10);
+      const hours = await store.rollups('roll', 'hour', T0, T0 + 7_200_000);
+      assert.deepEqual(
+        hours.map((h) => h.rollup.count),
+        [3, 1],
+      );
+      const all = await store.rollups(null, 'hour', T0, T0 + 3_600_000);
+      assert.ok(all.some((r) => r.check === 'roll') && all.some((r) => r.check === 'api'));
+    });
+
+    it('knows when the last stored run was scheduled', { skip }, async () => {
+      await store.write([
+        result('sched', T0, { scheduledAt: new Date(T0 - 7).toISOString() }),
+        result('sched', T0 + 1_000),
+      ]);
+      assert.equal(await store.lastScheduled('sched'), T0 - 7);
+      assert.equal(await store.lastScheduled('nobody'), undefined);
+    });
+
+    it('prunes each kind of row past its retention, and nothing else', { skip }, async () => {
+      await store.write([result('old', T0 - 10 * 86_400_000), result('old', T0)]);
+      const counts = await store.prune(T0 + 1_000, {
+        rawMs: 7 * 86_400_000,
+        minuteMs: 48 * 3_600_000,
+        hourMs: 90 * 86_400_000,
+        dayMs: null,
+      });
+      assert.ok(counts.raw >= 1 && counts.minute >= 1);
+      assert.equal(counts.day, 0);
+      assert.deepEqual(
+        (await store.results('old', { limit: 10 })).map((r) => r.time),
+        [new Date(T0).toISOString()],
+      );
+      assert.equal((await store.rollups('old', 'day', 0, T0 + 86_400_000)).length, 2, 'daily rollups are kept forever');
+    });
+
+    it('follows a check whose URL changed', { skip }, async () => {
+      await store.write([result('moved', T0)]);
+      await store.write([{ ...result('moved', T0 + 1_000), url: 'http://moved.other:8080/readyz' }]);
+      const [newest] = await store.results('moved', { limit: 1 });
+      assert.equal(newest?.url, 'http://moved.other:8080/readyz');
+    });
+  });
+}

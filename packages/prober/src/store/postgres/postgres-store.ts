@@ -1,0 +1,262 @@
+import pg from 'pg';
+import type { RetentionConfig } from '../../config/resolved.js';
+import type { CheckResult } from '../../domain/result.js';
+import { foldResults, RESOLUTIONS, type Resolution } from '../../domain/rollup.js';
+import {
+  cutoffs,
+  decode,
+  encode,
+  type PruneCounts,
+  type RawRow,
+  type ResultQuery,
+  type RollupRow,
+  type Store,
+} from '../store.js';
+import { POSTGRES_MIGRATIONS } from './migrations.js';
+
+// BIGINT columns hold epoch milliseconds, well inside Number's safe range.
+const int8 = (value: string) => Number(value);
+
+export interface PostgresStoreOptions {
+  readonly url: string;
+  /** Schema to use (created if missing); tests use one of their own. */
+  readonly schema?: string;
+  readonly max?: number;
+}
+
+/**
+ * PostgreSQL, for a monitor that must survive its pod or share its history.
+ * Writes go in one transaction per batch: raw rows and rollup deltas as JSON
+ * record sets, the histograms merged element by element in SQL.
+ */
+export function createPostgresStore(options: PostgresStoreOptions): Store {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.max ?? 4,
+    types: {
+      getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+        oid === 20 ? int8 : pg.types.getTypeParser(oid, format as 'text'),
+    } as pg.CustomTypesConfig,
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+  });
+  pool.on('error', () => {
+    // An idle client lost its connection; the next query gets a new one.
+  });
+  const ids = new Map<string, number>();
+  const names = new Map<number, { name: string; url: string }>();
+  let ready = false;
+
+  async function idsFor(client: pg.PoolClient, results: readonly CheckResult[]): Promise<void> {
+    const wanted = new Map<string, string>();
+    for (const r of results) {
+      const known = ids.get(r.check);
+      if (known === undefined || names.get(known)?.url !== r.url) wanted.set(r.check, r.url);
+    }
+    if (wanted.size === 0) return;
+    const { rows } = await client.query<{ id: number; name: string; url: string }>(
+      `INSERT INTO lifeline_checks (name, url) SELECT * FROM unnest($1::text[], $2::text[])
+       ON CONFLICT (name) DO UPDATE SET url = excluded.url RETURNING id, name, url`,
+      [[...wanted.keys()], [...wanted.values()]],
+    );
+    for (const row of rows) {
+      ids.set(row.name, row.id);
+      names.set(row.id, { name: row.name, url: row.url });
+    }
+  }
+
+  const ensure = () => {
+    if (!ready) throw new Error('store used before migrate()');
+  };
+
+  return {
+    kind: 'postgres',
+    async migrate() {
+      const client = await pool.connect();
+      try {
+        if (options.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(options.schema)}`);
+        await client.query('BEGIN');
+        // Two monitors starting at once must not both migrate.
+        await client.query("SELECT pg_advisory_xact_lock(hashtext('lifeline-migrate'))");
+        await client.query(
+          'CREATE TABLE IF NOT EXISTS lifeline_schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
+        );
+        const { rows } = await client.query<{ v: number | null }>(
+          'SELECT max(version) AS v FROM lifeline_schema_migrations',
+        );
+        const current = rows[0]?.v ?? 0;
+        if (current > POSTGRES_MIGRATIONS.length) {
+          throw new Error(
+            `the database has lifeline schema version ${current}, newer than this lifeline (${POSTGRES_MIGRATIONS.length}); upgrade lifeline`,
+          );
+        }
+        for (let version = current; version < POSTGRES_MIGRATIONS.length; version++) {
+          await client.query(POSTGRES_MIGRATIONS[version] as string);
+          await client.query('INSERT INTO lifeline_schema_migrations (version) VALUES ($1)', [version + 1]);
+        }
+        await client.query('COMMIT');
+        const checks = await client.query<{ id: number; name: string; url: string }>(
+          'SELECT id, name, url FROM lifeline_checks',
+        );
+        for (const row of checks.rows) {
+          ids.set(row.name, row.id);
+          names.set(row.id, { name: row.name, url: row.url });
+        }
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+      ready = true;
+      return POSTGRES_MIGRATIONS.length;
+    },
+    async write(results) {
+      ensure();
+      if (results.length === 0) return;
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await idsFor(client, results);
+        const raw = results.map((r) => ({ check_id: ids.get(r.check), ...encode(r) }));
+        await client.query(
+          `INSERT INTO lifeline_results (check_id, t, lag, ok, status, dur, dns, conn, tls, ttfb, xfer, attempts, err, detail)
+           SELECT check_id, t, lag, ok, status, dur, dns, conn, tls, ttfb, xfer, attempts, err, detail
+           FROM json_to_recordset($1::json) AS r(check_id int, t bigint, lag int, ok smallint, status smallint, dur int, dns int,
+             conn int, tls int, ttfb int, xfer int, attempts smallint, err text, detail text)
+           ON CONFLICT DO NOTHING`,
+          [JSON.stringify(raw)],
+        );
+        const folded = [
+          ...foldResults(
+            results.map((r) => ({
+              check: r.check,
+              timeMs: Date.parse(r.time),
+              ok: r.ok,
+              degraded: Boolean(r.degraded),
+              durationMs: r.durationMs,
+            })),
+          ).values(),
+        ].map(({ check, resolution, bucket, rollup }) => ({
+          check_id: ids.get(check),
+          res: RESOLUTIONS[resolution],
+          bucket,
+          n: rollup.count,
+          fails: rollup.failures,
+          degraded: rollup.degraded,
+          sum_ms: rollup.sumMs,
+          max_ms: rollup.maxMs,
+          hist: rollup.histogram,
+        }));
+        await client.query(
+          `INSERT INTO lifeline_rollups AS o (check_id, res, bucket, n, fails, degraded, sum_ms, max_ms, hist)
+           SELECT check_id, res, bucket, n, fails, degraded, sum_ms, max_ms, hist
+           FROM json_to_recordset($1::json) AS r(check_id int, res int, bucket bigint, n int, fails int, degraded int,
+             sum_ms float8, max_ms float8, hist int[])
+           ON CONFLICT (res, check_id, bucket) DO UPDATE SET
+             n = o.n + excluded.n, fails = o.fails + excluded.fails, degraded = o.degraded + excluded.degraded,
+             sum_ms = o.sum_ms + excluded.sum_ms, max_ms = greatest(o.max_ms, excluded.max_ms),
+             hist = (SELECT array_agg(coalesce(a, 0) + coalesce(b, 0) ORDER BY i)
+                     FROM unnest(o.hist, excluded.hist) WITH ORDINALITY AS h(a, b, i))`,
+          [JSON.stringify(folded)],
+        );
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async results(check, query: ResultQuery) {
+      ensure();
+      const id = ids.get(check);
+      if (id === undefined) return [];
+      const { rows } = await pool.query<RawRow>(
+        'SELECT * FROM lifeline_results WHERE check_id = $1 AND t >= $2 AND t < $3 ORDER BY t DESC LIMIT $4',
+        [id, query.since ?? 0, query.until ?? Number.MAX_SAFE_INTEGER, query.limit],
+      );
+      const url = names.get(id)?.url ?? '';
+      return rows.map((row) => decode(check, url, row));
+    },
+    async latest() {
+      ensure();
+      const { rows } = await pool.query<RawRow & { name: string; url: string }>(
+        `SELECT c.name, c.url, r.* FROM lifeline_checks c
+         CROSS JOIN LATERAL (SELECT * FROM lifeline_results WHERE check_id = c.id ORDER BY t DESC LIMIT 1) r`,
+      );
+      return new Map(rows.map((row) => [row.name, decode(row.name, row.url, row)]));
+    },
+    async rollups(check, resolution: Resolution, since, until) {
+      ensure();
+      const res = RESOLUTIONS[resolution];
+      const params: unknown[] = [res, since, until];
+      let where = 'res = $1 AND bucket >= $2 AND bucket < $3';
+      if (check !== null) {
+        const id = ids.get(check);
+        if (id === undefined) return [];
+        params.push(id);
+        where += ' AND check_id = $4';
+      }
+      const { rows } = await pool.query<{
+        check_id: number;
+        bucket: number;
+        n: number;
+        fails: number;
+        degraded: number;
+        sum_ms: number;
+        max_ms: number;
+        hist: number[];
+      }>(
+        `SELECT check_id, bucket, n, fails, degraded, sum_ms, max_ms, hist FROM lifeline_rollups WHERE ${where} ORDER BY bucket`,
+        params,
+      );
+      return rows.map(
+        (r): RollupRow => ({
+          check: names.get(r.check_id)?.name ?? String(r.check_id),
+          bucket: r.bucket,
+          rollup: {
+            count: r.n,
+            failures: r.fails,
+            degraded: r.degraded,
+            sumMs: r.sum_ms,
+            maxMs: r.max_ms,
+            histogram: r.hist,
+          },
+        }),
+      );
+    },
+    async lastScheduled(check) {
+      ensure();
+      const id = ids.get(check);
+      if (id === undefined) return undefined;
+      const { rows } = await pool.query<{ s: number }>(
+        'SELECT t - lag AS s FROM lifeline_results WHERE check_id = $1 AND lag IS NOT NULL ORDER BY t DESC LIMIT 1',
+        [id],
+      );
+      return rows[0]?.s;
+    },
+    async prune(now: number, retention: RetentionConfig): Promise<PruneCounts> {
+      ensure();
+      const c = cutoffs(now, retention);
+      const del = async (sql: string, params: unknown[]) => (await pool.query(sql, params)).rowCount ?? 0;
+      return {
+        raw: c.raw === null ? 0 : await del('DELETE FROM lifeline_results WHERE t < $1', [c.raw]),
+        minute:
+          c.minute === null
+            ? 0
+            : await del('DELETE FROM lifeline_rollups WHERE res = $1 AND bucket < $2', [RESOLUTIONS.minute, c.minute]),
+        hour:
+          c.hour === null
+            ? 0
+            : await del('DELETE FROM lifeline_rollups WHERE res = $1 AND bucket < $2', [RESOLUTIONS.hour, c.hour]),
+        day:
+          c.day === null
+            ? 0
+            : await del('DELETE FROM lifeline_rollups WHERE res = $1 AND bucket < $2', [RESOLUTIONS.day, c.day]),
+      };
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

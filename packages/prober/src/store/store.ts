@@ -1,0 +1,142 @@
+import type { RetentionConfig } from '../config/resolved.js';
+import type { ErrorCode, Phase } from '../domain/errors.js';
+import type { CheckResult, ConditionOutcome } from '../domain/result.js';
+import { RESOLUTIONS, type Resolution, type Rollup } from '../domain/rollup.js';
+
+export interface ResultQuery {
+  /** Inclusive lower bound, epoch ms. */
+  readonly since?: number;
+  /** Exclusive upper bound, epoch ms: page back by passing the oldest `time` seen. */
+  readonly until?: number;
+  readonly limit: number;
+}
+
+export interface RollupRow {
+  readonly check: string;
+  readonly bucket: number;
+  readonly rollup: Rollup;
+}
+
+export interface PruneCounts {
+  readonly raw: number;
+  readonly minute: number;
+  readonly hour: number;
+  readonly day: number;
+}
+
+/**
+ * Where results live. One contract test suite runs against every
+ * implementation (SQLite and PostgreSQL, both real).
+ */
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Applies pending migrations; returns the schema version. */
+  migrate(): Promise<number>;
+  /** Appends results and folds them into the rollups, atomically. */
+  write(results: readonly CheckResult[]): Promise<void>;
+  /** Raw results of one check, newest first. */
+  results(check: string, query: ResultQuery): Promise<CheckResult[]>;
+  /** The newest result of each check that has one. */
+  latest(): Promise<Map<string, CheckResult>>;
+  /** Rollup rows with bucket start in [since, until), for one check or all (null), oldest first. */
+  rollups(check: string | null, resolution: Resolution, since: number, until: number): Promise<RollupRow[]>;
+  /** When the newest stored run of a check was scheduled (epoch ms). */
+  lastScheduled(check: string): Promise<number | undefined>;
+  /** Deletes what is past its retention. Runs as its own task, never in write(). */
+  prune(now: number, retention: RetentionConfig): Promise<PruneCounts>;
+  close(): Promise<void>;
+}
+
+/** The compact raw row both dialects store: integers in 1/100 ms, details only for failures. */
+export interface RawRow {
+  t: number;
+  lag: number | null;
+  ok: 0 | 1 | 2;
+  status: number | null;
+  dur: number;
+  dns: number;
+  conn: number;
+  tls: number;
+  ttfb: number;
+  xfer: number;
+  attempts: number | null;
+  err: string | null;
+  detail: string | null;
+}
+
+interface Detail {
+  m?: string;
+  p?: Phase;
+  c?: ConditionOutcome[];
+  ip?: string;
+}
+
+const cms = (ms: number) => Math.round(ms * 100);
+
+export function encode(result: CheckResult): RawRow {
+  const t = Date.parse(result.time);
+  const detail: Detail = {};
+  if (!result.ok) {
+    if (result.error) detail.m = result.error.message;
+    if (result.error?.phase) detail.p = result.error.phase;
+    if (result.conditions) detail.c = [...result.conditions];
+    if (result.ip) detail.ip = result.ip;
+  }
+  return {
+    t,
+    lag: result.scheduledAt ? t - Date.parse(result.scheduledAt) : null,
+    ok: result.ok ? (result.degraded ? 2 : 1) : 0,
+    status: result.status,
+    dur: cms(result.durationMs),
+    dns: cms(result.phases.dns),
+    conn: cms(result.phases.connect),
+    tls: cms(result.phases.tls),
+    ttfb: cms(result.phases.ttfb),
+    xfer: cms(result.phases.transfer),
+    attempts: result.attempts ?? null,
+    err: result.error?.code ?? null,
+    detail: Object.keys(detail).length > 0 ? JSON.stringify(detail) : null,
+  };
+}
+
+export function decode(check: string, url: string, row: RawRow): CheckResult {
+  const detail = row.detail ? (JSON.parse(row.detail) as Detail) : {};
+  const t = Number(row.t);
+  return {
+    time: new Date(t).toISOString(),
+    check,
+    url,
+    status: row.status,
+    ok: row.ok !== 0,
+    ...(row.ok === 2 ? { degraded: true } : {}),
+    durationMs: row.dur / 100,
+    ...(row.err
+      ? { error: { code: row.err as ErrorCode, message: detail.m ?? '', ...(detail.p ? { phase: detail.p } : {}) } }
+      : {}),
+    ...(detail.c ? { conditions: detail.c } : {}),
+    phases: {
+      dns: row.dns / 100,
+      connect: row.conn / 100,
+      tls: row.tls / 100,
+      ttfb: row.ttfb / 100,
+      transfer: row.xfer / 100,
+      total: row.dur / 100,
+    },
+    ...(row.lag !== null && row.lag !== undefined ? { scheduledAt: new Date(t - Number(row.lag)).toISOString() } : {}),
+    ...(row.attempts !== null && row.attempts !== undefined ? { attempts: row.attempts } : {}),
+    ...(detail.ip ? { ip: detail.ip } : {}),
+  };
+}
+
+export const RESOLUTION_MS = RESOLUTIONS;
+
+/** Cut-off times (epoch ms) for each kind of row; null keeps that kind forever. */
+export function cutoffs(now: number, retention: RetentionConfig) {
+  const before = (ms: number | null) => (ms === null ? null : now - ms);
+  return {
+    raw: before(retention.rawMs),
+    minute: before(retention.minuteMs),
+    hour: before(retention.hourMs),
+    day: before(retention.dayMs),
+  };
+}
