@@ -196,7 +196,7 @@ describe('parseConfig', () => {
     ],
     [
       'a missing caFile',
-      SEED.replace('http://api', 'https://api') + '    caFile: missing-ca.pem\n',
+      `${SEED.replace('http://api', 'https://api')}    caFile: missing-ca.pem\n`,
       ['lifeline.yaml:5:13: checks[0].caFile: cannot read'],
     ],
     [

@@ -4,16 +4,7 @@ import Database from 'better-sqlite3';
 import type { RetentionConfig } from '../../config/resolved.js';
 import type { CheckResult } from '../../domain/result.js';
 import { foldResults, mergeRollups, RESOLUTIONS, type Resolution, type Rollup } from '../../domain/rollup.js';
-import {
-  cutoffs,
-  decode,
-  encode,
-  type PruneCounts,
-  type RawRow,
-  type ResultQuery,
-  type RollupRow,
-  type Store,
-} from '../store.js';
+import { cutoffs, decode, encode, type PruneCounts, type RawRow, type RollupRow, type Store } from '../store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
 interface RollupRecord {
