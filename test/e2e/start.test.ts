@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { freePort, json, run } from './helpers.js';
 
@@ -22,8 +25,16 @@ describe('npm start', () => {
   for (const [signal, target] of cases) {
     it(`runs the api and the prober, logs a 200 check result, and stops both with exit 0 on ${signal} to the ${target}`, async () => {
       const port = await freePort();
+      const monitorPort = await freePort();
+      const storage = join(mkdtempSync(join(tmpdir(), 'lifeline-start-')), 'lifeline.db');
       const npm = run('npm', ['start', '--silent'], {
-        env: { ...process.env, PORT: String(port), NO_COLOR: '1' },
+        env: {
+          ...process.env,
+          PORT: String(port),
+          LIFELINE_PORT: String(monitorPort),
+          LIFELINE_STORAGE: storage,
+          NO_COLOR: '1',
+        },
         detached: true,
       });
       try {
@@ -36,6 +47,14 @@ describe('npm start', () => {
         assert.equal(result?.ok, true);
         assert.equal(result?.url, `http://localhost:${port}/healthcheck`);
         await npm.waitForLine((line) => line.startsWith('[api]') && json(line)?.msg === 'request completed', 10_000);
+        const api = (await (await fetch(`http://127.0.0.1:${monitorPort}/api/v1/checks`)).json()) as {
+          checks: { name: string; state: string }[];
+        };
+        assert.equal(
+          api.checks.find((c) => c.name === 'api-every-10s')?.state,
+          'up',
+          'the monitor API serves the result',
+        );
 
         process.kill(target === 'group' ? -(npm.child.pid as number) : (npm.child.pid as number), signal);
         const { code } = await npm.exited;

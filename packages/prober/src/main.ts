@@ -1,53 +1,47 @@
+import http from 'node:http';
+import type { AddressInfo, LookupFunction } from 'node:net';
+import { createHealth } from '@lifeline/health';
 import type { Logger } from 'pino';
-import type { ResolvedCheck, ResolvedConfig } from './config/resolved.js';
+import { ConfigError, formatProblem, parseConfig } from './config/load.js';
+import type { ResolvedCheck, ResolvedConfig, StorageConfig } from './config/resolved.js';
+import { DEFAULTS } from './config/schema.js';
+import { watchFile } from './config/watch.js';
 import type { CheckResult } from './domain/result.js';
 import { executeCheck } from './execute.js';
 import { logResult } from './logger.js';
 import { type Clock, createScheduler } from './scheduler/scheduler.js';
+import { createApi } from './server/app.js';
+import { createMetrics } from './server/metrics.js';
+import { createBatchWriter } from './store/batch.js';
+import { openStore } from './store/open.js';
+import type { Store } from './store/store.js';
 
 /** How long in-flight checks may finish after a stop was asked for, at most. */
 export const MAX_STOP_GRACE_MS = 30_000;
+/** Retention runs on its own timer, never inside a write. */
+export const PRUNE_EVERY_MS = 10 * 60_000;
 
 export interface MonitorDeps {
   readonly config: ResolvedConfig;
   readonly logger: Logger;
   readonly clock?: Clock;
+  readonly lookup?: LookupFunction;
+  /** Re-read this file when it changes (hot reload); usually the config's own path. */
+  readonly watch?: string;
+  /** Environment for ${VAR} in a reloaded config. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Overrides server.port (0 picks a free port). */
+  readonly port?: number;
 }
 
 export interface Monitor {
-  /** Stops scheduling, lets in-flight checks finish (bounded), then resolves. */
+  /** Where the API listens. */
+  readonly url: string;
+  readonly store?: Store;
+  /** The running config (changes on reload). */
+  config(): ResolvedConfig;
+  /** Stops scheduling, lets in-flight checks finish (bounded), flushes results, closes the server and store. */
   stop(): Promise<void>;
-}
-
-/** Composition root of `lifeline run`: config -> scheduler -> probe -> result -> log. */
-export function startMonitor(deps: MonitorDeps): Monitor {
-  const { config, logger } = deps;
-  const scheduler = createScheduler({
-    checks: config.checks,
-    ...(deps.clock ? { clock: deps.clock } : {}),
-    run: async (check, context) => {
-      const result = await executeCheck(check, { signal: context.signal });
-      logResult(logger, result);
-    },
-    onSkip: (check, scheduledAt) =>
-      logger.warn(
-        { check: check.name, scheduledAt: new Date(scheduledAt).toISOString() },
-        `check ${check.name} skipped: its previous run is still in progress`,
-      ),
-    onError: (check, error) => logger.error({ check: check.name, err: error }, `check ${check.name} crashed`),
-  });
-  scheduler.start();
-  logger.info(
-    { config: config.source, checks: config.checks.map((c) => ({ name: c.name, url: c.url, ...describeSchedule(c) })) },
-    `lifeline monitor started with ${config.checks.length} check(s)`,
-  );
-  return {
-    async stop() {
-      const grace = Math.min(MAX_STOP_GRACE_MS, Math.max(...config.checks.map((c) => c.timeoutMs)) + 1_000);
-      const cancelled = await scheduler.stop(grace);
-      logger.info({ cancelled }, 'lifeline monitor stopped');
-    },
-  };
 }
 
 function describeSchedule(check: ResolvedCheck): Record<string, unknown> {
@@ -56,7 +50,181 @@ function describeSchedule(check: ResolvedCheck): Record<string, unknown> {
     : { everyMs: check.schedule.intervalMs };
 }
 
+/** The store `lifeline run` uses: what the config says, else the embedded SQLite file. */
+export function monitorStorage(config: ResolvedConfig): StorageConfig {
+  return config.storage ?? { kind: 'sqlite', path: DEFAULTS.storage };
+}
+
+/**
+ * Composition root of `lifeline run`: config -> scheduler -> probe -> result
+ * -> log / metrics / store -> API. Every piece is built here and handed what
+ * it needs; nothing is global.
+ */
+export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
+  const { logger } = deps;
+  let config = deps.config;
+  const store = await openStore(monitorStorage(config));
+  const metrics = createMetrics();
+  metrics.configured(config.checks.length);
+  const latest = new Map<string, CheckResult>(store ? await store.latest() : []);
+  const writer = store
+    ? createBatchWriter(store, {
+        onError: (error, pending) => {
+          metrics.storeError();
+          logger.error({ err: error, pending }, 'writing results to the store failed; will retry');
+        },
+        onDrop: (dropped) =>
+          logger.error({ dropped }, 'the store has been failing too long: oldest unsaved results dropped'),
+      })
+    : undefined;
+
+  const lastScheduled = new Map<string, number>();
+  if (store) {
+    for (const check of config.checks) {
+      if (check.schedule.kind !== 'cron') continue;
+      const at = await store.lastScheduled(check.name);
+      if (at !== undefined) lastScheduled.set(check.name, at);
+    }
+  }
+
+  const scheduler = createScheduler({
+    checks: config.checks,
+    concurrency: config.scheduler.concurrency,
+    lastScheduled,
+    missedRunWindowMs: config.scheduler.missedRunWindowMs,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+    run: async (check, context) => {
+      const started = Date.now();
+      metrics.lag(Math.max(0, started - context.scheduledAt) / 1000);
+      const result: CheckResult = {
+        ...(await executeCheck(check, { signal: context.signal, ...(deps.lookup ? { lookup: deps.lookup } : {}) })),
+        scheduledAt: new Date(context.scheduledAt).toISOString(),
+      };
+      latest.set(check.name, result);
+      metrics.observe(result);
+      logResult(logger, result, context.catchUp ? { catchUp: true } : {});
+      writer?.add(result);
+    },
+    onSkip: (check, scheduledAt) => {
+      metrics.skipped(check.name);
+      logger.warn(
+        { check: check.name, scheduledAt: new Date(scheduledAt).toISOString() },
+        `check ${check.name} skipped: its previous run is still in progress`,
+      );
+    },
+    onError: (check, error) => logger.error({ check: check.name, err: error }, `check ${check.name} crashed`),
+  });
+
+  const health = createHealth({
+    serviceId: 'lifeline',
+    description: 'the Lifeline monitor',
+    checks: store ? { store: { run: () => store.ping(), componentType: 'datastore' } } : {},
+  });
+  const server = http.createServer(
+    createApi({ checks: () => config.checks, latest: () => latest, ...(store ? { store } : {}), metrics, health }),
+  );
+  const port = deps.port ?? config.server.port;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, config.server.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+
+  const prune = async () => {
+    if (!store) return;
+    try {
+      const counts = await store.prune(Date.now(), config.retention);
+      if (counts.raw + counts.minute + counts.hour + counts.day > 0)
+        logger.info({ pruned: counts }, 'retention: old results and rollups deleted');
+    } catch (error) {
+      logger.error({ err: error }, 'retention failed; will retry');
+    }
+  };
+  const pruneTimer = setInterval(() => void prune(), PRUNE_EVERY_MS);
+  pruneTimer.unref();
+  void prune();
+
+  scheduler.start();
+  health.start();
+  logger.info(
+    {
+      config: config.source,
+      api: url,
+      storage: store ? store.kind : 'none',
+      checks: config.checks.map((c) => ({ name: c.name, url: c.url, ...describeSchedule(c) })),
+    },
+    `lifeline monitor started with ${config.checks.length} check(s); API and /metrics on ${url}`,
+  );
+
+  const stopWatching = deps.watch
+    ? watchFile(
+        deps.watch,
+        (text) => {
+          try {
+            const next = parseConfig(text, { file: config.source, ...(deps.env ? { env: deps.env } : {}) });
+            const diff = scheduler.update(next.checks);
+            for (const name of diff.removed) {
+              metrics.forget(name);
+              latest.delete(name);
+            }
+            config = next;
+            metrics.configured(config.checks.length);
+            logger.info(
+              { ...diff },
+              `config reloaded: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed`,
+            );
+          } catch (error) {
+            if (!(error instanceof ConfigError)) throw error;
+            logger.error(
+              { problems: error.problems.map(formatProblem) },
+              'the changed config is invalid; still running the previous one',
+            );
+          }
+        },
+        (error) => logger.warn({ err: error }, `cannot read ${deps.watch} for reload`),
+      )
+    : () => {};
+
+  return {
+    url,
+    ...(store ? { store } : {}),
+    config: () => config,
+    async stop() {
+      stopWatching();
+      health.beginShutdown();
+      const grace = Math.min(MAX_STOP_GRACE_MS, Math.max(...config.checks.map((c) => c.timeoutMs)) + 1_000);
+      const cancelled = await scheduler.stop(grace);
+      clearInterval(pruneTimer);
+      await writer?.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      health.stop();
+      await store?.close();
+      logger.info({ cancelled }, 'lifeline monitor stopped');
+    },
+  };
+}
+
 /** `lifeline check --once`: every check in parallel, results in config order. */
-export async function checkOnce(config: ResolvedConfig, signal?: AbortSignal): Promise<CheckResult[]> {
-  return Promise.all(config.checks.map((check) => executeCheck(check, signal ? { signal } : {})));
+export function checkOnce(
+  config: ResolvedConfig,
+  options: { signal?: AbortSignal; lookup?: LookupFunction } = {},
+): Promise<CheckResult[]> {
+  return Promise.all(config.checks.map((check) => executeCheck(check, options)));
+}
+
+/** Writes one-off results to the store the config names, if it names one. Returns whether it did. */
+export async function storeResults(config: ResolvedConfig, results: readonly CheckResult[]): Promise<boolean> {
+  if (!config.storage || config.storage.kind === 'none') return false;
+  const store = await openStore(config.storage);
+  try {
+    await store?.write(results);
+  } finally {
+    await store?.close();
+  }
+  return true;
 }

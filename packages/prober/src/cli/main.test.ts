@@ -143,9 +143,9 @@ describe('lifeline CLI', () => {
   });
 
   it('run logs results on schedule and exits 0 on SIGTERM after in-flight checks finish', async () => {
-    const file = configFile('run.yaml', `checks:\n  - name: a\n    url: ${up.url}\n    every: 100ms\n`);
+    const file = configFile('run.yaml', `storage: none\nchecks:\n  - name: a\n    url: ${up.url}\n    every: 100ms\n`);
     const t = io();
-    const running = main(['run', '--config', file], t.io);
+    const running = main(['run', '--config', file, '--port', '0'], t.io);
     while (t.lines().filter((l) => l.check === 'a').length < 2) await new Promise((r) => setTimeout(r, 20));
     t.signals.emit('SIGTERM', 'SIGTERM');
     assert.equal(await running, 0);

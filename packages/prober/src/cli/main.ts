@@ -1,9 +1,9 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, formatProblem, loadConfigFile } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolved.js';
 import { formatDuration } from '../domain/duration.js';
 import { createLogger, type LogFormat, logResult } from '../logger.js';
-import { checkOnce, startMonitor } from '../main.js';
+import { checkOnce, startMonitor, storeResults } from '../main.js';
 import { nextRunTimes } from '../scheduler/next-run.js';
 
 /** Exit codes, as documented: scripts and CronJobs depend on them. */
@@ -102,9 +102,15 @@ export async function main(
       // A CronJob past its activeDeadlineSeconds gets SIGTERM: report what was in flight as cancelled.
       void stop.promise.then(() => abort.abort());
       try {
-        const results = await checkOnce(config, abort.signal);
+        const results = await checkOnce(config, { signal: abort.signal });
         for (const result of results) logResult(logger, result);
         exitCode = results.every((r) => r.ok) ? EXIT.ok : EXIT.checkFailed;
+        try {
+          if (await storeResults(config, results)) logger.debug({ stored: results.length }, 'results stored');
+        } catch (error) {
+          logger.error({ err: error }, `the results could not be stored: ${(error as Error).message}`);
+          exitCode = EXIT.checkFailed;
+        }
       } finally {
         stop.dispose();
       }
@@ -115,7 +121,17 @@ export async function main(
     .description('stay up and run each check on its schedule; SIGTERM stops after in-flight checks finish')
     .addOption(configOption())
     .addOption(formatOption())
-    .action(async (opts: { config?: string; format: LogFormat }) => {
+    .addOption(
+      new Option('--port <port>', 'port of the API and /metrics (overrides server.port; 0 picks a free one)').argParser(
+        (v) => {
+          const port = Number(v);
+          if (!Number.isInteger(port) || port < 0 || port > 65535)
+            throw new InvalidArgumentError('a port is a whole number from 0 to 65535');
+          return port;
+        },
+      ),
+    )
+    .action(async (opts: { config?: string; format: LogFormat; port?: number }) => {
       const config = load(opts.config, io);
       if (typeof config === 'number') {
         exitCode = config;
@@ -123,7 +139,21 @@ export async function main(
       }
       const logger = createLogger(opts.format, io.stdout);
       const stop = onStopSignal(io, exitNow);
-      const monitor = startMonitor({ config, logger });
+      let monitor: Awaited<ReturnType<typeof startMonitor>>;
+      try {
+        monitor = await startMonitor({
+          config,
+          logger,
+          watch: config.source,
+          env: io.env,
+          ...(opts.port !== undefined ? { port: opts.port } : {}),
+        });
+      } catch (error) {
+        logger.fatal({ err: error }, `lifeline cannot start: ${(error as Error).message}`);
+        stop.dispose();
+        exitCode = EXIT.checkFailed;
+        return;
+      }
       const signal = await stop.promise;
       logger.info({ signal }, `received ${signal}, waiting for in-flight checks`);
       await monitor.stop();

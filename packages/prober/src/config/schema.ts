@@ -81,12 +81,12 @@ function problemField(problem: (value: string) => string | undefined, what: stri
   });
 }
 
+/** A whole number; a string of digits counts too, since `${VAR}` expands to text. */
 function intField(what: string, min: number, max: number) {
+  const message = `${what} must be a whole number from ${min} to ${max}`;
   return z
-    .number({ error: `${what} must be a whole number from ${min} to ${max}` })
-    .int(`${what} must be a whole number from ${min} to ${max}`)
-    .min(min, `${what} must be a whole number from ${min} to ${max}`)
-    .max(max, `${what} must be a whole number from ${min} to ${max}`);
+    .union([z.number(), z.string().regex(/^\d+$/).transform(Number)], { error: message })
+    .pipe(z.number().int(message).min(min, message).max(max, message));
 }
 
 const statusEntry = z.union([z.number(), z.string()], { error: 'expectStatus entries are codes or "200-299" ranges' });

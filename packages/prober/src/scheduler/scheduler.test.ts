@@ -150,3 +150,128 @@ describe('createScheduler', () => {
     assert.equal(await scheduler.stop(10_000), 0);
   });
 });
+
+describe('createScheduler: jitter, concurrency, catch-up, updates', () => {
+  it('delays each run by its jitter and reports the jittered time as scheduledAt', async () => {
+    const clock = new FakeClock(0);
+    const runs: number[] = [];
+    const scheduler = createScheduler({
+      clock,
+      random: () => 0.5,
+      checks: [makeCheck({ name: 'j', schedule: { kind: 'every', intervalMs: 10_000 }, jitterMs: 2_000 })],
+      run: async (_c, ctx) => {
+        runs.push(ctx.scheduledAt);
+      },
+    });
+    scheduler.start();
+    await clock.advance(25_000);
+    assert.deepEqual(runs, [1_000, 11_000, 21_000]);
+    await scheduler.stop(0);
+  });
+
+  it('caps concurrent runs; the rest wait in order, and their wait shows as lag', async () => {
+    const clock = new FakeClock(0);
+    const gates = new Map<string, ReturnType<typeof deferred>>();
+    const started: string[] = [];
+    const checks = ['a', 'b', 'c', 'd'].map((name) =>
+      makeCheck({ name, schedule: { kind: 'every', intervalMs: 60_000 } }),
+    );
+    const scheduler = createScheduler({
+      clock,
+      concurrency: 2,
+      checks,
+      run: async (c) => {
+        started.push(c.name);
+        const gate = deferred();
+        gates.set(c.name, gate);
+        await gate.promise;
+      },
+    });
+    scheduler.start();
+    await clock.advance(0);
+    assert.deepEqual(started, ['a', 'b']);
+    assert.equal(scheduler.queued, 2);
+    gates.get('a')?.resolve();
+    await clock.advance(0);
+    assert.deepEqual(started, ['a', 'b', 'c']);
+    for (const gate of gates.values()) gate.resolve();
+    await clock.advance(0);
+    for (const gate of gates.values()) gate.resolve();
+    await clock.advance(0);
+    assert.deepEqual(started, ['a', 'b', 'c', 'd']);
+    await scheduler.stop(0);
+  });
+
+  it('runs the 08:00 check once at start when a restart at 07:59 made it miss 08:00', async () => {
+    const daily = makeCheck({ name: 'daily', schedule: { kind: 'cron', pattern: '0 8 * * *', timezone: 'UTC' } });
+    const run = async (startAt: string, lastScheduled: string | undefined, windowMs: number) => {
+      const clock = new FakeClock(new Date(startAt));
+      const runs: [string, boolean][] = [];
+      const scheduler = createScheduler({
+        clock,
+        checks: [daily],
+        lastScheduled: new Map(lastScheduled ? [['daily', Date.parse(lastScheduled)]] : []),
+        missedRunWindowMs: windowMs,
+        run: async (_c, ctx) => {
+          runs.push([new Date(ctx.scheduledAt).toISOString(), ctx.catchUp]);
+        },
+      });
+      scheduler.start();
+      await clock.advance(0);
+      await scheduler.stop(0);
+      return runs;
+    };
+    // Down from 07:59 to 08:03; the last stored run was yesterday's 08:00.
+    assert.deepEqual(await run('2026-05-02T08:03:00Z', '2026-05-01T08:00:00Z', 15 * 60_000), [
+      ['2026-05-02T08:00:00.000Z', true],
+    ]);
+    // Back too late: outside the window, nothing is caught up.
+    assert.deepEqual(await run('2026-05-02T09:00:00Z', '2026-05-01T08:00:00Z', 15 * 60_000), []);
+    // Today's 08:00 already ran: nothing twice.
+    assert.deepEqual(await run('2026-05-02T08:03:00Z', '2026-05-02T08:00:00Z', 15 * 60_000), []);
+    // No history at all: a new check does not fire a run nobody missed.
+    assert.deepEqual(await run('2026-05-02T08:03:00Z', undefined, 15 * 60_000), []);
+  });
+
+  it('applies an updated set of checks: added start, removed stop, changed restart', async () => {
+    const clock = new FakeClock(0);
+    const runs: string[] = [];
+    const a = makeCheck({ name: 'a', schedule: { kind: 'every', intervalMs: 10_000 } });
+    const b = makeCheck({ name: 'b', schedule: { kind: 'every', intervalMs: 10_000 } });
+    const scheduler = createScheduler({
+      clock,
+      checks: [a, b],
+      run: async (c) => {
+        runs.push(`${c.name}@${clock.now()}:${c.url}`);
+      },
+    });
+    scheduler.start();
+    await clock.advance(5_000);
+    const diff = scheduler.update([
+      { ...a, url: 'http://a2/' },
+      makeCheck({ name: 'c', schedule: { kind: 'every', intervalMs: 10_000 } }),
+    ]);
+    assert.deepEqual(diff, { added: ['c'], removed: ['b'], changed: ['a'] });
+    await clock.advance(10_000);
+    assert.deepEqual(runs, [
+      'a@0:http://api:3000/healthcheck',
+      'b@0:http://api:3000/healthcheck',
+      'a@5000:http://a2/',
+      'c@5000:http://api:3000/healthcheck',
+      'a@15000:http://a2/',
+      'c@15000:http://api:3000/healthcheck',
+    ]);
+    assert.deepEqual(
+      scheduler.update([
+        { ...a, url: 'http://a2/' },
+        makeCheck({ name: 'c', schedule: { kind: 'every', intervalMs: 10_000 } }),
+      ]),
+      {
+        added: [],
+        removed: [],
+        changed: [],
+      },
+    );
+    await scheduler.stop(0);
+  });
+});

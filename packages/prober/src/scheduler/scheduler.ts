@@ -1,5 +1,6 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { ResolvedCheck } from '../config/resolved.js';
-import { nextRunTime } from './next-run.js';
+import { nextRunTime, previousRunTime } from './next-run.js';
 
 export interface Clock {
   now(): number;
@@ -17,24 +18,39 @@ export const systemClock: Clock = {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface RunContext {
-  /** When the run was planned (epoch ms); compare with the actual start to see lag. */
+  /** When the run was planned (epoch ms, jitter included); compare with the actual start to see lag. */
   readonly scheduledAt: number;
   /** Aborted when the scheduler is stopped and the grace period is over. */
   readonly signal: AbortSignal;
+  /** A cron run missed while the prober was down, caught up at start. */
+  readonly catchUp: boolean;
 }
 
 export interface SchedulerDeps {
   readonly checks: readonly ResolvedCheck[];
   /** Runs one check. Must not reject; a rejection is reported through onError. */
   readonly run: (check: ResolvedCheck, context: RunContext) => Promise<void>;
-  /** The previous run of the same check was still going: this one is skipped, never overlapped. */
+  /** The previous run of the same check was still going (or queued): this one is skipped, never overlapped. */
   readonly onSkip?: (check: ResolvedCheck, scheduledAt: number) => void;
   readonly onError?: (check: ResolvedCheck, error: unknown) => void;
   readonly clock?: Clock;
+  /** At most this many runs at once; the rest wait their turn, in order (default: no cap). */
+  readonly concurrency?: number;
+  /** For jitter; injectable so tests are exact. */
+  readonly random?: () => number;
+  /**
+   * When each cron check's newest stored run was scheduled. A run planned
+   * after that, and at most `missedRunWindowMs` before start, runs once at
+   * start: the 08:00 check is not lost to a restart at 07:59.
+   */
+  readonly lastScheduled?: ReadonlyMap<string, number>;
+  readonly missedRunWindowMs?: number;
 }
 
 export interface Scheduler {
   start(): void;
+  /** Applies a new set of checks: added ones start, removed ones stop, changed ones restart. Runs in flight finish. */
+  update(checks: readonly ResolvedCheck[]): { added: string[]; removed: string[]; changed: string[] };
   /**
    * Stops planning new runs and waits for the ones in flight, at most
    * `graceMs`; then cancels what is left through its AbortSignal.
@@ -43,65 +59,151 @@ export interface Scheduler {
   stop(graceMs: number): Promise<number>;
   /** Runs of each check skipped because the previous one was still going. */
   readonly skipped: ReadonlyMap<string, number>;
+  /** Runs waiting for a concurrency slot right now. */
+  readonly queued: number;
 }
 
-/** Fires each check on its cron schedule or interval. `every` checks run once right at start. */
+interface Entry {
+  check: ResolvedCheck;
+  anchor: number;
+  timer?: unknown;
+}
+
+/**
+ * Fires each check on its cron schedule or interval. `every` checks run once
+ * right at start. Pure timing math lives in next-run.ts; this holds timers.
+ */
 export function createScheduler(deps: SchedulerDeps): Scheduler {
   const clock = deps.clock ?? systemClock;
+  const random = deps.random ?? Math.random;
+  const cap = deps.concurrency ?? Number.POSITIVE_INFINITY;
   const abort = new AbortController();
+  const entries = new Map<string, Entry>();
   const inFlight = new Set<Promise<void>>();
-  const running = new Set<string>();
-  const timers = new Map<string, unknown>();
+  const busy = new Set<string>();
   const skipped = new Map<string, number>();
+  const waiting: (() => void)[] = [];
+  let active = 0;
   let stopped = false;
+  let started = false;
 
-  const arm = (check: ResolvedCheck, due: number, anchor: number) => {
-    if (stopped) return;
+  const jitter = (check: ResolvedCheck) => (check.jitterMs > 0 ? Math.floor(random() * check.jitterMs) : 0);
+
+  /** Arms the timer for a planned time; `due` adds the check's jitter to it. */
+  const arm = (entry: Entry, planned: number, due = planned + jitter(entry.check)) => {
+    if (stopped || entries.get(entry.check.name) !== entry) return;
     const wait = Math.min(Math.max(due - clock.now(), 0), MAX_TIMER_MS);
-    timers.set(
-      check.name,
-      clock.setTimeout(() => fire(check, due, anchor), wait),
-    );
+    entry.timer = clock.setTimeout(() => fire(entry, planned, due), wait);
   };
 
-  const fire = (check: ResolvedCheck, due: number, anchor: number) => {
-    if (stopped) return;
-    const now = clock.now();
-    if (now < due) {
-      arm(check, due, anchor); // woke early: a capped long wait, or a clock that moved back
+  const acquire = (): Promise<void> | undefined => {
+    if (active < cap) {
+      active += 1;
+      return undefined;
+    }
+    return new Promise<void>((resolve) => waiting.push(resolve));
+  };
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else active -= 1;
+  };
+
+  const launch = (check: ResolvedCheck, scheduledAt: number, catchUp: boolean) => {
+    if (busy.has(check.name)) {
+      skipped.set(check.name, (skipped.get(check.name) ?? 0) + 1);
+      deps.onSkip?.(check, scheduledAt);
       return;
     }
-    if (running.has(check.name)) {
-      skipped.set(check.name, (skipped.get(check.name) ?? 0) + 1);
-      deps.onSkip?.(check, due);
-    } else {
-      running.add(check.name);
-      const run = deps
-        .run(check, { scheduledAt: due, signal: abort.signal })
-        .catch((error: unknown) => deps.onError?.(check, error))
-        .finally(() => {
-          running.delete(check.name);
-          inFlight.delete(run);
-        });
-      inFlight.add(run);
+    busy.add(check.name);
+    const run = (async () => {
+      const wait = acquire();
+      if (wait) await wait;
+      try {
+        if (!abort.signal.aborted) await deps.run(check, { scheduledAt, signal: abort.signal, catchUp });
+      } catch (error) {
+        deps.onError?.(check, error);
+      } finally {
+        release();
+      }
+    })().finally(() => {
+      busy.delete(check.name);
+      inFlight.delete(run);
+    });
+    inFlight.add(run);
+  };
+
+  const fire = (entry: Entry, planned: number, due: number) => {
+    if (stopped || entries.get(entry.check.name) !== entry) return;
+    const now = clock.now();
+    if (now < due) {
+      arm(entry, planned, due); // woke early: a capped long wait, or a clock that moved back
+      return;
     }
-    // Plan from the later of "now" and "due", so a slow wake-up never fires a missed slot twice.
-    arm(check, nextRunTime(check.schedule, Math.max(now, due), anchor), anchor);
+    launch(entry.check, due, false);
+    // Plan after the later of "planned" and "now" (less the jitter), so a late
+    // wake-up never fires a missed slot twice.
+    arm(entry, nextRunTime(entry.check.schedule, Math.max(planned, now - (due - planned)), entry.anchor));
+  };
+
+  const begin = (check: ResolvedCheck, now: number) => {
+    const entry: Entry = { check, anchor: now };
+    entries.set(check.name, entry);
+    if (check.schedule.kind === 'cron' && deps.lastScheduled && deps.missedRunWindowMs) {
+      const last = deps.lastScheduled.get(check.name);
+      const previous = previousRunTime(check.schedule, now);
+      if (last !== undefined && previous !== undefined && previous > last && now - previous <= deps.missedRunWindowMs) {
+        launch(check, previous, true);
+      }
+    }
+    arm(entry, check.schedule.kind === 'every' ? now : nextRunTime(check.schedule, now, now));
+  };
+
+  const end = (name: string) => {
+    const entry = entries.get(name);
+    if (entry?.timer !== undefined) clock.clearTimeout(entry.timer);
+    entries.delete(name);
   };
 
   return {
     skipped,
+    get queued() {
+      return waiting.length;
+    },
     start() {
-      const startedAt = clock.now();
-      for (const check of deps.checks) {
-        const first = check.schedule.kind === 'every' ? startedAt : nextRunTime(check.schedule, startedAt, startedAt);
-        arm(check, first, startedAt);
+      if (started) return;
+      started = true;
+      const now = clock.now();
+      for (const check of deps.checks) begin(check, now);
+    },
+    update(checks) {
+      const now = clock.now();
+      const next = new Map(checks.map((c) => [c.name, c]));
+      const added: string[] = [];
+      const removed: string[] = [];
+      const changed: string[] = [];
+      for (const name of [...entries.keys()]) {
+        if (!next.has(name)) {
+          end(name);
+          removed.push(name);
+        }
       }
+      for (const check of checks) {
+        const entry = entries.get(check.name);
+        if (!entry) {
+          begin(check, now);
+          added.push(check.name);
+        } else if (!isDeepStrictEqual(entry.check, check)) {
+          end(check.name);
+          begin(check, now);
+          changed.push(check.name);
+        }
+      }
+      return { added, removed, changed };
     },
     async stop(graceMs) {
       stopped = true;
-      for (const handle of timers.values()) clock.clearTimeout(handle);
-      timers.clear();
+      for (const name of [...entries.keys()]) end(name);
       if (inFlight.size === 0) return 0;
       let graceTimer: NodeJS.Timeout | undefined;
       const graceOver = new Promise<'timeout'>((resolve) => {
@@ -112,6 +214,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       if (outcome === 'done') return 0;
       const cancelled = inFlight.size;
       abort.abort();
+      // Runs still waiting for a slot are released so they see the abort and end.
+      for (const next of waiting.splice(0)) next();
       await Promise.allSettled([...inFlight]);
       return cancelled;
     },

@@ -30,6 +30,8 @@ export interface PruneCounts {
  */
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
+  /** A cheap round trip, for readiness. Rejects when the store cannot be reached. */
+  ping(): Promise<void>;
   /** Applies pending migrations; returns the schema version. */
   migrate(): Promise<number>;
   /** Appends results and folds them into the rollups, atomically. */

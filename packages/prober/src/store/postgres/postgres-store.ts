@@ -70,6 +70,9 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
 
   return {
     kind: 'postgres',
+    async ping() {
+      await pool.query('SELECT 1');
+    },
     async migrate() {
       const client = await pool.connect();
       try {

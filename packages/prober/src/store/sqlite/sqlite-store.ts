@@ -128,6 +128,9 @@ export function createSqliteStore(path: string): Store {
 
   return {
     kind: 'sqlite',
+    async ping() {
+      db.prepare('SELECT 1').get();
+    },
     async migrate() {
       const current = db.pragma('user_version', { simple: true }) as number;
       if (current > SQLITE_MIGRATIONS.length) {

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { loadConfigFile } from './config/load.js';
+import { startMonitor } from './main.js';
+import { startTarget, type Target } from './testing/targets.js';
+
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { logger: pino({ base: null }, stream), lines };
+}
+
+async function until<T>(what: string, fn: () => T | Promise<T>, ms = 10_000): Promise<NonNullable<T>> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await fn();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('lifeline run (startMonitor)', () => {
+  let target: Target;
+  let dir: string;
+  before(async () => {
+    target = await startTarget((req, res) => {
+      if (req.url === '/down') res.writeHead(503).end();
+      else res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"pass"}');
+    });
+    dir = mkdtempSync(join(tmpdir(), 'lifeline-monitor-'));
+  });
+  after(() => target.close());
+
+  it('runs checks, serves them on the API and /metrics, stores them, and reloads its config', async () => {
+    const file = join(dir, 'lifeline.yaml');
+    const write = (text: string) => {
+      // As a ConfigMap update does: a new file moved into place.
+      writeFileSync(`${file}.tmp`, text);
+      renameSync(`${file}.tmp`, file);
+    };
+    const storage = join(dir, 'monitor.db');
+    write(
+      `storage: ${storage}\nchecks:\n  - name: up\n    url: ${target.url}/ok\n    every: 100ms\n    conditions: ["[BODY].status == pass"]\n  - name: down\n    url: ${target.url}/down\n    every: 100ms\n`,
+    );
+    const { logger, lines } = capture();
+    const monitor = await startMonitor({ config: loadConfigFile(file, {}), logger, watch: file, env: {}, port: 0 });
+    try {
+      const checks = await until('both checks to have a result', async () => {
+        const body = (await (await fetch(`${monitor.url}/api/v1/checks`)).json()) as {
+          checks: { name: string; state: string }[];
+        };
+        return body.checks.every((c) => c.state !== 'unknown') ? body.checks : undefined;
+      });
+      assert.deepEqual(
+        checks.map((c) => [c.name, c.state]),
+        [
+          ['up', 'up'],
+          ['down', 'down'],
+        ],
+      );
+      const metrics = await (await fetch(`${monitor.url}/metrics`)).text();
+      assert.match(metrics, /lifeline_check_up\{check="down"\} 0/);
+      assert.match(metrics, /lifeline_checks_configured 2/);
+      assert.match(metrics, /lifeline_scheduler_lag_seconds_count [1-9]/);
+
+      // Results reach the store in batches.
+      await until('stored results', async () => {
+        const page = (await (await fetch(`${monitor.url}/api/v1/checks/up/results?limit=5`)).json()) as {
+          results: { scheduledAt?: string }[];
+        };
+        return page.results.length > 0 && page.results.every((r) => r.scheduledAt) ? page : undefined;
+      });
+
+      // A broken config is refused; the running one stays.
+      write('checks:\n  - name: up\n    url: nope\n');
+      await until('the reload error', () =>
+        lines.find((l) => l.msg === 'the changed config is invalid; still running the previous one'),
+      );
+      assert.equal(monitor.config().checks.length, 2);
+
+      // A valid change applies without a restart: one removed, one added.
+      write(
+        `storage: ${storage}\nchecks:\n  - name: up\n    url: ${target.url}/ok\n    every: 100ms\n  - name: added\n    url: ${target.url}/ok\n    every: 100ms\n`,
+      );
+      const reloaded = await until('the reload', () => lines.find((l) => String(l.msg).startsWith('config reloaded')));
+      assert.deepEqual([reloaded.added, reloaded.removed, reloaded.changed], [['added'], ['down'], ['up']]);
+      await until('the added check to run', () => lines.find((l) => l.check === 'added' && l.ok === true));
+      const names = (
+        (await (await fetch(`${monitor.url}/api/v1/checks`)).json()) as { checks: { name: string }[] }
+      ).checks.map((c) => c.name);
+      assert.deepEqual(names, ['up', 'added']);
+      assert.doesNotMatch(await (await fetch(`${monitor.url}/metrics`)).text(), /check="down"/);
+      assert.equal((await fetch(`${monitor.url}/readyz`)).status, 200);
+    } finally {
+      await monitor.stop();
+    }
+    assert.equal(lines.at(-1)?.msg, 'lifeline monitor stopped');
+    await assert.rejects(fetch(`${monitor.url}/livez`));
+  });
+});

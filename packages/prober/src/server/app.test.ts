@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createHealth } from '@lifeline/health';
+import type { CheckResult } from '../domain/result.js';
+import { createSqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { Store } from '../store/store.js';
+import { makeCheck } from '../testing/check.js';
+import { createApi } from './app.js';
+import { createMetrics } from './metrics.js';
+import { OPENAPI } from './openapi.js';
+
+const NOW = Date.parse('2026-06-30T12:00:00.000Z');
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const phases = { dns: 0, connect: 1, tls: 0, ttfb: 2, transfer: 1, total: 4 };
+const result = (check: string, at: number, ok: boolean, durationMs = 4): CheckResult => ({
+  time: new Date(at).toISOString(),
+  check,
+  url: `http://${check}:3000/healthcheck`,
+  status: ok ? 200 : 503,
+  ok,
+  durationMs,
+  phases: { ...phases, total: durationMs },
+  ...(ok ? {} : { error: { code: 'http_status' as const, message: 'status 503 is not in 200-399' } }),
+});
+
+describe('monitor API', () => {
+  let store: Store;
+  let server: http.Server;
+  let base: string;
+  const metrics = createMetrics();
+  const health = createHealth({ checks: { store: () => store.ping() } });
+  const checks = [
+    makeCheck({ name: 'api', url: 'http://api:3000/healthcheck' }),
+    makeCheck({ name: 'fresh', url: 'http://fresh:3000/' }),
+  ];
+  const latest = new Map<string, CheckResult>();
+
+  before(async () => {
+    store = createSqliteStore(join(mkdtempSync(join(tmpdir(), 'lifeline-api-')), 'l.db'));
+    await store.migrate();
+    // 30 days of one run per hour for "api": the last 24 hours all pass, before that one in ten fails.
+    const rows: CheckResult[] = [];
+    for (let t = NOW - 30 * DAY; t < NOW; t += HOUR) {
+      const i = Math.round((t - (NOW - 30 * DAY)) / HOUR);
+      rows.push(result('api', t, t >= NOW - DAY || i % 10 !== 0, 10 + (i % 20)));
+    }
+    await store.write(rows);
+    latest.set('api', rows.at(-1) as CheckResult);
+    for (const r of rows.slice(-3)) metrics.observe(r);
+    server = http.createServer(
+      createApi({ checks: () => checks, latest: () => latest, store, metrics, health, now: () => NOW }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    health.stop();
+    server.close();
+    await store.close();
+  });
+
+  const get = async (path: string) => {
+    const res = await fetch(`${base}${path}`);
+    return {
+      status: res.status,
+      type: res.headers.get('content-type'),
+      body: res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text(),
+    };
+  };
+
+  it('GET /api/v1/checks: state, last result, uptime 24h/7d/30d and p95 for each configured check', async () => {
+    const { status, body } = await get('/api/v1/checks');
+    assert.equal(status, 200);
+    const [api, fresh] = body.checks;
+    assert.equal(api.name, 'api');
+    assert.equal(api.state, 'up');
+    assert.equal(api.lastResult.time, new Date(NOW - HOUR).toISOString());
+    assert.equal(api.uptime['24h'], 1);
+    assert.ok(api.uptime['30d'] > 0.89 && api.uptime['30d'] < 0.92, `30d uptime ${api.uptime['30d']}`);
+    assert.ok(api.uptime['7d'] > 0.88 && api.uptime['7d'] < 1);
+    assert.ok(api.p95Ms >= 20 && api.p95Ms <= 30 * 1.25);
+    assert.deepEqual(
+      [fresh.name, fresh.state, fresh.lastResult, fresh.uptime['24h']],
+      ['fresh', 'unknown', null, null],
+    );
+  });
+
+  it('GET /api/v1/checks/{name}/results pages newest first and links the next page', async () => {
+    const first = await get('/api/v1/checks/api/results?limit=3');
+    assert.equal(first.status, 200);
+    assert.deepEqual(
+      first.body.results.map((r: CheckResult) => r.time),
+      [1, 2, 3].map((h) => new Date(NOW - h * HOUR).toISOString()),
+    );
+    const next = await get(first.body.next);
+    assert.equal(next.body.results[0].time, new Date(NOW - 4 * HOUR).toISOString());
+    const window = await get(
+      `/api/v1/checks/api/results?since=${new Date(NOW - 5 * HOUR).toISOString()}&until=${NOW - 2 * HOUR}`,
+    );
+    assert.equal(window.body.results.length, 3);
+    assert.equal(window.body.next, null);
+  });
+
+  it('GET /api/v1/checks/{name}/uptime buckets the rollups', async () => {
+    const { status, body } = await get('/api/v1/checks/api/uptime?window=7d&bucket=1d');
+    assert.equal(status, 200);
+    assert.equal(body.resolution, 'day');
+    assert.equal(body.buckets.length, 8, 'the window is aligned to whole days');
+    assert.equal(body.buckets.at(-1).uptime, 1);
+    assert.equal(body.buckets.at(-1).count, 12);
+    const hours = await get('/api/v1/checks/api/uptime?window=6h&bucket=1h');
+    assert.equal(hours.body.resolution, 'hour');
+    assert.deepEqual(
+      hours.body.buckets.slice(0, 6).map((b: { count: number }) => b.count),
+      [1, 1, 1, 1, 1, 1],
+    );
+  });
+
+  it('answers bad parameters with 400 naming the parameter, unknown checks with 404', async () => {
+    const cases: [string, number, RegExp][] = [
+      ['/api/v1/checks/api/results?limit=0', 400, /limit must be a whole number from 1 to 1000/],
+      ['/api/v1/checks/api/results?since=yesterday', 400, /since must be an ISO 8601 time or epoch milliseconds/],
+      ['/api/v1/checks/api/uptime?window=2y', 400, /window must be a duration/],
+      ['/api/v1/checks/api/uptime?bucket=90s', 400, /bucket must be a multiple of 1m/],
+      ['/api/v1/checks/api/uptime?window=400d&bucket=1m', 400, /more than 10000 buckets/],
+      ['/api/v1/checks/nope/results', 404, /no check named "nope"/],
+      ['/api/v2/things', 404, /no route/],
+    ];
+    for (const [path, status, message] of cases) {
+      const res = await get(path);
+      assert.equal(res.status, status, path);
+      assert.match(res.body.message, message, path);
+    }
+    assert.equal((await fetch(`${base}/api/v1/checks`, { method: 'DELETE' })).status, 405);
+  });
+
+  it('serves Prometheus metrics with the documented names', async () => {
+    const { status, body, type } = await get('/metrics');
+    assert.equal(status, 200);
+    assert.match(String(type), /^text\/plain/);
+    for (const line of [
+      'lifeline_check_up{check="api"} 1',
+      'lifeline_check_status_code{check="api"} 200',
+      'lifeline_check_results_total{check="api",outcome="up"} 3',
+      'lifeline_check_duration_seconds{check="api",phase="ttfb"} 0.002',
+    ]) {
+      assert.ok((body as string).includes(line), `metrics include ${line}`);
+    }
+    assert.match(body as string, /# TYPE lifeline_scheduler_lag_seconds histogram/);
+  });
+
+  it('serves its own /livez and /readyz, and an OpenAPI document listing every route', async () => {
+    assert.equal((await get('/livez')).body, 'ok');
+    assert.equal((await get('/readyz')).body, 'ok');
+    const doc = await get('/api/openapi.json');
+    assert.equal(doc.body.openapi, '3.1.0');
+    assert.deepEqual(Object.keys(doc.body.paths).sort(), Object.keys(OPENAPI.paths).sort());
+    for (const path of [
+      '/api/v1/checks',
+      '/api/v1/checks/{name}',
+      '/api/v1/checks/{name}/results',
+      '/api/v1/checks/{name}/uptime',
+      '/metrics',
+      '/livez',
+      '/readyz',
+    ]) {
+      assert.ok(path in doc.body.paths, path);
+      const res = await get(path.replace('{name}', 'api'));
+      assert.equal(res.status, 200, path);
+    }
+  });
+});

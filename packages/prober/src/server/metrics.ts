@@ -1,0 +1,88 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CheckResult } from '../domain/result.js';
+
+const PHASES = ['dns', 'connect', 'tls', 'ttfb', 'transfer', 'total'] as const;
+
+export interface Metrics {
+  readonly registry: Registry;
+  observe(result: CheckResult): void;
+  skipped(check: string): void;
+  lag(seconds: number): void;
+  storeError(): void;
+  /** Drops the series of checks no longer configured. */
+  forget(check: string): void;
+  configured(count: number): void;
+}
+
+/** Prometheus metrics of the monitor, in a registry of its own (no global state). */
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  const up = new Gauge({
+    name: 'lifeline_check_up',
+    help: '1 when the last run of the check passed, 0 when it failed',
+    labelNames: ['check'],
+    registers: [registry],
+  });
+  const duration = new Gauge({
+    name: 'lifeline_check_duration_seconds',
+    help: 'Time the last run of the check spent in each phase',
+    labelNames: ['check', 'phase'],
+    registers: [registry],
+  });
+  const status = new Gauge({
+    name: 'lifeline_check_status_code',
+    help: 'HTTP status of the last run (0 when none)',
+    labelNames: ['check'],
+    registers: [registry],
+  });
+  const results = new Counter({
+    name: 'lifeline_check_results_total',
+    help: 'Runs of each check by outcome: up, degraded, down or skipped',
+    labelNames: ['check', 'outcome'],
+    registers: [registry],
+  });
+  const lag = new Histogram({
+    name: 'lifeline_scheduler_lag_seconds',
+    help: 'Delay between when a run was scheduled and when it started',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const storeErrors = new Counter({
+    name: 'lifeline_store_write_errors_total',
+    help: 'Failed batch writes to the store',
+    registers: [registry],
+  });
+  const configured = new Gauge({
+    name: 'lifeline_checks_configured',
+    help: 'Checks in the running config',
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    observe(result) {
+      up.set({ check: result.check }, result.ok ? 1 : 0);
+      status.set({ check: result.check }, result.status ?? 0);
+      for (const phase of PHASES) duration.set({ check: result.check, phase }, result.phases[phase] / 1000);
+      results.inc({ check: result.check, outcome: result.ok ? (result.degraded ? 'degraded' : 'up') : 'down' });
+    },
+    skipped(check) {
+      results.inc({ check, outcome: 'skipped' });
+    },
+    lag(seconds) {
+      lag.observe(seconds);
+    },
+    storeError() {
+      storeErrors.inc();
+    },
+    forget(check) {
+      up.remove({ check });
+      status.remove({ check });
+      for (const phase of PHASES) duration.remove({ check, phase });
+      for (const outcome of ['up', 'degraded', 'down', 'skipped']) results.remove({ check, outcome });
+    },
+    configured(count) {
+      configured.set(count);
+    },
+  };
+}
