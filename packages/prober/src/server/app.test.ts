@@ -65,7 +65,8 @@ describe('monitor API', () => {
     await store.close();
   });
 
-  const get = async (path: string) => {
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field in each test
+  const get = async (path: string): Promise<{ status: number; type: string | null; body: any }> => {
     const res = await fetch(`${base}${path}`);
     return {
       status: res.status,
