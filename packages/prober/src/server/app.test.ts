@@ -65,7 +65,6 @@ describe('monitor API', () => {
     await store.close();
   });
 
-  // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field in each test
   const get = async (path: string): Promise<{ status: number; type: string | null; body: any }> => {
     const res = await fetch(`${base}${path}`);
     return {
