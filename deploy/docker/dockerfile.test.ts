@@ -40,6 +40,16 @@ describe('deploy/docker/Dockerfile', () => {
     }
   });
 
+  it('installs and builds every workspace in both stages', () => {
+    const workspaces = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { workspaces: string[] })
+      .workspaces;
+    for (const stage of stages) {
+      for (const ws of workspaces)
+        assert.ok(stage.includes(`COPY ${ws}/package.json ${ws}/`), `${ws}/package.json in every stage`);
+    }
+    for (const ws of workspaces) assert.ok(runtime.includes(`${ws}/dist`), `${ws}/dist in the runtime stage`);
+  });
+
   it('installs production dependencies only, runs as a numeric non-root user, and starts node directly', () => {
     assert.match(runtime, /npm ci --omit=dev/);
     const user = /^USER (\d+)(?::(\d+))?$/m.exec(runtime);

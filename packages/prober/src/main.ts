@@ -20,6 +20,8 @@ import type { Store } from './store/store.js';
 export const MAX_STOP_GRACE_MS = 30_000;
 /** Retention runs on its own timer, never inside a write. */
 export const PRUNE_EVERY_MS = 10 * 60_000;
+/** Finished minutes are folded into hours and days this often. */
+export const COMPACT_EVERY_MS = 30_000;
 
 export interface MonitorDeps {
   readonly config: ResolvedConfig;
@@ -147,6 +149,16 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   const pruneTimer = setInterval(() => void prune(), PRUNE_EVERY_MS);
   pruneTimer.unref();
   void prune();
+  const compact = async () => {
+    try {
+      await store?.compact(Date.now());
+    } catch (error) {
+      logger.error({ err: error }, 'compacting rollups failed; will retry');
+    }
+  };
+  const compactTimer = setInterval(() => void compact(), COMPACT_EVERY_MS);
+  compactTimer.unref();
+  void compact();
 
   scheduler.start();
   health.start();
@@ -199,7 +211,9 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
       const grace = Math.min(MAX_STOP_GRACE_MS, Math.max(...config.checks.map((c) => c.timeoutMs)) + 1_000);
       const cancelled = await scheduler.stop(grace);
       clearInterval(pruneTimer);
+      clearInterval(compactTimer);
       await writer?.close();
+      await compact();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       health.stop();
@@ -223,6 +237,8 @@ export async function storeResults(config: ResolvedConfig, results: readonly Che
   const store = await openStore(config.storage);
   try {
     await store?.write(results);
+    // A CronJob may be the only writer: it keeps hour and day rollups current itself.
+    await store?.compact(Date.now());
   } finally {
     await store?.close();
   }

@@ -62,13 +62,24 @@ export interface RollupInput {
   readonly durationMs: number;
 }
 
-/** Folds results into deltas keyed `check|resolution|bucketStart`, ready to merge into stored rows. */
+export interface RollupDelta {
+  readonly check: string;
+  readonly resolution: Resolution;
+  readonly bucket: number;
+  readonly rollup: Rollup;
+}
+
+/**
+ * Folds results into deltas keyed `check|resolution|bucket`, ready to merge
+ * into stored rows: what a store's compaction does with finished minutes.
+ */
 export function foldResults(
   results: readonly RollupInput[],
-): Map<string, { check: string; resolution: Resolution; bucket: number; rollup: Rollup }> {
+  resolutions: readonly Resolution[] = ['minute', 'hour', 'day'],
+): Map<string, RollupDelta> {
   const out = new Map<string, { check: string; resolution: Resolution; bucket: number; rollup: Rollup }>();
   for (const r of results) {
-    for (const resolution of Object.keys(RESOLUTIONS) as Resolution[]) {
+    for (const resolution of resolutions) {
       const bucket = bucketStart(r.timeMs, resolution);
       const key = `${r.check}|${resolution}|${bucket}`;
       let entry = out.get(key);
@@ -82,7 +93,8 @@ export function foldResults(
       if (r.degraded) x.degraded += 1;
       x.sumMs += r.durationMs;
       if (r.durationMs > x.maxMs) x.maxMs = r.durationMs;
-      x.histogram[binOf(r.durationMs)] = (x.histogram[binOf(r.durationMs)] ?? 0) + 1;
+      const bin = binOf(r.durationMs);
+      x.histogram[bin] = (x.histogram[bin] ?? 0) + 1;
     }
   }
   return out;

@@ -51,6 +51,7 @@ describe('monitor API', () => {
       rows.push(result('api', t, t >= NOW - DAY || i % 10 !== 0, 10 + (i % 20)));
     }
     await store.write(rows);
+    await store.compact(NOW);
     latest.set('api', rows.at(-1) as CheckResult);
     for (const r of rows.slice(-3)) metrics.observe(r);
     server = http.createServer(

@@ -3,7 +3,7 @@ import type { Health } from '@lifeline/health';
 import type { ResolvedCheck } from '../config/resolved.js';
 import { formatDuration, parseDuration } from '../domain/duration.js';
 import type { CheckResult } from '../domain/result.js';
-import { RESOLUTIONS } from '../domain/rollup.js';
+import { RESOLUTIONS, type Rollup } from '../domain/rollup.js';
 import { bucketize, type mergeAll, resolutionFor, stateOf, windowStats } from '../domain/uptime.js';
 import type { Store } from '../store/store.js';
 import type { Metrics } from './metrics.js';
@@ -81,29 +81,30 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
     const t = now();
     const checks = deps.checks();
     const latest = deps.latest();
-    let hours = new Map<string, Parameters<typeof mergeAll>[0][number][]>();
-    let days = new Map<string, { bucket: number; rollup: Parameters<typeof mergeAll>[0][number] }[]>();
+    // 24 h from hourly rollups (with histograms, for p95); 7 d and 30 d from daily totals.
+    const hours = new Map<string, Rollup[]>();
+    let week = new Map<string, { count: number; failures: number }>();
+    let month = new Map<string, { count: number; failures: number }>();
     if (deps.store) {
-      const group = <T extends { check: string }>(rows: T[]) => {
-        const out = new Map<string, T[]>();
-        for (const row of rows) out.set(row.check, [...(out.get(row.check) ?? []), row]);
-        return out;
-      };
-      const hourRows = await deps.store.rollups(
+      for (const row of await deps.store.rollups(
         null,
         'hour',
         Math.floor((t - DAY) / RESOLUTIONS.hour) * RESOLUTIONS.hour,
         t + 1,
-      );
-      hours = new Map([...group(hourRows)].map(([k, v]) => [k, v.map((r) => r.rollup)]));
-      days = group(await deps.store.rollups(null, 'day', Math.floor((t - 30 * DAY) / DAY) * DAY, t + 1));
+      )) {
+        const list = hours.get(row.check);
+        if (list) list.push(row.rollup);
+        else hours.set(row.check, [row.rollup]);
+      }
+      week = await deps.store.totals('day', Math.floor((t - 7 * DAY) / DAY) * DAY, t + 1);
+      month = await deps.store.totals('day', Math.floor((t - 30 * DAY) / DAY) * DAY, t + 1);
     }
+    const ratio = (x: { count: number; failures: number } | undefined) =>
+      x && x.count > 0 ? (x.count - x.failures) / x.count : null;
     return {
       checks: checks.map((check) => {
         const last = latest.get(check.name);
         const day = windowStats(hours.get(check.name) ?? []);
-        const dayRows = days.get(check.name) ?? [];
-        const since7 = Math.floor((t - 7 * DAY) / DAY) * DAY;
         return {
           name: check.name,
           url: check.url,
@@ -112,11 +113,7 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
           state: stateOf(last),
           lastResult: last ?? null,
           uptime: deps.store
-            ? {
-                '24h': day.uptime,
-                '7d': windowStats(dayRows.filter((r) => r.bucket >= since7).map((r) => r.rollup)).uptime,
-                '30d': windowStats(dayRows.map((r) => r.rollup)).uptime,
-              }
+            ? { '24h': day.uptime, '7d': ratio(week.get(check.name)), '30d': ratio(month.get(check.name)) }
             : null,
           p95Ms: day.p95Ms,
         };

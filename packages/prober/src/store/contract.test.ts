@@ -88,7 +88,7 @@ for (const [name, make, missing] of backends) {
     });
 
     it('migrates once, and again as a no-op', { skip }, async () => {
-      assert.equal(await store.migrate(), 1);
+      assert.equal(await store.migrate(), 2);
     });
 
     it('round-trips a failing result with its details, and a passing one', { skip }, async () => {
@@ -137,6 +137,8 @@ for (const [name, make, missing] of backends) {
         result('roll', T0 + 45_000, { durationMs: 30 }),
         result('roll', T0 + 3_600_000, { durationMs: 20 }),
       ]);
+      assert.deepEqual(await store.rollups('roll', 'minute', T0, T0 + 86_400_000), [], 'rollups wait for compaction');
+      await store.compact(T0 + 2 * 3_600_000);
       const minutes = await store.rollups('roll', 'minute', T0, T0 + 86_400_000);
       assert.deepEqual(
         minutes.map((m) => [m.bucket - T0, m.rollup.count, m.rollup.failures]),
@@ -157,6 +159,24 @@ for (const [name, make, missing] of backends) {
       assert.ok(all.some((r) => r.check === 'roll') && all.some((r) => r.check === 'api'));
     });
 
+    it('compacts each finished minute once, and folds late results straight into hours and days', {
+      skip,
+    }, async () => {
+      const base = T0 + 10 * 86_400_000;
+      await store.write([result('compact', base), result('compact', base + 60_000), result('compact', base + 120_000)]);
+      await store.compact(base + 150_000); // minutes base and base+1m are finished; base+2m is not
+      const hour = async () => (await store.rollups('compact', 'hour', base, base + 3_600_000))[0]?.rollup.count;
+      assert.equal(await hour(), 2);
+      assert.equal(await store.compact(base + 150_000), 0, 'nothing twice');
+      assert.equal(await hour(), 2);
+      await store.compact(base + 180_000);
+      assert.equal(await hour(), 3);
+      await store.write([failing('compact', base + 30_000)]); // late: its minute was compacted already
+      assert.equal(await hour(), 4);
+      const totals = await store.totals('hour', base, base + 3_600_000);
+      assert.deepEqual(totals.get('compact'), { count: 4, failures: 1, degraded: 0 });
+    });
+
     it('knows when the last stored run was scheduled', { skip }, async () => {
       await store.write([
         result('sched', T0, { scheduledAt: new Date(T0 - 7).toISOString() }),
@@ -168,6 +188,7 @@ for (const [name, make, missing] of backends) {
 
     it('prunes each kind of row past its retention, and nothing else', { skip }, async () => {
       await store.write([result('old', T0 - 10 * 86_400_000), result('old', T0)]);
+      await store.compact(T0 + 1_000);
       const counts = await store.prune(T0 + 1_000, {
         rawMs: 7 * 86_400_000,
         minuteMs: 48 * 3_600_000,

@@ -34,7 +34,7 @@ export interface Store {
   ping(): Promise<void>;
   /** Applies pending migrations; returns the schema version. */
   migrate(): Promise<number>;
-  /** Appends results and folds them into the rollups, atomically. */
+  /** Appends results, in one transaction. */
   write(results: readonly CheckResult[]): Promise<void>;
   /** Raw results of one check, newest first. */
   results(check: string, query: ResultQuery): Promise<CheckResult[]>;
@@ -42,6 +42,19 @@ export interface Store {
   latest(): Promise<Map<string, CheckResult>>;
   /** Rollup rows with bucket start in [since, until), for one check or all (null), oldest first. */
   rollups(check: string | null, resolution: Resolution, since: number, until: number): Promise<RollupRow[]>;
+  /** Runs, failures and degraded runs per check over [since, until), without histograms: for uptime over long windows. */
+  totals(
+    resolution: Resolution,
+    since: number,
+    until: number,
+  ): Promise<Map<string, { count: number; failures: number; degraded: number }>>;
+  /**
+   * Folds the raw results of finished minutes, from where the last compaction
+   * stopped up to the minute of `now`, into minute, hour and day rollups. The
+   * write path only inserts raw rows (a result older than the last compaction
+   * is folded in at once); a periodic task calls this. Returns the results folded.
+   */
+  compact(now: number): Promise<number>;
   /** When the newest stored run of a check was scheduled (epoch ms). */
   lastScheduled(check: string): Promise<number | undefined>;
   /** Deletes what is past its retention. Runs as its own task, never in write(). */

@@ -36,4 +36,11 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (res, check_id, bucket)
   );
   `,
+  // v2: hour and day rollups are compacted from minutes; the watermark lives here.
+  `
+  CREATE TABLE lifeline_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  `,
 ];

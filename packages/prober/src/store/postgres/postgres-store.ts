@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { RetentionConfig } from '../../config/resolved.js';
 import type { CheckResult } from '../../domain/result.js';
-import { foldResults, RESOLUTIONS, type Resolution } from '../../domain/rollup.js';
+import { bucketStart, foldResults, RESOLUTIONS, type Resolution, type RollupDelta } from '../../domain/rollup.js';
 import {
   cutoffs,
   decode,
@@ -68,6 +68,41 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     if (!ready) throw new Error('store used before migrate()');
   };
 
+  /** Adds deltas to stored rollup rows in one statement; histograms are added element by element. */
+  async function upsertRollups(client: pg.PoolClient, deltas: Iterable<RollupDelta>): Promise<void> {
+    const rows = [...deltas].map(({ check, resolution, bucket, rollup }) => ({
+      check_id: ids.get(check),
+      res: RESOLUTIONS[resolution],
+      bucket,
+      n: rollup.count,
+      fails: rollup.failures,
+      degraded: rollup.degraded,
+      sum_ms: rollup.sumMs,
+      max_ms: rollup.maxMs,
+      hist: rollup.histogram,
+    }));
+    if (rows.length === 0) return;
+    await client.query(
+      `INSERT INTO lifeline_rollups AS o (check_id, res, bucket, n, fails, degraded, sum_ms, max_ms, hist)
+       SELECT check_id, res, bucket, n, fails, degraded, sum_ms, max_ms, hist
+       FROM json_to_recordset($1::json) AS r(check_id int, res int, bucket bigint, n int, fails int, degraded int,
+         sum_ms float8, max_ms float8, hist int[])
+       ON CONFLICT (res, check_id, bucket) DO UPDATE SET
+         n = o.n + excluded.n, fails = o.fails + excluded.fails, degraded = o.degraded + excluded.degraded,
+         sum_ms = o.sum_ms + excluded.sum_ms, max_ms = greatest(o.max_ms, excluded.max_ms),
+         hist = (SELECT array_agg(coalesce(a, 0) + coalesce(b, 0) ORDER BY i)
+                 FROM unnest(o.hist, excluded.hist) WITH ORDINALITY AS h(a, b, i))`,
+      [JSON.stringify(rows)],
+    );
+  }
+
+  async function readWatermark(client: pg.PoolClient | pg.Pool): Promise<number | undefined> {
+    const { rows } = await client.query<{ value: string }>(
+      "SELECT value FROM lifeline_meta WHERE key = 'compacted_until'",
+    );
+    return rows[0] ? Number(rows[0].value) : undefined;
+  }
+
   return {
     kind: 'postgres',
     async ping() {
@@ -129,39 +164,21 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
            ON CONFLICT DO NOTHING`,
           [JSON.stringify(raw)],
         );
-        const folded = [
-          ...foldResults(
-            results.map((r) => ({
-              check: r.check,
-              timeMs: Date.parse(r.time),
-              ok: r.ok,
-              degraded: Boolean(r.degraded),
-              durationMs: r.durationMs,
-            })),
-          ).values(),
-        ].map(({ check, resolution, bucket, rollup }) => ({
-          check_id: ids.get(check),
-          res: RESOLUTIONS[resolution],
-          bucket,
-          n: rollup.count,
-          fails: rollup.failures,
-          degraded: rollup.degraded,
-          sum_ms: rollup.sumMs,
-          max_ms: rollup.maxMs,
-          hist: rollup.histogram,
-        }));
-        await client.query(
-          `INSERT INTO lifeline_rollups AS o (check_id, res, bucket, n, fails, degraded, sum_ms, max_ms, hist)
-           SELECT check_id, res, bucket, n, fails, degraded, sum_ms, max_ms, hist
-           FROM json_to_recordset($1::json) AS r(check_id int, res int, bucket bigint, n int, fails int, degraded int,
-             sum_ms float8, max_ms float8, hist int[])
-           ON CONFLICT (res, check_id, bucket) DO UPDATE SET
-             n = o.n + excluded.n, fails = o.fails + excluded.fails, degraded = o.degraded + excluded.degraded,
-             sum_ms = o.sum_ms + excluded.sum_ms, max_ms = greatest(o.max_ms, excluded.max_ms),
-             hist = (SELECT array_agg(coalesce(a, 0) + coalesce(b, 0) ORDER BY i)
-                     FROM unnest(o.hist, excluded.hist) WITH ORDINALITY AS h(a, b, i))`,
-          [JSON.stringify(folded)],
-        );
+        // A result for a minute that was already compacted goes straight into its rollups.
+        const watermark = await readWatermark(client);
+        const late =
+          watermark === undefined
+            ? []
+            : results
+                .map((r) => ({
+                  check: r.check,
+                  timeMs: Date.parse(r.time),
+                  ok: r.ok,
+                  degraded: Boolean(r.degraded),
+                  durationMs: r.durationMs,
+                }))
+                .filter((i) => i.timeMs < watermark);
+        if (late.length > 0) await upsertRollups(client, foldResults(late).values());
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {});
@@ -228,6 +245,68 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
         }),
       );
     },
+    async totals(resolution, since, until) {
+      ensure();
+      const { rows } = await pool.query<{ name: string; n: string; fails: string; degraded: string }>(
+        `SELECT c.name, sum(r.n) AS n, sum(r.fails) AS fails, sum(r.degraded) AS degraded
+         FROM lifeline_rollups r JOIN lifeline_checks c ON c.id = r.check_id
+         WHERE r.res = $1 AND r.bucket >= $2 AND r.bucket < $3 GROUP BY c.name`,
+        [RESOLUTIONS[resolution], since, until],
+      );
+      return new Map(
+        rows.map((r) => [r.name, { count: Number(r.n), failures: Number(r.fails), degraded: Number(r.degraded) }]),
+      );
+    },
+    async compact(now) {
+      ensure();
+      const until = bucketStart(now, 'minute');
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        // One compactor at a time, whichever monitor or CronJob runs it.
+        await client.query("SELECT pg_advisory_xact_lock(hashtext('lifeline-compact'))");
+        let watermark = await readWatermark(client);
+        if (watermark === undefined) {
+          const first = await client.query<{ t: number | null }>('SELECT min(t) AS t FROM lifeline_results');
+          const t = first.rows[0]?.t;
+          watermark = t === null || t === undefined ? until : bucketStart(t, 'minute');
+        }
+        let folded = 0;
+        if (watermark < until) {
+          // Rollups are built from raw rows: the write path is one insert per result.
+          const { rows } = await client.query<{ name: string; check_id: number; t: number; ok: number; dur: number }>(
+            `SELECT c.name, r.check_id, r.t, r.ok, r.dur FROM lifeline_results r JOIN lifeline_checks c ON c.id = r.check_id
+             WHERE r.t >= $1 AND r.t < $2`,
+            [watermark, until],
+          );
+          folded = rows.length;
+          for (const r of rows) ids.set(r.name, r.check_id);
+          await upsertRollups(
+            client,
+            foldResults(
+              rows.map((r) => ({
+                check: r.name,
+                timeMs: r.t,
+                ok: r.ok !== 0,
+                degraded: r.ok === 2,
+                durationMs: r.dur / 100,
+              })),
+            ).values(),
+          );
+          await client.query(
+            "INSERT INTO lifeline_meta (key, value) VALUES ('compacted_until', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [String(until)],
+          );
+        }
+        await client.query('COMMIT');
+        return folded;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
     async lastScheduled(check) {
       ensure();
       const id = ids.get(check);
@@ -243,7 +322,13 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       const c = cutoffs(now, retention);
       const del = async (sql: string, params: unknown[]) => (await pool.query(sql, params)).rowCount ?? 0;
       return {
-        raw: c.raw === null ? 0 : await del('DELETE FROM lifeline_results WHERE t < $1', [c.raw]),
+        // Raw rows not folded into rollups yet are kept whatever their age.
+        raw:
+          c.raw === null
+            ? 0
+            : await del('DELETE FROM lifeline_results WHERE t < $1', [
+                Math.min(c.raw, (await readWatermark(pool)) ?? 0),
+              ]),
         minute:
           c.minute === null
             ? 0

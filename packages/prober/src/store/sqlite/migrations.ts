@@ -38,4 +38,12 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (res, check_id, bucket)
   ) WITHOUT ROWID;
   `,
+  // v2: hour and day rollups are compacted from minutes; the watermark lives here.
+  // Histograms are stored as BLOBs of uint32 from now on (v1 wrote JSON text; both are read).
+  `
+  CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  `,
 ];
