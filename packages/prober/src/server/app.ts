@@ -4,7 +4,7 @@ import type { ResolvedCheck } from '../config/resolved.js';
 import { formatDuration, parseDuration } from '../domain/duration.js';
 import type { CheckResult } from '../domain/result.js';
 import { RESOLUTIONS, type Rollup } from '../domain/rollup.js';
-import { bucketize, type mergeAll, resolutionFor, stateOf, windowStats } from '../domain/uptime.js';
+import { bucketize, resolutionFor, stateOf, windowStats } from '../domain/uptime.js';
 import type { Store } from '../store/store.js';
 import type { Metrics } from './metrics.js';
 import { OPENAPI } from './openapi.js';
