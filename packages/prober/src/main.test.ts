@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { loadConfigFile } from './config/load.js';
+import { loadConfigFile, parseConfig } from './config/load.js';
 import { startMonitor } from './main.js';
 import { startTarget, type Target } from './testing/targets.js';
 
@@ -31,6 +31,45 @@ async function until<T>(what: string, fn: () => T | Promise<T>, ms = 10_000): Pr
 }
 
 describe('lifeline run (startMonitor)', () => {
+  it('keeps running through every fault at once, with no unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const faults = await startTarget((req, res) => {
+      if (req.url === '/reset') req.socket.destroy();
+      else if (req.url === '/slow') setTimeout(() => res.writeHead(200).end(), 5_000).unref();
+      else if (req.url === '/big') res.writeHead(200).end(Buffer.alloc(2 * 1024 * 1024));
+      else if (req.url === '/loop') res.writeHead(302, { location: '/loop' }).end();
+      else res.writeHead(200, { 'content-type': 'text/html' }).end('<html>');
+    });
+    const checks = ['reset', 'slow', 'big', 'loop', 'html']
+      .map(
+        (name) =>
+          `  - name: ${name}\n    url: ${faults.url}/${name}\n    every: 100ms\n    timeout: 200ms\n    conditions: ["[BODY].status == pass"]`,
+      )
+      .concat(['  - name: closed\n    url: http://127.0.0.1:1/\n    every: 100ms'])
+      .join('\n');
+    const { logger, lines } = capture();
+    const monitor = await startMonitor({
+      config: parseConfig(`storage: none\nchecks:\n${checks}\n`, { file: 'faults.yaml', env: {} }),
+      logger,
+      port: 0,
+    });
+    try {
+      await new Promise((r) => setTimeout(r, 1_500));
+      const codes = new Set(lines.filter((l) => l.check).map((l) => (l.error as { code?: string } | undefined)?.code));
+      for (const code of ['reset', 'timeout', 'body_too_large', 'redirect_loop', 'invalid_json', 'refused'])
+        assert.ok(codes.has(code), `saw ${code}`);
+      assert.equal((await fetch(`${monitor.url}/livez`)).status, 200, 'the monitor still answers');
+      assert.ok(!lines.some((l) => l.level === 50 && String(l.msg).includes('crashed')), 'no run crashed');
+    } finally {
+      await monitor.stop();
+      await faults.close();
+      process.off('unhandledRejection', onUnhandled);
+    }
+    assert.deepEqual(unhandled, []);
+  });
+
   let target: Target;
   let dir: string;
   before(async () => {

@@ -275,6 +275,20 @@ describe('tcp:// and dns:// checks', () => {
     }
   });
 
+  it('dns:// against a server that never answers: dns_timeout', async () => {
+    const { createSocket } = await import('node:dgram');
+    const silent = createSocket('udp4');
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
+    try {
+      const r = await executeCheck(
+        check(`url: dns://127.0.0.1:${silent.address().port}/api.default.svc.cluster.local\ntimeout: 300ms`),
+      );
+      assert.deepEqual([r.error?.code, r.error?.phase], ['dns_timeout', 'dns']);
+    } finally {
+      silent.close();
+    }
+  });
+
   it('rejects http-only fields on other schemes, with the field', () => {
     assert.throws(
       () => check('url: tcp://redis:6379\nmethod: POST'),

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { isDeepStrictEqual } from 'node:util';
 import type { ResolvedCheck } from '../config/resolved.js';
 import { nextRunTime, previousRunTime } from './next-run.js';
@@ -78,6 +79,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   const random = deps.random ?? Math.random;
   const cap = deps.concurrency ?? Number.POSITIVE_INFINITY;
   const abort = new AbortController();
+  // Every run in flight listens on this one signal; that is not a leak.
+  setMaxListeners(0, abort.signal);
   const entries = new Map<string, Entry>();
   const inFlight = new Set<Promise<void>>();
   const busy = new Set<string>();
