@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseConfig } from '../../packages/prober/src/config/load.js';
+import { allRules } from './policy.js';
 import { type K8sObject, ROOT, render, schemaErrors, unknownFieldErrors } from './validate.js';
 
 const BASE = 'deploy/kubernetes/base';
@@ -17,7 +18,16 @@ describe('deploy/kubernetes/base', () => {
   const objects = render(BASE);
 
   it('renders with kubectl kustomize', () => {
-    assert.deepEqual(objects.map((o) => o.kind).sort(), ['ConfigMap', 'CronJob', 'Deployment', 'Service']);
+    assert.deepEqual(objects.map((o) => o.kind).sort(), [
+      'ConfigMap',
+      'CronJob',
+      'Deployment',
+      'HorizontalPodAutoscaler',
+      'NetworkPolicy',
+      'NetworkPolicy',
+      'PodDisruptionBudget',
+      'Service',
+    ]);
   });
 
   it('validates every object against the Kubernetes schemas', async () => {
@@ -114,6 +124,198 @@ describe('deploy/kubernetes/base', () => {
     const load = (path: string) => parseConfig(readFileSync(join(ROOT, path), 'utf8'), { file: path, env: {} }).checks;
     assert.deepEqual(load(`${BASE}/lifeline.yaml`), load('examples/kubernetes.yaml'));
   });
+});
+
+const OVERLAYS = [
+  'deploy/kubernetes/base',
+  'deploy/kubernetes/overlays/monitor',
+  'deploy/kubernetes/overlays/monitor-postgres',
+];
+
+for (const dir of OVERLAYS) {
+  describe(`${dir}: schema and policy`, () => {
+    const objects = render(dir);
+    it('validates against the Kubernetes schemas, with no unknown field', async () => {
+      assert.deepEqual(await schemaErrors(objects), []);
+      assert.deepEqual(unknownFieldErrors(objects), []);
+    });
+    it('passes the policy checks', () => {
+      assert.deepEqual(allRules(objects), []);
+    });
+  });
+}
+
+describe('the monitor overlays', () => {
+  it('SQLite: one replica, Recreate, the database on a PersistentVolumeClaim', () => {
+    const objects = render('deploy/kubernetes/overlays/monitor');
+    const monitor = find(objects, 'Deployment', 'lifeline-monitor');
+    assert.equal(monitor.spec.replicas, 1);
+    assert.equal(monitor.spec.strategy.type, 'Recreate');
+    const claim = monitor.spec.template.spec.volumes.find(
+      (v: { persistentVolumeClaim?: unknown }) => v.persistentVolumeClaim,
+    );
+    assert.ok(
+      objects.some(
+        (o) => o.kind === 'PersistentVolumeClaim' && o.metadata.name === claim.persistentVolumeClaim.claimName,
+      ),
+    );
+    const env = monitor.spec.template.spec.containers[0].env;
+    assert.deepEqual(
+      env.find((e: { name: string }) => e.name === 'LIFELINE_STORAGE'),
+      { name: 'LIFELINE_STORAGE', value: '/data/lifeline.db' },
+    );
+    assert.ok(find(objects, 'Service', 'lifeline-monitor'));
+  });
+
+  it('PostgreSQL: storage from the Secret lifeline-postgres, no volume claim', () => {
+    const objects = render('deploy/kubernetes/overlays/monitor-postgres');
+    const monitor = find(objects, 'Deployment', 'lifeline-monitor');
+    const env = monitor.spec.template.spec.containers[0].env.find(
+      (e: { name: string }) => e.name === 'LIFELINE_STORAGE',
+    );
+    assert.deepEqual(env.valueFrom.secretKeyRef, { name: 'lifeline-postgres', key: 'url' });
+    assert.ok(!objects.some((o) => o.kind === 'PersistentVolumeClaim'));
+  });
+});
+
+describe('the policy checks catch what they are for', () => {
+  const clean = () => JSON.parse(JSON.stringify(render('deploy/kubernetes/base'))) as any[];
+  const cases: [string, (objects: any[]) => void, RegExp][] = [
+    [
+      'capabilities not dropped',
+      (o) => delete find(o, 'Deployment', 'api').spec.template.spec.containers[0].securityContext.capabilities,
+      /capabilities.drop must include ALL/,
+    ],
+    [
+      'privilege escalation',
+      (o) => {
+        find(o, 'Deployment', 'api').spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation = true;
+      },
+      /allowPrivilegeEscalation must be false/,
+    ],
+    [
+      'a writable root filesystem',
+      (o) => {
+        find(
+          o,
+          'CronJob',
+          'lifeline-check',
+        ).spec.jobTemplate.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem = false;
+      },
+      /readOnlyRootFilesystem must be true/,
+    ],
+    [
+      'root',
+      (o) => {
+        find(o, 'Deployment', 'api').spec.template.spec.securityContext.runAsUser = 0;
+      },
+      /runAsUser must be a numeric non-root uid/,
+    ],
+    [
+      'a probe on an undeclared port',
+      (o) => {
+        find(o, 'Deployment', 'api').spec.template.spec.containers[0].readinessProbe.httpGet.port = 'metrics';
+      },
+      /readinessProbe uses port metrics/,
+    ],
+    [
+      'a Service that selects nothing',
+      (o) => {
+        find(o, 'Service', 'api').spec.selector = { 'app.kubernetes.io/name': 'apii' };
+      },
+      /Service\/api: its selector matches no pod template/,
+    ],
+    [
+      'a wrong targetPort',
+      (o) => {
+        find(o, 'Service', 'api').spec.ports[0].targetPort = 8080;
+      },
+      /targetPort 8080 is not a port/,
+    ],
+    [
+      'a NetworkPolicy for no pod',
+      (o) => {
+        find(o, 'NetworkPolicy', 'api-ingress').spec.podSelector.matchLabels = { app: 'nope' };
+      },
+      /podSelector matches no pod template/,
+    ],
+    [
+      'a CronJob name too long',
+      (o) => {
+        find(o, 'CronJob', 'lifeline-check').metadata.name = 'x'.repeat(53);
+      },
+      /at most 52 characters/,
+    ],
+    [
+      'a bad cron',
+      (o) => {
+        find(o, 'CronJob', 'lifeline-check').spec.schedule = '0 25 * * *';
+      },
+      /is not a valid cron/,
+    ],
+    [
+      'a bad time zone',
+      (o) => {
+        find(o, 'CronJob', 'lifeline-check').spec.timeZone = 'Mars/Olympus';
+      },
+      /is not an IANA time zone/,
+    ],
+    [
+      'a short starting deadline',
+      (o) => {
+        find(o, 'CronJob', 'lifeline-check').spec.startingDeadlineSeconds = 5;
+      },
+      /startingDeadlineSeconds must be at least 10/,
+    ],
+    [
+      'overlapping jobs',
+      (o) => {
+        find(o, 'CronJob', 'lifeline-check').spec.concurrencyPolicy = 'Allow';
+      },
+      /concurrencyPolicy must be Forbid/,
+    ],
+    [
+      'the prober calling a Service that does not exist',
+      (o) => {
+        const cm = find(o, 'ConfigMap', 'lifeline-config');
+        cm.data['lifeline.yaml'] = cm.data['lifeline.yaml'].replace('http://api:3000', 'http://apii:3000');
+      },
+      /names Service "apii", which is not in the render/,
+    ],
+    [
+      'the prober calling a port the Service does not expose',
+      (o) => {
+        const cm = find(o, 'ConfigMap', 'lifeline-config');
+        cm.data['lifeline.yaml'] = cm.data['lifeline.yaml'].replace('http://api:3000', 'http://api:8080');
+      },
+      /uses port 8080, which Service api does not expose/,
+    ],
+    [
+      'a service account token',
+      (o) => {
+        find(o, 'Deployment', 'api').spec.template.spec.automountServiceAccountToken = true;
+      },
+      /automountServiceAccountToken must be false/,
+    ],
+    [
+      'no memory limit',
+      (o) => {
+        delete find(o, 'Deployment', 'api').spec.template.spec.containers[0].resources.limits;
+      },
+      /needs a memory limit/,
+    ],
+  ];
+  for (const [what, breakIt, message] of cases) {
+    it(what, () => {
+      const objects = clean();
+      breakIt(objects);
+      const errors = allRules(objects);
+      assert.ok(
+        errors.some((e) => message.test(e)),
+        `expected ${message} in ${JSON.stringify(errors)}`,
+      );
+    });
+  }
 });
 
 describe('the manifest validator', () => {
