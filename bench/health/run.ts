@@ -4,13 +4,11 @@
 // each figure is the median over rounds. Writes docs/benchmarks.md.
 //   npm run bench:health            (BENCH_DURATION=5 BENCH_ROUNDS=3 by default)
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
+import { machine, ROOT, writeSection } from '../common.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -118,12 +116,12 @@ const rows = CASES.map((c) => {
 const livez = median(samples.get(CASES[1]?.name as string)?.rps ?? []) / bare;
 const readyz = median(samples.get(CASES[2]?.name as string)?.rps ?? []) / bare;
 
-const section = `<!-- bench:health:start -->
+const section = `
 ## @lifeline/health: probe throughput and dependency load
 
 Command: \`npm run bench:health\` (BENCH_DURATION=${DURATION} s per run, BENCH_ROUNDS=${ROUNDS}, ${CONNECTIONS} keep-alive connections, autocannon 8).
 Each target runs alone in its own process; rounds rotate the order; figures are medians over the rounds.
-Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node.js ${process.version}, ${new Date().toISOString().slice(0, 10)}.
+Machine: ${machine()}.
 The dependency is a real Redis on 127.0.0.1:6379 (PING), counted in each target.
 
 | target | requests/s | vs bare | dependency calls/s under that load | errors | notes |
@@ -134,17 +132,7 @@ Target: \`/livez\` and a cached \`/readyz\` at >= 90% of bare. Measured: /livez 
 @godaddy/terminus runs its check on every probe request, so its dependency load equals the probe rate;
 @lifeline/health serves probes from the cache, one dependency call per TTL whatever the probe rate.
 Ratios are what this benchmark is for; absolute requests/s depend on the machine and on autocannon sharing its 2 cores.
-<!-- bench:health:end -->`;
+`;
 
-const file = join(ROOT, 'docs/benchmarks.md');
-let doc: string;
-try {
-  doc = readFileSync(file, 'utf8');
-} catch {
-  doc = '# Benchmarks\n\nEach section is written by the command it names; rerun it to refresh the figures.\n';
-}
-doc = doc.includes('<!-- bench:health:start -->')
-  ? doc.replace(/<!-- bench:health:start -->[\s\S]*<!-- bench:health:end -->/, section)
-  : `${doc.trimEnd()}\n\n${section}\n`;
-writeFileSync(file, doc);
-console.log(`\n${section}`);
+writeSection('health', section);
+console.log(section);

@@ -1,6 +1,6 @@
 // All prober benchmarks in one run; writes their section of docs/benchmarks.md.
 //   npm run bench:prober   (BENCH_DURATION=10 s per throughput run, BENCH_SOAK_SECONDS=300)
-import { machine, writeSection } from './common.js';
+import { machine, writeSection } from '../common.js';
 import { storageBench } from './storage.js';
 import { HEAP_MB, soakBench, throughputBench } from './throughput.js';
 

@@ -12,7 +12,7 @@ import autocannon from 'autocannon';
 import { pino } from 'pino';
 import { parseConfig } from '../../packages/prober/src/config/load.js';
 import { startMonitor } from '../../packages/prober/src/main.js';
-import { percentile, ROOT, startTarget } from './common.js';
+import { percentile, ROOT, startTarget } from '../common.js';
 
 /** Counts result lines (and collects lag) without parsing every line. */
 function resultCounter(collectLag: boolean) {

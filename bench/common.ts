@@ -4,7 +4,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
-export const ROOT = join(import.meta.dirname, '..', '..');
+export const ROOT = join(import.meta.dirname, '..');
 
 /** Starts the keep-alive target in its own process, so it does not share the prober's event loop. */
 export async function startTarget(): Promise<{ child: ChildProcess; port: number; url: string }> {
