@@ -1,11 +1,10 @@
 import http from 'node:http';
 import https from 'node:https';
-import { isIP, type LookupFunction, type Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import type { LookupFunction, Socket } from 'node:net';
 import type { CheckError } from '../domain/errors.js';
 import type { Observation, Phases } from '../domain/result.js';
 import { classifyError } from './classify.js';
-import { Timing } from './timing.js';
+import { instrument, type PeerInfo, Timing } from './timing.js';
 
 export interface HttpProbeRequest {
   readonly url: string;
@@ -121,14 +120,19 @@ function requestOnce(
   body: string | undefined,
   budgetMs: number,
 ): Promise<Hop> {
-  const timing = new Timing(target.startsWith('https:'));
+  let host: string | undefined;
+  try {
+    host = new URL(target).hostname;
+  } catch {
+    host = undefined;
+  }
+  const timing = new Timing(target.startsWith('https:'), host);
   const maxBody = req.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   return new Promise((resolve) => {
     let settled = false;
     let status: number | null = null;
     let location: string | undefined;
-    let ip: string | undefined;
-    let certificateExpirationMs: number | undefined;
+    const peer: PeerInfo = {};
     let contentType: string | undefined;
     const chunks: Buffer[] = [];
     let received = 0;
@@ -148,8 +152,10 @@ function requestOnce(
         ...(readBody ? { body: Buffer.concat(chunks).toString('utf8') } : {}),
         ...(tooLarge ? { bodyTooLarge: true } : {}),
         ...(contentType !== undefined ? { contentType } : {}),
-        ...(ip !== undefined ? { ip } : {}),
-        ...(certificateExpirationMs !== undefined ? { certificateExpirationMs } : {}),
+        ...(peer.ip !== undefined ? { ip: peer.ip } : {}),
+        ...(peer.certificateExpirationMs !== undefined
+          ? { certificateExpirationMs: peer.certificateExpirationMs }
+          : {}),
         phases: timing.phases(),
       });
     };
@@ -161,8 +167,6 @@ function requestOnce(
       finish({ code: 'unknown', message: (error as Error).message });
       return;
     }
-    // An IP literal is not looked up: its DNS phase is zero, and it starts connecting at once.
-    if (isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0) timing.lookup = timing.start;
     const transport = url.protocol === 'https:' ? https : http;
     const request = transport.request(url, {
       method,
@@ -193,20 +197,7 @@ function requestOnce(
     };
     req.signal?.addEventListener('abort', onAbort, { once: true });
 
-    request.on('socket', (socket: Socket) => {
-      socket.once('lookup', () => {
-        timing.lookup = timing.now();
-      });
-      socket.once('connect', () => {
-        timing.connect = timing.now();
-        ip = socket.remoteAddress;
-      });
-      socket.once('secureConnect', () => {
-        timing.secure = timing.now();
-        const cert = (socket as TLSSocket).getPeerCertificate();
-        if (cert?.valid_to) certificateExpirationMs = Date.parse(cert.valid_to) - Date.now();
-      });
-    });
+    request.on('socket', (socket: Socket) => instrument(socket, timing, peer));
     request.on('finish', () => {
       timing.sent = timing.now();
     });

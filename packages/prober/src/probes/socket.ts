@@ -3,7 +3,7 @@ import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import type { CheckError } from '../domain/errors.js';
 import type { Observation } from '../domain/result.js';
 import { classifyError } from './classify.js';
-import { Timing } from './timing.js';
+import { instrument, type PeerInfo, Timing } from './timing.js';
 
 export interface SocketProbeRequest {
   readonly host: string;
@@ -22,13 +22,11 @@ export interface SocketProbeRequest {
  * TLS handshake succeed, and when does the certificate expire? Never rejects.
  */
 export function probeSocket(req: SocketProbeRequest): Promise<Observation> {
-  const timing = new Timing(req.tls);
   const host = req.host.replace(/^\[|\]$/g, '');
-  if (isIP(host) !== 0) timing.lookup = timing.start;
+  const timing = new Timing(req.tls, host);
   return new Promise((resolve) => {
     let settled = false;
-    let ip: string | undefined;
-    let certificateExpirationMs: number | undefined;
+    const peer: PeerInfo = {};
     let socket: Socket | TLSSocket;
     const finish = (error?: CheckError) => {
       if (settled) return;
@@ -43,8 +41,10 @@ export function probeSocket(req: SocketProbeRequest): Promise<Observation> {
         durationMs: phases.total,
         phases,
         connected: timing.connect !== undefined,
-        ...(ip !== undefined ? { ip } : {}),
-        ...(certificateExpirationMs !== undefined ? { certificateExpirationMs } : {}),
+        ...(peer.ip !== undefined ? { ip: peer.ip } : {}),
+        ...(peer.certificateExpirationMs !== undefined
+          ? { certificateExpirationMs: peer.certificateExpirationMs }
+          : {}),
         ...(error ? { error } : {}),
       });
     };
@@ -57,20 +57,7 @@ export function probeSocket(req: SocketProbeRequest): Promise<Observation> {
           ...(isIP(host) === 0 ? { servername: host } : {}),
         })
       : netConnect(options);
-    socket.once('lookup', () => {
-      timing.lookup = timing.now();
-    });
-    socket.once('connect', () => {
-      timing.connect = timing.now();
-      ip = socket.remoteAddress;
-      if (!req.tls) finish();
-    });
-    socket.once('secureConnect', () => {
-      timing.secure = timing.now();
-      const cert = (socket as TLSSocket).getPeerCertificate();
-      if (cert?.valid_to) certificateExpirationMs = Date.parse(cert.valid_to) - Date.now();
-      finish();
-    });
+    instrument(socket, timing, peer, () => finish());
     socket.once('error', (error) => finish(classifyError(error)));
     const timer = setTimeout(() => {
       const phase = timing.phase();

@@ -1,4 +1,6 @@
+import { isIP, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import type { TLSSocket } from 'node:tls';
 import type { Phase } from '../domain/errors.js';
 import type { Phases } from '../domain/result.js';
 
@@ -21,7 +23,11 @@ export class Timing {
   constructor(
     /** TLS is a phase of its own on https:// and tls:// targets. */
     readonly secureTransport = false,
-  ) {}
+    /** An IP literal is not looked up: its DNS phase is zero, and it starts connecting at once. */
+    host?: string,
+  ) {
+    if (host !== undefined && isIP(host.replace(/^\[|\]$/g, '')) !== 0) this.lookup = this.start;
+  }
 
   /** The phase a request is in right now: for timeout messages. */
   phase(): Phase {
@@ -46,4 +52,33 @@ export class Timing {
       total: round(end - this.start),
     };
   }
+}
+
+/** What the connection learned about the peer. */
+export interface PeerInfo {
+  ip?: string;
+  /** ms until the peer certificate expires (negative when it has). */
+  certificateExpirationMs?: number;
+}
+
+/**
+ * Marks the lookup, connect and TLS moments of a socket on `timing`, and fills
+ * in the peer's address and certificate expiry. `onReady` runs once the
+ * connection is usable: after connect, or after the handshake on TLS.
+ */
+export function instrument(socket: Socket, timing: Timing, peer: PeerInfo, onReady?: () => void): void {
+  socket.once('lookup', () => {
+    timing.lookup = timing.now();
+  });
+  socket.once('connect', () => {
+    timing.connect = timing.now();
+    peer.ip = socket.remoteAddress;
+    if (!timing.secureTransport) onReady?.();
+  });
+  socket.once('secureConnect', () => {
+    timing.secure = timing.now();
+    const cert = (socket as TLSSocket).getPeerCertificate();
+    if (cert?.valid_to) peer.certificateExpirationMs = Date.parse(cert.valid_to) - Date.now();
+    onReady?.();
+  });
 }
