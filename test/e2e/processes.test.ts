@@ -1,31 +1,14 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { serviceMissing } from '../support/services.js';
 import { freePort, json, run } from './helpers.js';
 
 /** PostgreSQL and Redis run on this machine kind; under CI=true their absence fails the test. */
-async function serviceMissing(): Promise<string | undefined> {
-  for (const [name, port] of [
-    ['PostgreSQL', 5432],
-    ['Redis', 6379],
-  ] as const) {
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port });
-      socket.once('connect', () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (!up) {
-      if (process.env.CI === 'true') throw new Error(`${name} is not reachable on 127.0.0.1:${port}, and CI=true`);
-      return `${name} is not reachable on 127.0.0.1:${port}`;
-    }
-  }
-  return undefined;
+async function servicesMissing(): Promise<string | undefined> {
+  return (await serviceMissing('PostgreSQL', '127.0.0.1', 5432)) ?? (await serviceMissing('Redis', '127.0.0.1', 6379));
 }
 
 const node = process.execPath;
@@ -52,7 +35,7 @@ describe('api process', () => {
   });
 
   it('checks PostgreSQL and Redis from DATABASE_URL and REDIS_URL, and fails readiness when they are unreachable', async (t) => {
-    const missing = await serviceMissing();
+    const missing = await servicesMissing();
     if (missing) return t.skip(missing);
     const start = async (env: Record<string, string>) => {
       const port = await freePort();
@@ -153,7 +136,7 @@ describe('lifeline binary', () => {
 
 describe('examples/express-service.ts', () => {
   it('runs as written: readiness with Postgres and Redis, warn for a down non-critical billing, exit 0 on SIGTERM', async (t) => {
-    const missing = await serviceMissing();
+    const missing = await servicesMissing();
     if (missing) return t.skip(missing);
     const port = await freePort();
     const billing = await freePort(); // nothing listens there: billing is down

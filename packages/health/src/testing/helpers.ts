@@ -41,26 +41,7 @@ export function deferred<T = void>() {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/**
- * Whether a real service (PostgreSQL, Redis) listens. Under CI=true a missing
- * service fails the test loudly; elsewhere the caller skips with this reason.
- */
-export async function serviceMissing(name: string, host: string, port: number): Promise<string | undefined> {
-  const { connect } = await import('node:net');
-  const up = await new Promise<boolean>((resolve) => {
-    const socket = connect({ host, port });
-    socket.setTimeout(1_000, () => socket.destroy(new Error('timeout')));
-    socket.once('connect', () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-  if (up) return undefined;
-  const reason = `${name} is not reachable at ${host}:${port}`;
-  if (process.env.CI === 'true') throw new Error(`${reason}, and CI=true: this test needs it`);
-  return reason;
-}
+export { serviceMissing } from '../../../../test/support/services.js';
 
 /** A loopback port with nothing behind it: bound, then released. */
 export async function closedPort(): Promise<number> {

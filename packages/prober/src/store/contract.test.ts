@@ -2,11 +2,11 @@
 // file) and PostgreSQL (a schema of their own on 127.0.0.1:5432).
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
+import { serviceMissing } from '../../../../test/support/services.js';
 import type { CheckResult } from '../domain/result.js';
 import { quantile } from '../domain/rollup.js';
 import { createPostgresStore } from './postgres/postgres-store.js';
@@ -43,19 +43,7 @@ const failing = (check: string, at: number): CheckResult =>
     phases: { ...phases, total: 12.34 },
   });
 
-async function postgresMissing(): Promise<string | undefined> {
-  const up = await new Promise<boolean>((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port: 5432 });
-    socket.once('connect', () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-  if (up) return undefined;
-  if (process.env.CI === 'true') throw new Error('PostgreSQL is not reachable on 127.0.0.1:5432, and CI=true');
-  return 'PostgreSQL is not reachable on 127.0.0.1:5432';
-}
+const postgresMissing = () => serviceMissing('PostgreSQL', '127.0.0.1', 5432);
 
 const schema = `lifeline_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
 const backends: [string, () => Store, () => Promise<string | undefined>][] = [
