@@ -132,7 +132,8 @@ describe('lifeline run (startMonitor)', () => {
       write(
         `storage: ${storage}\nchecks:\n  - name: up\n    url: ${target.url}/ok\n    every: 100ms\n  - name: added\n    url: ${target.url}/ok\n    every: 100ms\n`,
       );
-      const reloaded = await until('the reload', () => lines.find((l) => String(l.msg).startsWith('config reloaded')));
+      const reloaded = await until('the reload', () => lines.find((l) => String(l.msg).startsWith('config reloaded:')));
+      assert.ok(!lines.some((l) => String(l.msg).includes('only after a restart')), 'same storage: no restart needed');
       assert.deepEqual([reloaded.added, reloaded.removed, reloaded.changed], [['added'], ['down'], ['up']]);
       await until('the added check to run', () => lines.find((l) => l.check === 'added' && l.ok === true));
       const names = (

@@ -179,6 +179,15 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
           try {
             const next = parseConfig(text, { file: config.source, ...(deps.env ? { env: deps.env } : {}) });
             const diff = scheduler.update(next.checks);
+            const needsRestart = (['storage', 'server', 'scheduler'] as const).filter(
+              (key) => JSON.stringify(next[key]) !== JSON.stringify(config[key]),
+            );
+            if (needsRestart.length > 0) {
+              logger.warn(
+                { sections: needsRestart },
+                `config reloaded, but ${needsRestart.join(', ')} changes take effect only after a restart`,
+              );
+            }
             for (const name of diff.removed) {
               metrics.forget(name);
               latest.delete(name);
