@@ -51,6 +51,8 @@ export async function throughputBench(durationS: number, connections: number) {
       duration: durationS,
       headers: { connection: 'close' },
     });
+    // The same load the schedule asks for: 1,000 requests/s over the same connections.
+    const paced = await autocannon({ url: target.url, connections, duration: durationS, overallRate: 1000 });
     const measure = async (every: string) => {
       const dir = mkdtempSync(join(tmpdir(), 'lifeline-bench-run-'));
       const counter = resultCounter(false);
@@ -73,6 +75,7 @@ export async function throughputBench(durationS: number, connections: number) {
     return {
       autocannonKeepAlive: keepAlive.requests.average,
       autocannonFresh: fresh.requests.average,
+      autocannonPaced: paced.requests.average,
       scheduled,
       saturated,
     };
