@@ -19,10 +19,6 @@ export function stateOf(latest: CheckResult | undefined): CheckState {
   return latest.degraded ? 'degraded' : 'up';
 }
 
-export function mergeAll(rollups: readonly Rollup[]): Rollup {
-  return rollups.reduce(mergeRollups, emptyRollup());
-}
-
 /** The coarsest stored resolution that divides a bucket size exactly. */
 export function resolutionFor(bucketMs: number): Resolution | undefined {
   for (const resolution of ['day', 'hour', 'minute'] as const) {
@@ -60,6 +56,6 @@ export interface WindowStats {
 }
 
 export function windowStats(rollups: readonly Rollup[]): WindowStats {
-  const all = mergeAll(rollups);
+  const all = rollups.reduce(mergeRollups, emptyRollup());
   return { uptime: uptime(all), count: all.count, p95Ms: quantile(all, 0.95) };
 }

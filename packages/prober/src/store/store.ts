@@ -1,7 +1,7 @@
 import type { RetentionConfig } from '../config/resolved.js';
 import type { ErrorCode, Phase } from '../domain/errors.js';
 import type { CheckResult, ConditionOutcome } from '../domain/result.js';
-import { RESOLUTIONS, type Resolution, type Rollup } from '../domain/rollup.js';
+import type { Resolution, Rollup, RollupInput } from '../domain/rollup.js';
 
 export interface ResultQuery {
   /** Inclusive lower bound, epoch ms. */
@@ -143,7 +143,21 @@ export function decode(check: string, url: string, row: RawRow): CheckResult {
   };
 }
 
-export const RESOLUTION_MS = RESOLUTIONS;
+/** What rollups need of a result as written. */
+export function rollupInput(result: CheckResult): RollupInput {
+  return {
+    check: result.check,
+    timeMs: Date.parse(result.time),
+    ok: result.ok,
+    degraded: Boolean(result.degraded),
+    durationMs: result.durationMs,
+  };
+}
+
+/** What rollups need of a stored raw row: `ok` 2 is degraded, durations are in 1/100 ms (see encode). */
+export function rawRollupInput(check: string, row: { t: number; ok: number; dur: number }): RollupInput {
+  return { check, timeMs: Number(row.t), ok: row.ok !== 0, degraded: row.ok === 2, durationMs: row.dur / 100 };
+}
 
 /** Cut-off times (epoch ms) for each kind of row; null keeps that kind forever. */
 export function cutoffs(now: number, retention: RetentionConfig) {

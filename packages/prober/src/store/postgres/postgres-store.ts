@@ -10,6 +10,8 @@ import {
   type RawRow,
   type ResultQuery,
   type RollupRow,
+  rawRollupInput,
+  rollupInput,
   type Store,
 } from '../store.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
@@ -166,18 +168,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
         );
         // A result for a minute that was already compacted goes straight into its rollups.
         const watermark = await readWatermark(client);
-        const late =
-          watermark === undefined
-            ? []
-            : results
-                .map((r) => ({
-                  check: r.check,
-                  timeMs: Date.parse(r.time),
-                  ok: r.ok,
-                  degraded: Boolean(r.degraded),
-                  durationMs: r.durationMs,
-                }))
-                .filter((i) => i.timeMs < watermark);
+        const late = watermark === undefined ? [] : results.map(rollupInput).filter((i) => i.timeMs < watermark);
         if (late.length > 0) await upsertRollups(client, foldResults(late).values());
         await client.query('COMMIT');
       } catch (error) {
@@ -281,18 +272,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
           );
           folded = rows.length;
           for (const r of rows) ids.set(r.name, r.check_id);
-          await upsertRollups(
-            client,
-            foldResults(
-              rows.map((r) => ({
-                check: r.name,
-                timeMs: r.t,
-                ok: r.ok !== 0,
-                degraded: r.ok === 2,
-                durationMs: r.dur / 100,
-              })),
-            ).values(),
-          );
+          await upsertRollups(client, foldResults(rows.map((r) => rawRollupInput(r.name, r))).values());
           await client.query(
             "INSERT INTO lifeline_meta (key, value) VALUES ('compacted_until', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [String(until)],

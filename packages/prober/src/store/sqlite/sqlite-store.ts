@@ -20,6 +20,8 @@ import {
   type RawRow,
   type ResultQuery,
   type RollupRow,
+  rawRollupInput,
+  rollupInput,
   type Store,
 } from '../store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
@@ -167,13 +169,7 @@ export function createSqliteStore(path: string): Store {
       );
       // A result for a minute that was already compacted goes straight into its rollups.
       if (watermark !== undefined && row.t < watermark) {
-        late.push({
-          check: result.check,
-          timeMs: row.t,
-          ok: result.ok,
-          degraded: Boolean(result.degraded),
-          durationMs: result.durationMs,
-        });
+        late.push(rollupInput(result));
       }
     }
     if (late.length > 0) mergeInto(foldResults(late).values());
@@ -196,7 +192,7 @@ export function createSqliteStore(path: string): Store {
     const inputs = [];
     for (const [id, { name }] of urls) {
       for (const r of stmts.raw.iterate(id, watermark, until) as Iterable<{ t: number; ok: number; dur: number }>) {
-        inputs.push({ check: name, timeMs: r.t, ok: r.ok !== 0, degraded: r.ok === 2, durationMs: r.dur / 100 });
+        inputs.push(rawRollupInput(name, r));
       }
     }
     mergeInto(foldResults(inputs).values());
