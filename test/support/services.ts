@@ -20,3 +20,16 @@ export async function serviceMissing(name: string, host: string, port: number): 
   if (process.env.CI === 'true') throw new Error(`${reason}, and CI=true: this test needs it`);
   return reason;
 }
+
+/**
+ * A loopback port that nothing listens on right now: bound to port 0, then
+ * released. Tests use it as a closed port, or as a free one to start on.
+ */
+export async function unusedPort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as import('node:net').AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

@@ -41,14 +41,4 @@ export function deferred<T = void>() {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export { serviceMissing } from '../../../../test/support/services.js';
-
-/** A loopback port with nothing behind it: bound, then released. */
-export async function closedPort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { serviceMissing, unusedPort as closedPort } from '../../../../test/support/services.js';

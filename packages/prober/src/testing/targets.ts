@@ -2,7 +2,6 @@ import { createSocket } from 'node:dgram';
 import { Resolver, lookup as systemLookup } from 'node:dns';
 import http from 'node:http';
 import type { AddressInfo, LookupFunction } from 'node:net';
-import { createServer as createTcpServer } from 'node:net';
 
 export interface Target {
   readonly url: string;
@@ -24,14 +23,7 @@ export async function startTarget(handler: http.RequestListener): Promise<Target
   };
 }
 
-/** A loopback port that nothing listens on: bound, then released. */
-export async function closedPort(): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { unusedPort as closedPort } from '../../../../test/support/services.js';
 
 /**
  * A DNS server on loopback: A queries for the names in `records` get those
