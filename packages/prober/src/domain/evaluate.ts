@@ -9,7 +9,7 @@ export interface EvaluatedCheck {
   readonly name: string;
   readonly url: string;
   readonly kind: CheckKind;
-  /** Applied when set; for HTTP without conditions it defaults to 200-399. */
+  /** Applied when set; config resolution sets 200-399 for an http check without conditions. */
   readonly expectStatus?: readonly StatusRange[];
   readonly conditions: readonly Condition[];
   /** `health`: the body must be health+json with status pass or warn (warn = degraded). */
@@ -85,8 +85,7 @@ export function evaluate(check: EvaluatedCheck, startedAt: Date, observation: Ob
       };
     }
   }
-  const expectStatus =
-    check.expectStatus ?? (check.kind === 'http' && check.conditions.length === 0 ? DEFAULT_RANGES : undefined);
+  const expectStatus = check.expectStatus;
   if (!error && expectStatus && observation.status !== null && !statusMatches(expectStatus, observation.status)) {
     error = {
       code: 'http_status',
@@ -126,5 +125,3 @@ export function evaluate(check: EvaluatedCheck, startedAt: Date, observation: Ob
     ...(observation.ip !== undefined ? { ip: observation.ip } : {}),
   };
 }
-
-const DEFAULT_RANGES: readonly StatusRange[] = [{ min: 200, max: 399 }];
