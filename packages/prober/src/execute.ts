@@ -4,13 +4,18 @@ import type { ResolvedCheck } from './config/resolved.js';
 import { evaluate, needsBody } from './domain/evaluate.js';
 import type { CheckResult, Observation } from './domain/result.js';
 import { probeDns } from './probes/dns.js';
-import { probeHttp } from './probes/http.js';
+import { type HttpProber, probeHttp } from './probes/http.js';
 import { probeSocket } from './probes/socket.js';
 
 export interface ExecuteOptions {
   readonly signal?: AbortSignal;
   readonly now?: () => Date;
   readonly lookup?: LookupFunction;
+  /**
+   * Sends the HTTP probes; it keeps the connection of a `keepAlive` check
+   * between runs. Without one every probe makes a fresh connection.
+   */
+  readonly http?: HttpProber;
 }
 
 /** First retry waits this long; each next one twice as long, within what is left of the timeout. */
@@ -27,8 +32,8 @@ export function probe(check: ResolvedCheck, budgetMs: number, options: ExecuteOp
   };
   const target = check.target;
   switch (target.kind) {
-    case 'http':
-      return probeHttp({
+    case 'http': {
+      const request = {
         ...common,
         url: check.url,
         method: check.method,
@@ -39,7 +44,10 @@ export function probe(check: ResolvedCheck, budgetMs: number, options: ExecuteOp
         maxRedirects: check.maxRedirects,
         insecure: check.insecure,
         ...(check.ca ? { ca: check.ca } : {}),
-      });
+      };
+      if (!options.http) return probeHttp(request);
+      return options.http.probe(request, check.keepAlive ? check.name : undefined);
+    }
     case 'tcp':
     case 'tls':
       return probeSocket({

@@ -9,6 +9,7 @@ import { watchFile } from './config/watch.js';
 import type { CheckResult } from './domain/result.js';
 import { executeCheck } from './execute.js';
 import { logResult } from './logger.js';
+import { createHttpProber } from './probes/http.js';
 import { type Clock, createScheduler } from './scheduler/scheduler.js';
 import { createApi } from './server/app.js';
 import { createMetrics } from './server/metrics.js';
@@ -67,6 +68,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   let config = deps.config;
   const store = await openStore(monitorStorage(config));
   const metrics = createMetrics();
+  const httpProber = createHttpProber();
   metrics.configured(config.checks.length);
   const latest = new Map<string, CheckResult>(store ? await store.latest() : []);
   const writer = store
@@ -99,7 +101,11 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
       const started = Date.now();
       metrics.lag(Math.max(0, started - context.scheduledAt) / 1000);
       const result: CheckResult = {
-        ...(await executeCheck(check, { signal: context.signal, ...(deps.lookup ? { lookup: deps.lookup } : {}) })),
+        ...(await executeCheck(check, {
+          signal: context.signal,
+          http: httpProber,
+          ...(deps.lookup ? { lookup: deps.lookup } : {}),
+        })),
         scheduledAt: new Date(context.scheduledAt).toISOString(),
       };
       latest.set(check.name, result);
@@ -192,6 +198,8 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
               metrics.forget(name);
               latest.delete(name);
             }
+            // A kept connection was made with the old settings (CA, insecure...).
+            for (const name of [...diff.removed, ...diff.changed]) void httpProber.forget(name);
             config = next;
             metrics.configured(config.checks.length);
             logger.info(
@@ -219,6 +227,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
       health.beginShutdown();
       const grace = Math.min(MAX_STOP_GRACE_MS, Math.max(...config.checks.map((c) => c.timeoutMs)) + 1_000);
       const cancelled = await scheduler.stop(grace);
+      await httpProber.close();
       clearInterval(pruneTimer);
       clearInterval(compactTimer);
       await writer?.close();
@@ -233,11 +242,16 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
 }
 
 /** `lifeline check --once`: every check in parallel, results in config order. */
-export function checkOnce(
+export async function checkOnce(
   config: ResolvedConfig,
   options: { signal?: AbortSignal; lookup?: LookupFunction } = {},
 ): Promise<CheckResult[]> {
-  return Promise.all(config.checks.map((check) => executeCheck(check, options)));
+  const http = createHttpProber();
+  try {
+    return await Promise.all(config.checks.map((check) => executeCheck(check, { ...options, http })));
+  } finally {
+    await http.close();
+  }
 }
 
 /** Writes one-off results to the store the config names, if it names one. Returns whether it did. */

@@ -39,6 +39,7 @@ describe('parseConfig', () => {
       maxRedirects: 10,
       maxBodyBytes: 1_048_576,
       insecure: false,
+      keepAlive: false,
       retries: 0,
       jitterMs: 0,
     });
@@ -193,6 +194,11 @@ describe('parseConfig', () => {
       'caFile on an http check',
       `${SEED}    caFile: ca.pem\n`,
       ['checks[0].caFile: caFile only applies to https:// and tls:// checks'],
+    ],
+    [
+      'keepAlive on a tcp check',
+      `${SEED.replace('http://api:3000/healthcheck', 'tcp://api:3000')}    keepAlive: true\n`,
+      ['checks[0].keepAlive: keepAlive only applies to http(s) checks, not tcp://'],
     ],
     [
       'a missing caFile',

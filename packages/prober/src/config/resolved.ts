@@ -32,6 +32,12 @@ export interface ResolvedCheck {
   readonly maxRedirects: number;
   readonly maxBodyBytes: number;
   readonly insecure: boolean;
+  /**
+   * Reuse the check's connection from one run to the next (http only). Off by
+   * default: each run then resolves the name and connects afresh, as a new
+   * client would, so a failing DNS or connect is seen at once.
+   */
+  readonly keepAlive: boolean;
   /** PEM of extra trusted CAs (from caFile), e.g. a cluster's internal CA. */
   readonly ca?: string;
   readonly retries: number;
@@ -126,6 +132,7 @@ function resolveCheck(input: CheckInput, readCa: (path: string) => string): Reso
     maxRedirects: input.maxRedirects ?? DEFAULTS.maxRedirects,
     maxBodyBytes: input.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
     insecure: input.insecure ?? false,
+    keepAlive: input.keepAlive ?? false,
     ...(input.caFile !== undefined ? { ca: readCa(input.caFile) } : {}),
     retries: input.retries ?? 0,
     jitterMs: input.jitter ? mustDuration(input.jitter) : 0,

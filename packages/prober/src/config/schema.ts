@@ -123,6 +123,7 @@ export const HTTP_ONLY = [
   'maxRedirects',
   'maxBodyBytes',
   'expect',
+  'keepAlive',
 ] as const;
 
 export const checkSchema = z
@@ -144,6 +145,7 @@ export const checkSchema = z
     maxRedirects: intField('maxRedirects', 0, 20).optional(),
     maxBodyBytes: intField('maxBodyBytes', 1, 100 * 1024 * 1024).optional(),
     insecure: z.boolean({ error: 'insecure must be true or false' }).optional(),
+    keepAlive: z.boolean({ error: 'keepAlive must be true or false' }).optional(),
     caFile: z.string({ error: 'caFile is the path of a PEM file of trusted CA certificates' }).min(1).optional(),
     retries: intField('retries', 0, 10).optional(),
     jitter: durationField('jitter', 0).optional(),

@@ -29,10 +29,14 @@ const BY_CODE: Readonly<Record<string, ErrorCode>> = {
   EHOSTUNREACH: 'unreachable',
   ENETUNREACH: 'unreachable',
   EHOSTDOWN: 'unreachable',
+  // undici (the HTTP client): the peer closed the socket, or sent less body than it announced.
+  UND_ERR_SOCKET: 'reset',
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'reset',
+  UND_ERR_HEADERS_OVERFLOW: 'protocol',
 };
 
 /**
- * Maps a Node.js socket, DNS or TLS error to a stable error class. The message
+ * Maps a Node.js socket, DNS or TLS error (or undici's HTTP client error) to a stable error class. The message
  * keeps Node's own wording (with the address) so people can act on it.
  */
 export function classifyError(error: unknown): CheckError {

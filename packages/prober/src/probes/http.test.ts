@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { closedPort, startNxdomainDns, startTarget, type Target } from '../testing/targets.js';
-import { probeHttp } from './http.js';
+import { createHttpProber, probeHttp } from './http.js';
 
 const base = { method: 'GET', headers: {}, timeoutMs: 2_000 };
 
@@ -113,6 +113,96 @@ describe('probeHttp against real servers on loopback', () => {
       assert.equal(obs.error, undefined);
     } finally {
       await big.close();
+    }
+  });
+});
+
+describe('HttpProber: connections kept per check', () => {
+  let target: Target;
+  let hang = false;
+  const pending: NodeJS.Timeout[] = [];
+  before(async () => {
+    target = await startTarget((req, res) => {
+      if (hang) {
+        pending.push(setTimeout(() => res.writeHead(200).end(), 5_000));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(`{"port":${req.socket.remotePort}}`);
+    });
+  });
+  after(async () => {
+    for (const t of pending) clearTimeout(t);
+    await target.close();
+  });
+  const request = (timeoutMs = 2_000) => ({ ...base, url: `${target.url}/healthcheck`, timeoutMs, readBody: true });
+  const portOf = (body: string | undefined) => (JSON.parse(body ?? '{}') as { port: number }).port;
+
+  it('reuses one connection for the runs of a keep-alive check, with zero connect phases after the first', async () => {
+    const prober = createHttpProber();
+    try {
+      const first = await prober.probe(request(), 'api');
+      const second = await prober.probe(request(), 'api');
+      const third = await prober.probe(request(), 'api');
+      assert.equal(first.status, 200);
+      assert.equal(portOf(second.body), portOf(first.body), 'the same client socket answered');
+      assert.equal(portOf(third.body), portOf(first.body));
+      assert.ok(first.phases.connect > 0, 'the first run connected');
+      assert.equal(second.phases.connect, 0);
+      assert.equal(second.phases.dns, 0);
+      assert.ok(second.phases.ttfb > 0);
+      assert.equal(second.ip, '127.0.0.1', 'a reused connection still reports the peer');
+      assert.equal(second.connected, true);
+    } finally {
+      await prober.close();
+    }
+  });
+
+  it('gives each check its own connection, and a fresh one to a probe without a key', async () => {
+    const prober = createHttpProber();
+    try {
+      const a = portOf((await prober.probe(request(), 'a')).body);
+      const b = portOf((await prober.probe(request(), 'b')).body);
+      const fresh1 = portOf((await prober.probe(request())).body);
+      const fresh2 = portOf((await prober.probe(request())).body);
+      assert.equal(new Set([a, b, fresh1, fresh2]).size, 4);
+    } finally {
+      await prober.close();
+    }
+  });
+
+  it('connects afresh after forget(), after a timeout, and after the server closed the socket', async () => {
+    const prober = createHttpProber();
+    try {
+      const first = portOf((await prober.probe(request(), 'api')).body);
+      await prober.forget('api');
+      const afterForget = await prober.probe(request(), 'api');
+      assert.notEqual(portOf(afterForget.body), first);
+      assert.ok(afterForget.phases.connect > 0);
+
+      hang = true;
+      const timedOut = await prober.probe(request(200), 'api');
+      hang = false;
+      assert.equal(timedOut.error?.code, 'timeout');
+      assert.equal(timedOut.error?.phase, 'ttfb');
+      const afterTimeout = await prober.probe(request(), 'api');
+      assert.equal(afterTimeout.status, 200);
+      assert.notEqual(portOf(afterTimeout.body), portOf(afterForget.body));
+
+      // The server ends the keep-alive connection (as a draining pod does with Connection: close).
+      const closing = await startTarget((_req, res) => res.writeHead(200, { connection: 'close' }).end('{}'));
+      try {
+        const url = `${closing.url}/`;
+        const one = await prober.probe({ ...base, url }, 'closing');
+        await new Promise((r) => setTimeout(r, 50));
+        const two = await prober.probe({ ...base, url }, 'closing');
+        assert.equal(one.status, 200);
+        assert.equal(two.status, 200);
+        assert.ok(two.phases.connect > 0, 'a new connection was made');
+      } finally {
+        await closing.close();
+      }
+    } finally {
+      await prober.close();
     }
   });
 });

@@ -15,6 +15,7 @@ export function makeCheck(overrides: Partial<ResolvedCheck> & Pick<ResolvedCheck
     maxRedirects: 10,
     maxBodyBytes: 1024 * 1024,
     insecure: false,
+    keepAlive: false,
     retries: 0,
     jitterMs: 0,
     ...overrides,
