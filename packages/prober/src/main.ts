@@ -67,10 +67,14 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   const { logger } = deps;
   let config = deps.config;
   const store = await openStore(monitorStorage(config));
-  const metrics = createMetrics();
+  // The newest stored run of each configured check: the API and the gauges have a value from the start.
+  const configured = new Set(config.checks.map((c) => c.name));
+  const latest = new Map<string, CheckResult>(
+    store ? [...(await store.latest())].filter(([name]) => configured.has(name)) : [],
+  );
+  const metrics = createMetrics(() => latest);
   const httpProber = createHttpProber();
   metrics.configured(config.checks.length);
-  const latest = new Map<string, CheckResult>(store ? await store.latest() : []);
   const writer = store
     ? createBatchWriter(store, {
         onError: (error, pending) => {

@@ -33,13 +33,13 @@ describe('monitor API', () => {
   let store: Store;
   let server: http.Server;
   let base: string;
-  const metrics = createMetrics();
+  const latest = new Map<string, CheckResult>();
+  const metrics = createMetrics(() => latest);
   const health = createHealth({ checks: { store: () => store.ping() } });
   const checks = [
     makeCheck({ name: 'api', url: 'http://api:3000/healthcheck' }),
     makeCheck({ name: 'fresh', url: 'http://fresh:3000/' }),
   ];
-  const latest = new Map<string, CheckResult>();
 
   before(async () => {
     store = createSqliteStore(join(mkdtempSync(join(tmpdir(), 'lifeline-api-')), 'l.db'));
@@ -154,6 +154,7 @@ describe('monitor API', () => {
       assert.ok((body as string).includes(line), `metrics include ${line}`);
     }
     assert.match(body as string, /# TYPE lifeline_scheduler_lag_seconds histogram/);
+    assert.ok(!(body as string).includes('check="fresh"'), 'no series for a check that has not run');
   });
 
   it('serves its own /livez and /readyz, and an OpenAPI document listing every route', async () => {

@@ -5,35 +5,54 @@ const PHASES = ['dns', 'connect', 'tls', 'ttfb', 'transfer', 'total'] as const;
 
 export interface Metrics {
   readonly registry: Registry;
+  /** Counts a finished run (the last-result gauges are read from `latest` when scraped). */
   observe(result: CheckResult): void;
   skipped(check: string): void;
   lag(seconds: number): void;
   storeError(): void;
-  /** Drops the series of checks no longer configured. */
+  /** Drops the counters of a check no longer configured (its gauges go with its `latest` entry). */
   forget(check: string): void;
   configured(count: number): void;
 }
 
-/** Prometheus metrics of the monitor, in a registry of its own (no global state). */
-export function createMetrics(): Metrics {
+/**
+ * Prometheus metrics of the monitor, in a registry of its own (no global
+ * state). The gauges of each check's last run are filled from `latest` when
+ * /metrics is scraped, not on every run: a run then costs two counter
+ * updates, however many checks there are.
+ */
+export function createMetrics(latest: () => ReadonlyMap<string, CheckResult>): Metrics {
   const registry = new Registry();
-  const up = new Gauge({
+  new Gauge({
     name: 'lifeline_check_up',
     help: '1 when the last run of the check passed, 0 when it failed',
     labelNames: ['check'],
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const [check, result] of latest()) this.set({ check }, result.ok ? 1 : 0);
+    },
   });
-  const duration = new Gauge({
+  new Gauge({
     name: 'lifeline_check_duration_seconds',
     help: 'Time the last run of the check spent in each phase',
     labelNames: ['check', 'phase'],
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const [check, result] of latest())
+        for (const phase of PHASES) this.set({ check, phase }, result.phases[phase] / 1000);
+    },
   });
-  const status = new Gauge({
+  new Gauge({
     name: 'lifeline_check_status_code',
     help: 'HTTP status of the last run (0 when none)',
     labelNames: ['check'],
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const [check, result] of latest()) this.set({ check }, result.status ?? 0);
+    },
   });
   const results = new Counter({
     name: 'lifeline_check_results_total',
@@ -61,9 +80,6 @@ export function createMetrics(): Metrics {
   return {
     registry,
     observe(result) {
-      up.set({ check: result.check }, result.ok ? 1 : 0);
-      status.set({ check: result.check }, result.status ?? 0);
-      for (const phase of PHASES) duration.set({ check: result.check, phase }, result.phases[phase] / 1000);
       results.inc({ check: result.check, outcome: result.ok ? (result.degraded ? 'degraded' : 'up') : 'down' });
     },
     skipped(check) {
@@ -76,9 +92,6 @@ export function createMetrics(): Metrics {
       storeErrors.inc();
     },
     forget(check) {
-      up.remove({ check });
-      status.remove({ check });
-      for (const phase of PHASES) duration.remove({ check, phase });
       for (const outcome of ['up', 'degraded', 'down', 'skipped']) results.remove({ check, outcome });
     },
     configured(count) {
