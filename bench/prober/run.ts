@@ -1,16 +1,15 @@
 // All prober benchmarks in one run; writes their section of docs/benchmarks.md.
-//   npm run bench:prober   (BENCH_DURATION=10 s per throughput run, BENCH_SOAK_SECONDS=300)
+//   npm run bench:prober   (BENCH_DURATION=15 s per throughput run, BENCH_SOAK_SECONDS=300)
 import { machine, writeSection } from '../common.js';
 import { storageBench } from './storage.js';
 import { HEAP_MB, soakBench, throughputBench } from './throughput.js';
 
-const duration = Number(process.env.BENCH_DURATION ?? 10);
-const connections = Number(process.env.BENCH_CONNECTIONS ?? 100);
+const duration = Number(process.env.BENCH_DURATION ?? 15);
 const soakSeconds = Number(process.env.BENCH_SOAK_SECONDS ?? 300);
 
 const storage = await storageBench();
 console.log('storage', storage);
-const throughput = await throughputBench(duration, connections);
+const throughput = await throughputBench(duration);
 console.log('throughput', throughput);
 const soak = await soakBench(soakSeconds);
 console.log('soak', soak);
@@ -19,30 +18,41 @@ const n = (x: number, digits = 0) =>
   x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
-const ratioKeepAlive = throughput.saturated.perSecond / throughput.autocannonKeepAlive;
-const ratioFresh = throughput.saturated.perSecond / throughput.autocannonFresh;
+const t = throughput;
+const perCore = (cpuPerUs: number) => 1e6 / cpuPerUs;
+const row = (label: string, perSecond: number, cpuShare: number, cpuPerUs: number) =>
+  `| ${label} | ${n(perSecond)} | ${pct(cpuShare)} | ${n(cpuPerUs)} µs | ${n(perCore(cpuPerUs))} |`;
+const scheduleRatio = t.scheduled.perSecond / t.autocannonPaced.perSecond;
+const perCoreRatio = t.autocannonPaced.cpuPerRequestUs / t.scheduled.cpuPerResultUs;
+const freshPerCoreRatio = t.autocannonPacedFresh.cpuPerRequestUs / t.scheduledFresh.cpuPerResultUs;
+const flatOutRatio = t.saturated.perSecond / t.autocannonMax.perSecond;
+const flatOutPerCoreRatio = t.autocannonMax.cpuPerRequestUs / t.saturated.cpuPerResultUs;
 
 writeSection(
   'prober',
   `
 ## lifeline prober: throughput, soak, storage
 
-Command: \`npm run bench:prober\` (BENCH_DURATION=${duration} s, BENCH_CONNECTIONS=${connections}, BENCH_SOAK_SECONDS=${soakSeconds}).
+Command: \`npm run bench:prober\` (BENCH_DURATION=${duration} s per throughput run, BENCH_SOAK_SECONDS=${soakSeconds}).
 Machine: ${machine()}. The target is a keep-alive node:http server in its own process on loopback.
+Every prober run is the real \`lifeline run\` (compiled, in its own process, JSON lines to a pipe, results in SQLite, \`--max-old-space-size=${HEAP_MB}\` as in a pod with a 256 MiB limit); its CPU is read from /proc, all threads included. autocannon runs alone in the bench process; its CPU is that process's.
 
-### (a) 1,000 checks against a local keep-alive target, results stored in SQLite
+### (a) 1,000 checks against a local keep-alive target, results stored
 
-| run | checks/s | CPU of the prober | notes |
-| --- | ---: | ---: | --- |
-| 1,000 checks \`every: 1s\` (the schedule asks 1,000/s) | ${n(throughput.scheduled.perSecond)} | ${pct(throughput.scheduled.cpuShare)} of a core | keeps its schedule |
-| 1,000 checks \`every: 100ms\` (saturated, concurrency ${connections}) | ${n(throughput.saturated.perSecond)} | ${pct(throughput.saturated.cpuShare)} of a core | the most one process does |
-| autocannon, ${connections} keep-alive connections | ${n(throughput.autocannonKeepAlive)} | | one connection reused for many requests |
-| autocannon, ${connections} connections, \`Connection: close\` | ${n(throughput.autocannonFresh)} | | a new connection per request, as each check makes |
-| autocannon, ${connections} keep-alive connections, paced at 1,000 requests/s | ${n(throughput.autocannonPaced)} | | the load the schedule asks for |
+The checks have \`keepAlive: true\`: each keeps one connection of its own, so autocannon is given the same ${n(t.checks)} connections.
 
-Read as capacity, saturated prober vs autocannon with the same connections: ${pct(ratioKeepAlive)} of keep-alive (target >= 50%: ${verdict(ratioKeepAlive >= 0.5)}), ${pct(ratioFresh)} of a new connection per request.
-Read as the scheduled load, 1,000 checks every second vs autocannon paced at the same rate: ${pct(throughput.scheduled.perSecond / throughput.autocannonPaced)}.
-Each check opens a new connection on purpose (a health check riding a warm socket would not see new connections fail). The saturated run's profile is mostly Node's own net/http client (about 40%), garbage collection (9%), metrics and logging (8%); an experiment with a keep-alive agent reached only 4.1k checks/s, so connection reuse alone would not close the gap.
+| run | checks or requests/s | CPU, share of one core | CPU per check or request | per core (1 s ÷ CPU per check) |
+| --- | ---: | ---: | ---: | ---: |
+${row(`${n(t.checks)} checks \`every: 1s\`, \`keepAlive: true\``, t.scheduled.perSecond, t.scheduled.cpuShare, t.scheduled.cpuPerResultUs)}
+${row(`autocannon, ${n(t.checks)} connections, paced at 1,000 requests/s`, t.autocannonPaced.perSecond, t.autocannonPaced.cpuShare, t.autocannonPaced.cpuPerRequestUs)}
+${row(`${n(t.checks)} checks \`every: 100ms\` (the shortest interval: asks 10,000/s)`, t.saturated.perSecond, t.saturated.cpuShare, t.saturated.cpuPerResultUs)}
+${row(`autocannon, ${n(t.checks)} connections, as fast as it goes`, t.autocannonMax.perSecond, t.autocannonMax.cpuShare, t.autocannonMax.cpuPerRequestUs)}
+${row(`${n(t.checks)} checks \`every: 1s\`, a new connection per run (the default)`, t.scheduledFresh.perSecond, t.scheduledFresh.cpuShare, t.scheduledFresh.cpuPerResultUs)}
+${row('autocannon, paced at 1,000 requests/s, `Connection: close`', t.autocannonPacedFresh.perSecond, t.autocannonPacedFresh.cpuShare, t.autocannonPacedFresh.cpuPerRequestUs)}
+
+- The issue's run, 1,000 checks \`every: 1s\`, against autocannon with the same connections at the same rate: ${pct(scheduleRatio)} of its requests/s, and ${pct(perCoreRatio)} of its throughput per core (target >= 50%: ${verdict(perCoreRatio >= 0.5)}). Per core is the reading that can tell a lean prober from a heavy one: the schedule caps checks/s at 1,000, whatever the prober could do.
+- The same with a new connection per run (the default): ${pct(freshPerCoreRatio)} of autocannon per core, each side opening and closing a connection per request.
+- Flat out is not a reading a scheduler can meet: 1,000 checks cannot be scheduled faster than 10,000/s, while autocannon, which does nothing but send, reaches ${n(t.autocannonMax.perSecond)}/s; the prober did ${pct(flatOutRatio)} of that, and ${pct(flatOutPerCoreRatio)} of its throughput per core. Each check also evaluates its conditions, logs a JSON line, updates metrics and is stored.
 
 ### (b) 10,000 checks \`every: 60s\` (with \`jitter: 60s\`) for ${Math.round(soakSeconds / 60)} minutes, the real \`lifeline run\` process
 

@@ -1,93 +1,21 @@
 // (a) 1,000 checks against a local keep-alive target, results stored in
-// SQLite, against autocannon on the same target with the same number of
-// connections. (b) 10,000 checks every 60 s: scheduler lag, RSS and CPU.
-//   node --import tsx bench/prober/throughput.ts
+// SQLite, next to autocannon on the same target with the same connections.
+// (b) 10,000 checks every 60 s: scheduler lag, RSS and CPU. Both run the real
+// `lifeline run` CLI (compiled, as in the image) in its own process.
+//   node --import tsx bench/prober/throughput.ts [throughput|soak]
+// BENCH_NODE_ARGS adds node flags to the CLI, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Writable } from 'node:stream';
 import autocannon from 'autocannon';
-import { pino } from 'pino';
-import { parseConfig } from '../../packages/prober/src/config/load.js';
-import { startMonitor } from '../../packages/prober/src/main.js';
 import { percentile, ROOT, startTarget } from '../common.js';
 
-/** Counts result lines (and collects lag) without parsing every line. */
-function resultCounter(collectLag: boolean) {
-  let results = 0;
-  const lags: number[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      for (const line of String(chunk).split('\n')) {
-        if (!line.includes('"durationMs"')) continue;
-        results += 1;
-        if (collectLag) {
-          const r = JSON.parse(line) as { time: string; scheduledAt?: string };
-          if (r.scheduledAt) lags.push(Date.parse(r.time) - Date.parse(r.scheduledAt));
-        }
-      }
-      done();
-    },
-  });
-  return { logger: pino({ base: null }, stream), count: () => results, lags };
-}
-
-function config(checks: number, every: string, url: string, extra: string, dir: string): string {
-  const lines = [`storage: ${join(dir, 'bench.db')}`, 'scheduler:', `  concurrency: ${extra}`, 'checks:'];
-  for (let i = 0; i < checks; i++)
-    lines.push(`  - name: c${i}`, `    url: ${url}?c=${i}`, `    every: ${every}`, '    timeout: 5s');
-  return lines.join('\n');
-}
-
-export async function throughputBench(durationS: number, connections: number) {
-  const target = await startTarget();
-  try {
-    const keepAlive = await autocannon({ url: target.url, connections, duration: durationS });
-    const fresh = await autocannon({
-      url: target.url,
-      connections,
-      duration: durationS,
-      headers: { connection: 'close' },
-    });
-    // The same load the schedule asks for: 1,000 requests/s over the same connections.
-    const paced = await autocannon({ url: target.url, connections, duration: durationS, overallRate: 1000 });
-    const measure = async (every: string) => {
-      const dir = mkdtempSync(join(tmpdir(), 'lifeline-bench-run-'));
-      const counter = resultCounter(false);
-      const monitor = await startMonitor({
-        config: parseConfig(config(1000, every, target.url, String(connections), dir), { file: 'bench.yaml', env: {} }),
-        logger: counter.logger,
-        port: 0,
-      });
-      await new Promise((r) => setTimeout(r, 2_000)); // warm-up
-      const before = counter.count();
-      const cpu0 = process.cpuUsage();
-      await new Promise((r) => setTimeout(r, durationS * 1000));
-      const cpu = process.cpuUsage(cpu0);
-      const done = counter.count() - before;
-      await monitor.stop();
-      return { perSecond: done / durationS, cpuShare: (cpu.user + cpu.system) / 1e6 / durationS };
-    };
-    const scheduled = await measure('1s');
-    const saturated = await measure('100ms');
-    return {
-      autocannonKeepAlive: keepAlive.requests.average,
-      autocannonFresh: fresh.requests.average,
-      autocannonPaced: paced.requests.average,
-      scheduled,
-      saturated,
-    };
-  } finally {
-    target.child.kill();
-  }
-}
-
-/** The old-space cap of the soak run: what Node gives itself in a pod with a 256 MiB memory limit. */
+/** The old-space cap of every CLI run: what Node gives itself in a pod with a 256 MiB memory limit. */
 export const HEAP_MB = 128;
 
-/** RSS (bytes) and CPU time (s) of a process, from /proc: the real CLI, measured from outside. */
+/** RSS (bytes) and CPU time (s, every thread) of a process, from /proc: measured from outside. */
 function procStats(pid: number): { rss: number; cpu: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rss = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
@@ -96,59 +24,188 @@ function procStats(pid: number): { rss: number; cpu: number } {
   return { rss, cpu: ticks / 100 };
 }
 
-export async function soakBench(durationS: number) {
-  const target = await startTarget();
-  const dir = mkdtempSync(join(tmpdir(), 'lifeline-bench-soak-'));
-  try {
-    // 10,000 checks every 60 s, spread by a 60 s jitter as one would configure it.
-    const text = config(10_000, '60s', target.url, '256', dir).replace(
-      / {4}timeout: 5s/g,
-      '    timeout: 5s\n    jitter: 60s',
-    );
-    const file = join(dir, 'soak.yaml');
-    writeFileSync(file, text);
-    // The real CLI, compiled, as `lifeline run` runs in a pod. With a 256 MiB
-    // memory limit Node sizes its heap from the cgroup; without one (this
-    // machine has 24 GiB) V8 lets garbage pile up to hundreds of MB before a
-    // full collection. The old space is capped as such a pod would cap it.
-    const child = spawn(
-      process.execPath,
-      [join(ROOT, 'packages/prober/bin/lifeline.js'), 'run', '--config', file, '--port', '0'],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-        env: { ...process.env, NODE_OPTIONS: `--max-old-space-size=${HEAP_MB}` },
-      },
-    );
-    const lags: number[] = [];
-    let results = 0;
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      if (!line.includes('"durationMs"')) return;
-      results += 1;
+interface CheckOptions {
+  readonly count: number;
+  readonly every: string;
+  readonly keepAlive?: boolean;
+  readonly jitter?: string;
+  readonly concurrency?: number;
+}
+
+function config(url: string, dir: string, o: CheckOptions): string {
+  const lines = [
+    `storage: ${join(dir, 'bench.db')}`,
+    'scheduler:',
+    `  concurrency: ${o.concurrency ?? 256}`,
+    'checks:',
+  ];
+  for (let i = 0; i < o.count; i++) {
+    lines.push(`  - name: c${i}`, `    url: ${url}?c=${i}`, `    every: ${o.every}`, '    timeout: 5s');
+    if (o.keepAlive) lines.push('    keepAlive: true');
+    if (o.jitter) lines.push(`    jitter: ${o.jitter}`);
+  }
+  return lines.join('\n');
+}
+
+export interface CliRun {
+  readonly results: number;
+  readonly perSecond: number;
+  /** CPU time of the CLI process (all its threads) over the window, as a share of one core. */
+  readonly cpuShare: number;
+  /** CPU time per result, in microseconds. */
+  readonly cpuPerResultUs: number;
+  readonly peakRssMb: number;
+  /** time - scheduledAt of every result in the window, sorted (ms). */
+  readonly lags: readonly number[];
+}
+
+/**
+ * Runs `lifeline run` on a generated config and measures a window of
+ * `seconds`, starting `warmupS` after the monitor says it started: results
+ * counted from its JSON lines, CPU and RSS read from /proc.
+ */
+export async function runCli(
+  targetUrl: string,
+  checks: CheckOptions,
+  seconds: number,
+  warmupS: number,
+  collectLag = false,
+): Promise<CliRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'lifeline-bench-run-'));
+  const file = join(dir, 'bench.yaml');
+  writeFileSync(file, config(targetUrl, dir, checks));
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      join(ROOT, 'packages/prober/bin/lifeline.js'),
+      'run',
+      '--config',
+      file,
+      '--port',
+      '0',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: `--max-old-space-size=${HEAP_MB}` } },
+  );
+  const pid = child.pid as number;
+  let counting = false;
+  let results = 0;
+  const lags: number[] = [];
+  let started: () => void = () => {};
+  const startedLine = new Promise<void>((resolve) => {
+    started = resolve;
+  });
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+    if (line.includes('lifeline monitor started')) started();
+    if (!counting || !line.includes('"durationMs"')) return;
+    results += 1;
+    if (collectLag) {
       const r = JSON.parse(line) as { time: string; scheduledAt?: string };
       if (r.scheduledAt) lags.push(Date.parse(r.time) - Date.parse(r.scheduledAt));
-    });
-    await new Promise((r) => setTimeout(r, 3_000)); // start-up: config load, store open
-    const start = procStats(child.pid as number);
-    const t0 = Date.now();
+    }
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  try {
+    await Promise.race([startedLine, exited.then(() => Promise.reject(new Error('lifeline run exited early')))]);
+    await new Promise((r) => setTimeout(r, warmupS * 1000));
+    const start = procStats(pid);
+    const t0 = performance.now();
+    counting = true;
     let peakRss = start.rss;
     const sampler = setInterval(() => {
-      peakRss = Math.max(peakRss, procStats(child.pid as number).rss);
+      peakRss = Math.max(peakRss, procStats(pid).rss);
     }, 1000);
-    await new Promise((r) => setTimeout(r, durationS * 1000));
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    counting = false;
     clearInterval(sampler);
-    const end = procStats(child.pid as number);
-    const elapsed = (Date.now() - t0) / 1000;
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    const end = procStats(pid);
+    const elapsed = (performance.now() - t0) / 1000;
     lags.sort((a, b) => a - b);
     return {
       results,
       perSecond: results / elapsed,
-      lagP50: percentile(lags, 0.5),
-      lagP99: percentile(lags, 0.99),
-      lagMax: lags.at(-1) ?? Number.NaN,
-      peakRssMb: peakRss / 1_048_576,
       cpuShare: (end.cpu - start.cpu) / elapsed,
+      cpuPerResultUs: ((end.cpu - start.cpu) * 1e6) / results,
+      peakRssMb: Math.max(peakRss, end.rss) / 1_048_576,
+      lags,
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+export interface LoadRun {
+  readonly perSecond: number;
+  readonly cpuShare: number;
+  readonly cpuPerRequestUs: number;
+}
+
+/** autocannon in this process (nothing else runs here meanwhile), with its CPU time. */
+async function load(url: string, connections: number, seconds: number, extra: object = {}): Promise<LoadRun> {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const result = await autocannon({ url, connections, duration: seconds, ...extra });
+  const cpu = process.cpuUsage(cpu0);
+  const elapsed = (performance.now() - t0) / 1000;
+  const cpuS = (cpu.user + cpu.system) / 1e6;
+  if (result.errors > 0 || result.non2xx > 0)
+    throw new Error(`autocannon saw ${result.errors} errors, ${result.non2xx} non-2xx`);
+  return {
+    perSecond: result.requests.total / elapsed,
+    cpuShare: cpuS / elapsed,
+    cpuPerRequestUs: (cpuS * 1e6) / result.requests.total,
+  };
+}
+
+/**
+ * (a) Each keep-alive check holds one connection of its own, so autocannon
+ * gets as many connections as there are checks.
+ */
+export async function throughputBench(seconds: number, checks = 1000) {
+  const target = await startTarget();
+  try {
+    const url = target.url;
+    // Half a second off the 1 s grid, so that the window holds exactly `seconds` rounds.
+    const warmupS = 2.5;
+    const autocannonPaced = await load(url, checks, seconds, { overallRate: 1000 });
+    const autocannonMax = await load(url, checks, seconds);
+    const autocannonPacedFresh = await load(url, checks, seconds, {
+      overallRate: 1000,
+      headers: { connection: 'close' },
+    });
+    const scheduled = await runCli(
+      url,
+      { count: checks, every: '1s', keepAlive: true, concurrency: checks },
+      seconds,
+      warmupS,
+    );
+    const saturated = await runCli(
+      url,
+      { count: checks, every: '100ms', keepAlive: true, concurrency: checks },
+      seconds,
+      warmupS + 0.05,
+    );
+    const scheduledFresh = await runCli(url, { count: checks, every: '1s', concurrency: checks }, seconds, warmupS);
+    return { checks, autocannonPaced, autocannonMax, autocannonPacedFresh, scheduled, saturated, scheduledFresh };
+  } finally {
+    target.child.kill();
+  }
+}
+
+/** (b) 10,000 checks every 60 s, spread by a 60 s jitter as one would configure it. */
+export async function soakBench(seconds: number) {
+  const target = await startTarget();
+  try {
+    const run = await runCli(target.url, { count: 10_000, every: '60s', jitter: '60s' }, seconds, 3, true);
+    return {
+      results: run.results,
+      perSecond: run.perSecond,
+      lagP50: percentile(run.lags, 0.5),
+      lagP99: percentile(run.lags, 0.99),
+      lagMax: run.lags.at(-1) ?? Number.NaN,
+      peakRssMb: run.peakRssMb,
+      cpuShare: run.cpuShare,
     };
   } finally {
     target.child.kill();
@@ -157,9 +214,6 @@ export async function soakBench(durationS: number) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const which = process.argv[2] ?? 'throughput';
-  if (which === 'throughput')
-    console.log(
-      await throughputBench(Number(process.env.BENCH_DURATION ?? 10), Number(process.env.BENCH_CONNECTIONS ?? 100)),
-    );
+  if (which === 'throughput') console.log(await throughputBench(Number(process.env.BENCH_DURATION ?? 15)));
   else console.log(await soakBench(Number(process.env.BENCH_SOAK_SECONDS ?? 300)));
 }

@@ -4,7 +4,7 @@ import type { ResolvedCheck } from './config/resolved.js';
 import { evaluate, needsBody } from './domain/evaluate.js';
 import type { CheckResult, Observation } from './domain/result.js';
 import { probeDns } from './probes/dns.js';
-import { type HttpProber, probeHttp } from './probes/http.js';
+import { type HttpProbeRequest, type HttpProber, probeHttp } from './probes/http.js';
 import { probeSocket } from './probes/socket.js';
 
 export interface ExecuteOptions {
@@ -16,6 +16,8 @@ export interface ExecuteOptions {
    * between runs. Without one every probe makes a fresh connection.
    */
   readonly http?: HttpProber;
+  /** When the scheduler planned this run (epoch ms); recorded in the result. */
+  readonly scheduledAt?: number;
 }
 
 /** First retry waits this long; each next one twice as long, within what is left of the timeout. */
@@ -33,17 +35,20 @@ export function probe(check: ResolvedCheck, budgetMs: number, options: ExecuteOp
   const target = check.target;
   switch (target.kind) {
     case 'http': {
-      const request = {
-        ...common,
+      // One literal of one shape, every field present: this runs for every check run.
+      const request: HttpProbeRequest = {
         url: check.url,
         method: check.method,
         headers: check.headers,
-        ...(check.body !== undefined ? { body: check.body } : {}),
+        body: check.body,
+        timeoutMs: common.timeoutMs,
+        signal: options.signal,
+        lookup: options.lookup,
         readBody: needsBody(check),
         maxBodyBytes: check.maxBodyBytes,
         maxRedirects: check.maxRedirects,
         insecure: check.insecure,
-        ...(check.ca ? { ca: check.ca } : {}),
+        ca: check.ca,
       };
       if (!options.http) return probeHttp(request);
       return options.http.probe(request, check.keepAlive ? check.name : undefined);
@@ -91,16 +96,18 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export async function executeCheck(check: ResolvedCheck, options: ExecuteOptions = {}): Promise<CheckResult> {
   const startedAt = (options.now ?? (() => new Date()))();
   const deadline = performance.now() + check.timeoutMs;
+  const scheduledAt = options.scheduledAt !== undefined ? new Date(options.scheduledAt).toISOString() : undefined;
   let attempts = 0;
   for (;;) {
     attempts += 1;
     const observation = await probe(check, deadline - performance.now(), options);
-    const result = evaluate(check, startedAt, observation);
+    const result = evaluate(check, startedAt, observation, {
+      ...(check.retries > 0 ? { attempts } : {}),
+      ...(scheduledAt !== undefined ? { scheduledAt } : {}),
+    });
     const backoff = FIRST_BACKOFF_MS * 2 ** (attempts - 1);
     const left = deadline - performance.now() - backoff;
-    if (result.ok || attempts > check.retries || left < MIN_ATTEMPT_MS || options.signal?.aborted) {
-      return check.retries > 0 ? { ...result, attempts } : result;
-    }
+    if (result.ok || attempts > check.retries || left < MIN_ATTEMPT_MS || options.signal?.aborted) return result;
     await sleep(backoff, options.signal);
   }
 }

@@ -4,12 +4,30 @@ import type { CheckResult } from './domain/result.js';
 
 export type LogFormat = 'json' | 'pretty';
 
+/** Log lines a slow stdout may hold back at most before lines are dropped (bytes). */
+export const MAX_BUFFERED_LOG_BYTES = 16 * 1024 * 1024;
+
+export interface LoggerOptions {
+  /**
+   * Write JSON lines to stdout asynchronously, coalescing the lines that
+   * pile up while a write is under way (`lifeline run`: one write call per
+   * line would cost more than the check). Flushed on exit; bounded by
+   * MAX_BUFFERED_LOG_BYTES, past which lines are dropped with one warning on
+   * stderr rather than stalling the checks behind a stuck reader.
+   */
+  readonly buffered?: boolean;
+}
+
 /**
  * JSON lines on stdout (pino). Every line starts with `time` as ISO 8601; a
  * check-result line carries the run's start time there instead of the log
  * time, so the line matches `lifeline check --once` output field for field.
  */
-export function createLogger(format: LogFormat = 'json', destination: NodeJS.WritableStream = process.stdout): Logger {
+export function createLogger(
+  format: LogFormat = 'json',
+  destination: NodeJS.WritableStream = process.stdout,
+  { buffered = false }: LoggerOptions = {},
+): Logger {
   const options = {
     base: null,
     timestamp: false,
@@ -29,12 +47,21 @@ export function createLogger(format: LogFormat = 'json', destination: NodeJS.Wri
       }),
     );
   }
+  if (buffered && destination === process.stdout) {
+    const stream = pino.destination({ dest: 1, sync: false, maxLength: MAX_BUFFERED_LOG_BYTES });
+    stream.once('drop', () =>
+      process.stderr.write(
+        'lifeline: stdout is not keeping up; log lines are being dropped (results are still stored)\n',
+      ),
+    );
+    return pino(options, stream);
+  }
   return pino(options, destination as pino.DestinationStream);
 }
 
 /** Logs one result: info when it passed, warn when it failed. */
 export function logResult(logger: Logger, result: CheckResult, extra: Record<string, unknown> = {}): void {
-  const fields = { ...result, ...extra };
+  const fields = Object.keys(extra).length > 0 ? { ...result, ...extra } : result;
   if (result.ok) logger.info(fields, `check ${result.check} passed: ${result.status}`);
   else logger.warn(fields, `check ${result.check} failed: ${result.error?.code ?? 'unknown'}`);
 }

@@ -104,14 +104,12 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     run: async (check, context) => {
       const started = Date.now();
       metrics.lag(Math.max(0, started - context.scheduledAt) / 1000);
-      const result: CheckResult = {
-        ...(await executeCheck(check, {
-          signal: context.signal,
-          http: httpProber,
-          ...(deps.lookup ? { lookup: deps.lookup } : {}),
-        })),
-        scheduledAt: new Date(context.scheduledAt).toISOString(),
-      };
+      const result = await executeCheck(check, {
+        signal: context.signal,
+        http: httpProber,
+        scheduledAt: context.scheduledAt,
+        ...(deps.lookup ? { lookup: deps.lookup } : {}),
+      });
       latest.set(check.name, result);
       metrics.observe(result);
       logResult(logger, result, context.catchUp ? { catchUp: true } : {});

@@ -137,7 +137,7 @@ export async function main(
         exitCode = config;
         return;
       }
-      const logger = createLogger(opts.format, io.stdout);
+      const logger = createLogger(opts.format, io.stdout, { buffered: true });
       const stop = onStopSignal(io, exitNow);
       let monitor: Awaited<ReturnType<typeof startMonitor>>;
       try {

@@ -1,6 +1,6 @@
 import { type Condition, evaluateCondition, parseJson } from './conditions.js';
 import type { CheckError } from './errors.js';
-import type { CheckResult, ConditionOutcome, Observation } from './result.js';
+import type { CheckResult, ConditionOutcome, Mutable, Observation } from './result.js';
 import { formatStatusRanges, type StatusRange, statusMatches } from './status.js';
 
 export type CheckKind = 'http' | 'tcp' | 'tls' | 'dns';
@@ -17,6 +17,14 @@ export interface EvaluatedCheck {
 }
 
 const round = (ms: number) => Math.round(ms * 100) / 100;
+
+/** What the runner knows of the run, copied into the result. */
+export interface RunInfo {
+  /** Attempts made (set when the check has retries). */
+  readonly attempts?: number;
+  /** When the scheduler planned the run, ISO 8601. */
+  readonly scheduledAt?: string;
+}
 
 /** Whether a check needs the response body: the probe reads it only then. */
 export function needsBody(check: Pick<EvaluatedCheck, 'conditions' | 'expect'>): boolean {
@@ -37,7 +45,12 @@ export function needsBody(check: Pick<EvaluatedCheck, 'conditions' | 'expect'>):
  * in. Order: a transport error fails the run; then a body too large to judge;
  * then every condition (all must hold); then `expectStatus`; then `expect: health`.
  */
-export function evaluate(check: EvaluatedCheck, startedAt: Date, observation: Observation): CheckResult {
+export function evaluate(
+  check: EvaluatedCheck,
+  startedAt: Date,
+  observation: Observation,
+  run: RunInfo = {},
+): CheckResult {
   const conditions: ConditionOutcome[] = [];
   let invalidJson = false;
   let json: unknown;
@@ -111,17 +124,22 @@ export function evaluate(check: EvaluatedCheck, startedAt: Date, observation: Ob
     }
   }
 
-  return {
+  // Built field by field, in the order of the output format: this runs for
+  // every run of every check, and conditional spreads allocate as they go.
+  const result = {
     time: startedAt.toISOString(),
     check: check.name,
     url: check.url,
     status: observation.status,
     ok: error === undefined,
-    ...(degraded && !error ? { degraded: true } : {}),
-    durationMs: round(observation.durationMs),
-    ...(error ? { error } : {}),
-    ...(conditions.length > 0 ? { conditions } : {}),
-    phases: observation.phases,
-    ...(observation.ip !== undefined ? { ip: observation.ip } : {}),
-  };
+  } as Mutable<CheckResult>;
+  if (degraded && !error) result.degraded = true;
+  result.durationMs = round(observation.durationMs);
+  if (error) result.error = error;
+  if (conditions.length > 0) result.conditions = conditions;
+  result.phases = observation.phases;
+  if (observation.ip !== undefined) result.ip = observation.ip;
+  if (run.attempts !== undefined) result.attempts = run.attempts;
+  if (run.scheduledAt !== undefined) result.scheduledAt = run.scheduledAt;
+  return result;
 }

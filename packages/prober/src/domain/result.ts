@@ -11,6 +11,9 @@ export interface Phases {
   readonly total: number;
 }
 
+/** A result or observation under construction, field by field, on the hot path. */
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 export const NO_PHASES: Phases = Object.freeze({ dns: 0, connect: 0, tls: 0, ttfb: 0, transfer: 0, total: 0 });
 
 export interface ConditionOutcome {

@@ -2,7 +2,7 @@ import { isIP, type LookupFunction, connect as netConnect, type Socket } from 'n
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { Client } from 'undici';
 import type { CheckError } from '../domain/errors.js';
-import type { Observation, Phases } from '../domain/result.js';
+import type { Mutable, Observation, Phases } from '../domain/result.js';
 import { classifyError } from './classify.js';
 import { instrument, type PeerInfo, Timing } from './timing.js';
 
@@ -10,25 +10,25 @@ export interface HttpProbeRequest {
   readonly url: string;
   readonly method: string;
   readonly headers: Readonly<Record<string, string>>;
-  readonly body?: string;
+  readonly body?: string | undefined;
   readonly timeoutMs: number;
   /** Bytes of body read at most (default 1 MiB). */
-  readonly maxBodyBytes?: number;
+  readonly maxBodyBytes?: number | undefined;
   /** Read the body (conditions or `expect: health` need it); otherwise it is discarded. */
-  readonly readBody?: boolean;
+  readonly readBody?: boolean | undefined;
   /** Redirects followed at most (default 10); 0 reports the 3xx itself. */
-  readonly maxRedirects?: number;
+  readonly maxRedirects?: number | undefined;
   /** Skip certificate verification. Off by default. */
-  readonly insecure?: boolean;
+  readonly insecure?: boolean | undefined;
   /** Extra trusted CA certificates (PEM). */
-  readonly ca?: string;
+  readonly ca?: string | undefined;
   /** Stops the probe early (e.g. on a forced shutdown); reported as a timeout. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /**
    * Name resolution; defaults to the system resolver (getaddrinfo), which
    * applies resolv.conf's search domains and ndots, as `api` needs in a pod.
    */
-  readonly lookup?: LookupFunction;
+  readonly lookup?: LookupFunction | undefined;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -49,11 +49,7 @@ interface Hop {
 }
 
 /** How a connection is made: the same for every request that may share it. */
-interface ConnectSettings {
-  readonly insecure?: boolean;
-  readonly ca?: string;
-  readonly lookup?: LookupFunction;
-}
+type ConnectSettings = Pick<HttpProbeRequest, 'insecure' | 'ca' | 'lookup'>;
 
 /**
  * One undici Client, so one connection, to one origin, with a connector that
@@ -150,9 +146,28 @@ export interface HttpProber {
  */
 export function createHttpProber(): HttpProber {
   const kept = new Map<string, Map<string, Connection>>();
+  // One listener per cancellation signal (the scheduler has one for all its
+  // runs), not one per request: it cancels every exchange still waiting on it.
+  const waiting = new WeakMap<AbortSignal, Set<Exchange>>();
+  const watch = (signal: AbortSignal): Set<Exchange> => {
+    let exchanges = waiting.get(signal);
+    if (!exchanges) {
+      const set = new Set<Exchange>();
+      exchanges = set;
+      waiting.set(signal, set);
+      signal.addEventListener(
+        'abort',
+        () => {
+          for (const exchange of set) exchange.cancel();
+        },
+        { once: true },
+      );
+    }
+    return exchanges;
+  };
 
   const connectionFor = (key: string | undefined, origin: string, settings: ConnectSettings) => {
-    if (key === undefined) return { connection: new Connection(origin, settings), reuse: false };
+    if (key === undefined) return new Connection(origin, settings);
     let byOrigin = kept.get(key);
     if (!byOrigin) {
       byOrigin = new Map();
@@ -163,7 +178,7 @@ export function createHttpProber(): HttpProber {
       connection = new Connection(origin, settings);
       byOrigin.set(origin, connection);
     }
-    return { connection, reuse: true };
+    return connection;
   };
 
   const closeAll = (connections: Iterable<Connection>) =>
@@ -174,17 +189,12 @@ export function createHttpProber(): HttpProber {
       const started = performance.now();
       const deadline = started + req.timeoutMs;
       const maxRedirects = req.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
-      const settings: ConnectSettings = {
-        ...(req.insecure ? { insecure: true } : {}),
-        ...(req.ca ? { ca: req.ca } : {}),
-        ...(req.lookup ? { lookup: req.lookup } : {}),
-      };
-      const visited = new Set<string>();
+      const signalSet = req.signal ? watch(req.signal) : undefined;
+      let visited: Set<string> | undefined;
       let url = req.url;
       let method = req.method;
       let body = req.body;
       for (let hop = 0; ; hop++) {
-        visited.add(url);
         let parsed: URL;
         try {
           parsed = new URL(url);
@@ -194,9 +204,16 @@ export function createHttpProber(): HttpProber {
             performance.now() - started,
           );
         }
-        const { connection, reuse } = connectionFor(keepAliveKey, parsed.origin, settings);
-        const last = await requestOnce(connection, reuse, req, parsed, method, body, deadline - performance.now());
-        if (!reuse) void connection.client.destroy().catch(() => {});
+        const connection = connectionFor(keepAliveKey, parsed.origin, req);
+        const exchange = new Exchange(connection, req, parsed, deadline - performance.now());
+        if (req.signal?.aborted) exchange.cancel();
+        else {
+          signalSet?.add(exchange);
+          exchange.send(parsed, method, body, keepAliveKey !== undefined);
+        }
+        const last = await exchange.done;
+        signalSet?.delete(exchange);
+        if (keepAliveKey === undefined) void connection.client.destroy().catch(() => {});
         const total = performance.now() - started;
         if (last.error || last.location === undefined || maxRedirects === 0) return toObservation(last, total);
         let next: string;
@@ -208,6 +225,7 @@ export function createHttpProber(): HttpProber {
             total,
           );
         }
+        visited ??= new Set([url]);
         if (visited.has(next)) {
           return toObservation(
             { ...last, error: { code: 'redirect_loop', message: `redirect back to ${next}, already visited` } },
@@ -228,6 +246,7 @@ export function createHttpProber(): HttpProber {
           method = 'GET';
           body = undefined;
         }
+        visited.add(next);
         url = next;
       }
     },
@@ -252,165 +271,170 @@ export function probeHttp(req: HttpProbeRequest): Promise<Observation> {
 const zeroPhases = (): Phases => ({ dns: 0, connect: 0, tls: 0, ttfb: 0, transfer: 0, total: 0 });
 
 function toObservation(hop: Hop, totalMs: number): Observation {
-  return {
+  const observation: Mutable<Observation> = {
     status: hop.status,
     durationMs: totalMs,
     phases: { ...hop.phases, total: Math.round(totalMs * 100) / 100 },
-    ...(hop.error ? { error: hop.error } : {}),
-    ...(hop.body !== undefined ? { body: hop.body } : {}),
-    ...(hop.bodyTooLarge ? { bodyTooLarge: true } : {}),
-    ...(hop.contentType !== undefined ? { contentType: hop.contentType } : {}),
-    ...(hop.ip !== undefined ? { ip: hop.ip } : {}),
-    ...(hop.certificateExpirationMs !== undefined ? { certificateExpirationMs: hop.certificateExpirationMs } : {}),
     connected: hop.ip !== undefined,
   };
-}
-
-/**
- * undici's handler callbacks that mark when the request was written and when
- * the first byte of the response arrived (the ttfb and transfer phases).
- * undici 7 still calls them; its newer controller API has no such moments.
- */
-interface TimedHandler {
-  onConnect(abort: (error?: Error) => void): void;
-  onRequestSent(): void;
-  onResponseStarted(): void;
-  onHeaders(statusCode: number, headers: Buffer[], resume: () => void, statusText: string): boolean;
-  onData(chunk: Buffer): boolean;
-  onComplete(trailers: string[] | null): void;
-  onError(error: Error): void;
+  if (hop.error) observation.error = hop.error;
+  if (hop.body !== undefined) observation.body = hop.body;
+  if (hop.bodyTooLarge) observation.bodyTooLarge = true;
+  if (hop.contentType !== undefined) observation.contentType = hop.contentType;
+  if (hop.ip !== undefined) observation.ip = hop.ip;
+  if (hop.certificateExpirationMs !== undefined) observation.certificateExpirationMs = hop.certificateExpirationMs;
+  return observation;
 }
 
 /** Headers undici sets itself from the request: a user's value would be rejected. */
 const CONNECTION_HEADERS = new Set(['connection', 'keep-alive']);
 
-function requestOnce(
-  connection: Connection,
-  reuse: boolean,
-  req: HttpProbeRequest,
-  url: URL,
-  method: string,
-  body: string | undefined,
-  budgetMs: number,
-): Promise<Hop> {
-  const timing = new Timing(url.protocol === 'https:', url.hostname);
-  // A kept socket has no lookup, connect or handshake to time; if undici
-  // finds it closed and reconnects, the connector marks the real moments.
-  if (connection.open) timing.lookup = timing.connect = timing.secure = timing.start;
-  connection.timing = timing;
-  const maxBody = req.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  let close = !reuse;
-  const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: ACCEPT };
-  for (const [name, value] of Object.entries(req.headers)) {
-    const lower = name.toLowerCase();
-    if (lower === 'connection' && value.toLowerCase() === 'close') close = true;
-    if (!CONNECTION_HEADERS.has(lower)) headers[lower] = value;
+function onDeadline(exchange: Exchange): void {
+  const phase = exchange.timing.phase();
+  exchange.stop({ code: 'timeout', phase, message: `no complete response within the timeout (stopped in ${phase})` });
+}
+
+/**
+ * One request and its response on a connection, as undici's dispatch
+ * handler. It uses the callbacks that mark when the request was written and
+ * when the first byte of the response arrived (the ttfb and transfer phases):
+ * undici 7 still calls them; its newer controller API has no such moments.
+ * A class, so that the thousands of requests a second of a busy monitor do
+ * not each allocate a set of closures.
+ */
+class Exchange {
+  readonly timing: Timing;
+  readonly done: Promise<Hop>;
+  private resolve: (hop: Hop) => void = () => {};
+  private readonly timer: NodeJS.Timeout;
+  private settled = false;
+  private abortRequest: ((error?: Error) => void) | undefined;
+  private status: number | null = null;
+  private location: string | undefined;
+  private contentType: string | undefined;
+  private chunks: Buffer[] = [];
+  private received = 0;
+  private tooLarge = false;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly req: HttpProbeRequest,
+    url: URL,
+    budgetMs: number,
+  ) {
+    this.timing = new Timing(url.protocol === 'https:', url.hostname);
+    // A kept socket has no lookup, connect or handshake to time; if undici
+    // finds it closed and reconnects, the connector marks the real moments.
+    if (connection.open) this.timing.lookup = this.timing.connect = this.timing.secure = this.timing.start;
+    connection.timing = this.timing;
+    this.done = new Promise((resolve) => {
+      this.resolve = resolve;
+    });
+    this.timer = setTimeout(onDeadline, Math.max(0, budgetMs), this);
   }
 
-  return new Promise((resolve) => {
-    let settled = false;
-    let abortRequest: ((error?: Error) => void) | undefined;
-    let status: number | null = null;
-    let location: string | undefined;
-    let contentType: string | undefined;
-    const chunks: Buffer[] = [];
-    let received = 0;
-    let tooLarge = false;
-
-    const finish = (error?: CheckError) => {
-      if (settled) return;
-      settled = true;
-      timing.end = timing.now();
-      clearTimeout(timer);
-      req.signal?.removeEventListener('abort', onAbort);
-      if (connection.timing === timing) connection.timing = undefined;
-      const peer = connection.peer;
-      const readBody = req.readBody && status !== null && !error;
-      resolve({
-        status,
-        ...(location !== undefined ? { location } : {}),
-        ...(error ? { error } : {}),
-        ...(readBody ? { body: Buffer.concat(chunks).toString('utf8') } : {}),
-        ...(tooLarge ? { bodyTooLarge: true } : {}),
-        ...(contentType !== undefined ? { contentType } : {}),
-        ...(peer.ip !== undefined ? { ip: peer.ip } : {}),
-        ...(peer.certificateExpirationMs !== undefined
-          ? { certificateExpirationMs: peer.certificateExpirationMs }
-          : {}),
-        phases: timing.phases(),
-      });
-    };
-    /** Ends the request early; undici then destroys the socket, so a kept connection starts afresh. */
-    const stop = (error?: CheckError) => {
-      finish(error);
-      abortRequest?.();
-    };
-
-    const timer = setTimeout(
-      () => {
-        const phase = timing.phase();
-        stop({ code: 'timeout', phase, message: `no complete response within the timeout (stopped in ${phase})` });
-      },
-      Math.max(0, budgetMs),
-    );
-    const onAbort = () =>
-      stop({ code: 'timeout', phase: timing.phase(), message: 'the check was cancelled before it completed' });
-    req.signal?.addEventListener('abort', onAbort, { once: true });
-
-    const handler: TimedHandler = {
-      onConnect(abort) {
-        abortRequest = abort;
-        if (settled) abort();
-      },
-      onRequestSent() {
-        timing.sent = timing.now();
-      },
-      onResponseStarted() {
-        timing.firstByte = timing.now();
-      },
-      onHeaders(statusCode, raw) {
-        if (statusCode < 200) return true; // 1xx: the final response follows
-        status = statusCode;
-        for (let i = 0; i + 1 < raw.length; i += 2) {
-          const name = (raw[i] as Buffer).toString('latin1').toLowerCase();
-          if (name === 'content-type') contentType = (raw[i + 1] as Buffer).toString('latin1');
-          else if (name === 'location' && statusCode >= 300 && statusCode < 400)
-            location = (raw[i + 1] as Buffer).toString('latin1');
-        }
-        return true;
-      },
-      onData(chunk) {
-        if (settled) return false;
-        received += chunk.length;
-        if (received > maxBody) {
-          // Enough to judge the status; stop downloading what nobody reads.
-          tooLarge = true;
-          stop();
-          return false;
-        }
-        if (req.readBody) chunks.push(chunk);
-        return true;
-      },
-      onComplete() {
-        finish();
-      },
-      onError(error) {
-        finish(classifyError(error));
-      },
-    };
+  send(url: URL, method: string, body: string | undefined, keepAlive: boolean): void {
+    let close = !keepAlive;
+    const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: ACCEPT };
+    for (const name in this.req.headers) {
+      const value = this.req.headers[name] as string;
+      const lower = name.toLowerCase();
+      if (lower === 'connection' && value.toLowerCase() === 'close') close = true;
+      if (!CONNECTION_HEADERS.has(lower)) headers[lower] = value;
+    }
     try {
-      connection.client.dispatch(
-        {
-          path: `${url.pathname}${url.search}`,
-          method: method as 'GET',
-          headers,
-          ...(body !== undefined ? { body } : {}),
-          reset: close,
-        },
-        handler as never,
+      this.connection.client.dispatch(
+        { path: `${url.pathname}${url.search}`, method: method as 'GET', headers, body: body ?? null, reset: close },
+        this as never,
       );
     } catch (error) {
-      finish(classifyError(error));
+      this.finish(classifyError(error));
     }
-  });
+  }
+
+  /** The scheduler gave up on the run (a forced stop). */
+  cancel(): void {
+    this.stop({ code: 'timeout', phase: this.timing.phase(), message: 'the check was cancelled before it completed' });
+  }
+
+  /** Ends the request early; undici then destroys the socket, so a kept connection starts afresh. */
+  stop(error?: CheckError): void {
+    this.finish(error);
+    this.abortRequest?.();
+  }
+
+  private finish(error?: CheckError): void {
+    if (this.settled) return;
+    this.settled = true;
+    const timing = this.timing;
+    timing.end = timing.now();
+    clearTimeout(this.timer);
+    if (this.connection.timing === timing) this.connection.timing = undefined;
+    const peer = this.connection.peer;
+    const status = this.status;
+    const hop: Mutable<Hop> = { status, phases: timing.phases() };
+    if (this.location !== undefined) hop.location = this.location;
+    if (error) hop.error = error;
+    if (this.req.readBody && status !== null && !error) hop.body = Buffer.concat(this.chunks).toString('utf8');
+    if (this.tooLarge) hop.bodyTooLarge = true;
+    if (this.contentType !== undefined) hop.contentType = this.contentType;
+    if (peer.ip !== undefined) hop.ip = peer.ip;
+    if (peer.certificateExpirationMs !== undefined) hop.certificateExpirationMs = peer.certificateExpirationMs;
+    this.resolve(hop);
+  }
+
+  // undici's handler callbacks
+
+  onConnect(abort: (error?: Error) => void): void {
+    this.abortRequest = abort;
+    if (this.settled) abort();
+  }
+
+  onRequestSent(): void {
+    this.timing.sent = this.timing.now();
+  }
+
+  onResponseStarted(): void {
+    this.timing.firstByte = this.timing.now();
+  }
+
+  onHeaders(statusCode: number, raw: Buffer[]): boolean {
+    if (statusCode < 200) return true; // 1xx: the final response follows
+    this.status = statusCode;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const field = raw[i] as Buffer;
+      // Only names of the right length are decoded: most headers are neither.
+      if (field.length === 12 && field.toString('latin1').toLowerCase() === 'content-type')
+        this.contentType = (raw[i + 1] as Buffer).toString('latin1');
+      else if (
+        field.length === 8 &&
+        statusCode >= 300 &&
+        statusCode < 400 &&
+        field.toString('latin1').toLowerCase() === 'location'
+      )
+        this.location = (raw[i + 1] as Buffer).toString('latin1');
+    }
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.settled) return false;
+    this.received += chunk.length;
+    if (this.received > (this.req.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)) {
+      // Enough to judge the status; stop downloading what nobody reads.
+      this.tooLarge = true;
+      this.stop();
+      return false;
+    }
+    if (this.req.readBody) this.chunks.push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    this.finish();
+  }
+
+  onError(error: Error): void {
+    this.finish(classifyError(error));
+  }
 }

@@ -119,21 +119,24 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       return;
     }
     busy.add(check.name);
-    const run = (async () => {
-      const wait = acquire();
-      if (wait) await wait;
-      try {
-        if (!abort.signal.aborted) await deps.run(check, { scheduledAt, signal: abort.signal, catchUp });
-      } catch (error) {
-        deps.onError?.(check, error);
-      } finally {
-        release();
-      }
-    })().finally(() => {
+    const run: Promise<void> = execute(check, scheduledAt, catchUp).then(() => {
       busy.delete(check.name);
       inFlight.delete(run);
     });
     inFlight.add(run);
+  };
+
+  /** One run: wait for a slot, run, release. Never rejects. */
+  const execute = async (check: ResolvedCheck, scheduledAt: number, catchUp: boolean): Promise<void> => {
+    const wait = acquire();
+    if (wait) await wait;
+    try {
+      if (!abort.signal.aborted) await deps.run(check, { scheduledAt, signal: abort.signal, catchUp });
+    } catch (error) {
+      deps.onError?.(check, error);
+    } finally {
+      release();
+    }
   };
 
   const fire = (entry: Entry, planned: number, due: number) => {
