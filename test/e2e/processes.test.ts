@@ -122,6 +122,35 @@ describe('lifeline binary', () => {
     assert.ok(npx.lines.some((l) => l.includes('api-healthcheck: GET http://api:3000/healthcheck')));
   });
 
+  it('run keeps a keepAlive check on one connection, and every buffered line is out when it exits on SIGTERM', async () => {
+    const port = await freePort();
+    const api = run(node, ['apps/api/dist/main.js'], {
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', SHUTDOWN_DELAY_MS: '0' },
+    });
+    try {
+      await api.waitForLine((l) => json(l)?.msg?.toString().startsWith('api listening') === true, 15_000);
+      const config = join(dir, 'keep.yaml');
+      writeFileSync(
+        config,
+        `storage: none\nchecks:\n  - name: api\n    url: http://127.0.0.1:${port}/healthcheck\n    every: 100ms\n    keepAlive: true\n`,
+      );
+      const monitor = run(node, ['packages/prober/bin/lifeline.js', 'run', '--config', config, '--port', '0']);
+      const results = () => monitor.lines.map(json).filter((l) => l?.check === 'api');
+      await monitor.waitForLine(() => results().length >= 5, 15_000);
+      monitor.child.kill('SIGTERM');
+      assert.equal((await monitor.exited).code, 0, monitor.lines.join('\n'));
+      assert.equal(json(monitor.lines.at(-1) as string)?.msg, 'lifeline monitor stopped');
+      const seen = results();
+      assert.ok(seen.every((r) => r?.ok === true && r?.status === 200));
+      // The first run connects; the later ones ride the same connection.
+      assert.ok((seen[0]?.phases as { connect: number }).connect > 0);
+      assert.ok(seen.slice(1).every((r) => (r?.phases as { connect: number }).connect === 0));
+    } finally {
+      api.child.kill('SIGTERM');
+      await api.exited;
+    }
+  });
+
   it('exits 2 on malformed YAML, naming file and line on stderr', async () => {
     const config = join(dir, 'broken.yaml');
     writeFileSync(config, 'checks:\n  - name: api\n    url: [unclosed\n');
