@@ -51,7 +51,7 @@ export function probe(check: ResolvedCheck, budgetMs: number, options: ExecuteOp
         ca: check.ca,
       };
       if (!options.http) return probeHttp(request);
-      return options.http.probe(request, check.keepAlive ? check.name : undefined);
+      return options.http.probe(request, { key: check.name, keepAlive: check.keepAlive });
     }
     case 'tcp':
     case 'tls':

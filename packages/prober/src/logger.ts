@@ -60,8 +60,8 @@ export function createLogger(
 }
 
 /** Logs one result: info when it passed, warn when it failed. */
-export function logResult(logger: Logger, result: CheckResult, extra: Record<string, unknown> = {}): void {
-  const fields = Object.keys(extra).length > 0 ? { ...result, ...extra } : result;
+export function logResult(logger: Logger, result: CheckResult, extra?: Record<string, unknown>): void {
+  const fields = extra ? { ...result, ...extra } : result;
   if (result.ok) logger.info(fields, `check ${result.check} passed: ${result.status}`);
   else logger.warn(fields, `check ${result.check} failed: ${result.error?.code ?? 'unknown'}`);
 }

@@ -42,12 +42,16 @@ describe('lifeline run (startMonitor)', () => {
       else if (req.url === '/loop') res.writeHead(302, { location: '/loop' }).end();
       else res.writeHead(200, { 'content-type': 'text/html' }).end('<html>');
     });
+    // Each fault twice: a new connection per run, and a kept connection (keepAlive) that the fault breaks.
     const checks = ['reset', 'slow', 'big', 'loop', 'html']
-      .map(
-        (name) =>
-          `  - name: ${name}\n    url: ${faults.url}/${name}\n    every: 100ms\n    timeout: 200ms\n    conditions: ["[BODY].status == pass"]`,
+      .flatMap((name) =>
+        ['', '-kept'].map(
+          (suffix) =>
+            `  - name: ${name}${suffix}\n    url: ${faults.url}/${name}\n    every: 100ms\n    timeout: 200ms\n    conditions: ["[BODY].status == pass"]${suffix ? '\n    keepAlive: true' : ''}`,
+        ),
       )
       .concat(['  - name: closed\n    url: http://127.0.0.1:1/\n    every: 100ms'])
+      .concat(['  - name: closed-kept\n    url: http://127.0.0.1:1/\n    every: 100ms\n    keepAlive: true'])
       .join('\n');
     const { logger, lines } = capture();
     const monitor = await startMonitor({
@@ -57,9 +61,15 @@ describe('lifeline run (startMonitor)', () => {
     });
     try {
       await new Promise((r) => setTimeout(r, 1_500));
-      const codes = new Set(lines.filter((l) => l.check).map((l) => (l.error as { code?: string } | undefined)?.code));
-      for (const code of ['reset', 'timeout', 'body_too_large', 'redirect_loop', 'invalid_json', 'refused'])
-        assert.ok(codes.has(code), `saw ${code}`);
+      for (const kept of [false, true]) {
+        const codes = new Set(
+          lines
+            .filter((l) => typeof l.check === 'string' && l.check.endsWith('-kept') === kept)
+            .map((l) => (l.error as { code?: string } | undefined)?.code),
+        );
+        for (const code of ['reset', 'timeout', 'body_too_large', 'redirect_loop', 'invalid_json', 'refused'])
+          assert.ok(codes.has(code), `saw ${code}${kept ? ' on a kept connection' : ''}`);
+      }
       assert.equal((await fetch(`${monitor.url}/livez`)).status, 200, 'the monitor still answers');
       assert.ok(!lines.some((l) => l.level === 50 && String(l.msg).includes('crashed')), 'no run crashed');
     } finally {

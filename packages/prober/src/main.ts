@@ -112,7 +112,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
       });
       latest.set(check.name, result);
       metrics.observe(result);
-      logResult(logger, result, context.catchUp ? { catchUp: true } : {});
+      logResult(logger, result, context.catchUp ? { catchUp: true } : undefined);
       writer?.add(result);
     },
     onSkip: (check, scheduledAt) => {

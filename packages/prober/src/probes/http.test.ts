@@ -136,13 +136,14 @@ describe('HttpProber: connections kept per check', () => {
   });
   const request = (timeoutMs = 2_000) => ({ ...base, url: `${target.url}/healthcheck`, timeoutMs, readBody: true });
   const portOf = (body: string | undefined) => (JSON.parse(body ?? '{}') as { port: number }).port;
+  const kept = (key: string) => ({ key, keepAlive: true });
 
   it('reuses one connection for the runs of a keep-alive check, with zero connect phases after the first', async () => {
     const prober = createHttpProber();
     try {
-      const first = await prober.probe(request(), 'api');
-      const second = await prober.probe(request(), 'api');
-      const third = await prober.probe(request(), 'api');
+      const first = await prober.probe(request(), kept('api'));
+      const second = await prober.probe(request(), kept('api'));
+      const third = await prober.probe(request(), kept('api'));
       assert.equal(first.status, 200);
       assert.equal(portOf(second.body), portOf(first.body), 'the same client socket answered');
       assert.equal(portOf(third.body), portOf(first.body));
@@ -157,11 +158,24 @@ describe('HttpProber: connections kept per check', () => {
     }
   });
 
-  it('gives each check its own connection, and a fresh one to a probe without a key', async () => {
+  it('connects afresh for every run of a check without keepAlive', async () => {
     const prober = createHttpProber();
     try {
-      const a = portOf((await prober.probe(request(), 'a')).body);
-      const b = portOf((await prober.probe(request(), 'b')).body);
+      const owner = { key: 'api', keepAlive: false };
+      const runs = [];
+      for (let i = 0; i < 3; i++) runs.push(await prober.probe(request(), owner));
+      assert.equal(new Set(runs.map((r) => portOf(r.body))).size, 3);
+      assert.ok(runs.every((r) => r.phases.connect > 0 && r.status === 200));
+    } finally {
+      await prober.close();
+    }
+  });
+
+  it('gives each check its own connection, and a fresh one to a probe without an owner', async () => {
+    const prober = createHttpProber();
+    try {
+      const a = portOf((await prober.probe(request(), kept('a'))).body);
+      const b = portOf((await prober.probe(request(), kept('b'))).body);
       const fresh1 = portOf((await prober.probe(request())).body);
       const fresh2 = portOf((await prober.probe(request())).body);
       assert.equal(new Set([a, b, fresh1, fresh2]).size, 4);
@@ -173,18 +187,18 @@ describe('HttpProber: connections kept per check', () => {
   it('connects afresh after forget(), after a timeout, and after the server closed the socket', async () => {
     const prober = createHttpProber();
     try {
-      const first = portOf((await prober.probe(request(), 'api')).body);
+      const first = portOf((await prober.probe(request(), kept('api'))).body);
       await prober.forget('api');
-      const afterForget = await prober.probe(request(), 'api');
+      const afterForget = await prober.probe(request(), kept('api'));
       assert.notEqual(portOf(afterForget.body), first);
       assert.ok(afterForget.phases.connect > 0);
 
       hang = true;
-      const timedOut = await prober.probe(request(200), 'api');
+      const timedOut = await prober.probe(request(200), kept('api'));
       hang = false;
       assert.equal(timedOut.error?.code, 'timeout');
       assert.equal(timedOut.error?.phase, 'ttfb');
-      const afterTimeout = await prober.probe(request(), 'api');
+      const afterTimeout = await prober.probe(request(), kept('api'));
       assert.equal(afterTimeout.status, 200);
       assert.notEqual(portOf(afterTimeout.body), portOf(afterForget.body));
 
@@ -192,9 +206,9 @@ describe('HttpProber: connections kept per check', () => {
       const closing = await startTarget((_req, res) => res.writeHead(200, { connection: 'close' }).end('{}'));
       try {
         const url = `${closing.url}/`;
-        const one = await prober.probe({ ...base, url }, 'closing');
+        const one = await prober.probe({ ...base, url }, kept('closing'));
         await new Promise((r) => setTimeout(r, 50));
-        const two = await prober.probe({ ...base, url }, 'closing');
+        const two = await prober.probe({ ...base, url }, kept('closing'));
         assert.equal(one.status, 200);
         assert.equal(two.status, 200);
         assert.ok(two.phases.connect > 0, 'a new connection was made');

@@ -4,7 +4,7 @@ import { Client } from 'undici';
 import type { CheckError } from '../domain/errors.js';
 import type { Mutable, Observation, Phases } from '../domain/result.js';
 import { classifyError } from './classify.js';
-import { instrument, type PeerInfo, Timing } from './timing.js';
+import { instrument, isIpLiteral, type PeerInfo, Timing } from './timing.js';
 
 export interface HttpProbeRequest {
   readonly url: string;
@@ -123,16 +123,26 @@ class Connection {
   }
 }
 
-/** Sends HTTP probes; keeps one connection per check when asked to. */
+/** Which check a probe belongs to, for a prober that serves many runs of many checks. */
+export interface ProbeOwner {
+  /** The check's name: its client and its prepared request are kept under it between runs. */
+  readonly key: string;
+  /**
+   * Keep the connection open for the next run (its DNS, connect and TLS
+   * phases are then 0). Otherwise each run connects afresh and closes.
+   */
+  readonly keepAlive: boolean;
+}
+
+/** Sends HTTP probes; keeps a client per check, and its connection when asked to. */
 export interface HttpProber {
   /**
    * Sends the request (following redirects) and reports what happened, with
    * the time spent in each phase. Never rejects: every failure, the timeout
-   * included, comes back as data. With a `keepAliveKey` the connection stays
-   * open for the next probe with the same key (its DNS, connect and TLS
-   * phases are then 0); without one a fresh connection is made and closed.
+   * included, comes back as data. Without an owner everything made for the
+   * probe is closed after it.
    */
-  probe(req: HttpProbeRequest, keepAliveKey?: string): Promise<Observation>;
+  probe(req: HttpProbeRequest, owner?: ProbeOwner): Promise<Observation>;
   /** Closes the kept connections of a key (a check removed or changed). */
   forget(key: string): Promise<void>;
   /** Closes every kept connection. */
@@ -144,8 +154,54 @@ export interface HttpProber {
  * connections are its own: no pool is shared between checks, so one slow
  * target never delays another check's request.
  */
+/** A request target, parsed and with its headers ready: kept between runs for the first hop of a check. */
+interface Prepared {
+  readonly url: string;
+  /** The headers it was prepared from (the check's, compared by identity). */
+  readonly source: Readonly<Record<string, string>>;
+  readonly origin: string;
+  readonly path: string;
+  readonly secure: boolean;
+  readonly ipLiteral: boolean;
+  readonly headers: Record<string, string>;
+  /** The check asked for `Connection: close`. */
+  readonly close: boolean;
+}
+
+/** Headers undici sets itself from the request: a user's value would be rejected. */
+const CONNECTION_HEADERS = new Set(['connection', 'keep-alive']);
+
+/** Throws on a malformed URL. */
+function prepare(url: string, source: Readonly<Record<string, string>>): Prepared {
+  const parsed = new URL(url);
+  let close = false;
+  const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: ACCEPT };
+  for (const [name, value] of Object.entries(source)) {
+    const lower = name.toLowerCase();
+    if (lower === 'connection' && value.toLowerCase() === 'close') close = true;
+    if (!CONNECTION_HEADERS.has(lower)) headers[lower] = value;
+  }
+  return {
+    url,
+    source,
+    origin: parsed.origin,
+    path: `${parsed.pathname}${parsed.search}`,
+    secure: parsed.protocol === 'https:',
+    ipLiteral: isIpLiteral(parsed.hostname),
+    headers,
+    close,
+  };
+}
+
+/** What a keep-alive check keeps between runs. */
+interface Kept {
+  /** Its connections, by origin (a redirect may lead to another). */
+  readonly connections: Map<string, Connection>;
+  first?: Prepared;
+}
+
 export function createHttpProber(): HttpProber {
-  const kept = new Map<string, Map<string, Connection>>();
+  const kept = new Map<string, Kept>();
   // One listener per cancellation signal (the scheduler has one for all its
   // runs), not one per request: it cancels every exchange still waiting on it.
   const waiting = new WeakMap<AbortSignal, Set<Exchange>>();
@@ -166,17 +222,11 @@ export function createHttpProber(): HttpProber {
     return exchanges;
   };
 
-  const connectionFor = (key: string | undefined, origin: string, settings: ConnectSettings) => {
-    if (key === undefined) return new Connection(origin, settings);
-    let byOrigin = kept.get(key);
-    if (!byOrigin) {
-      byOrigin = new Map();
-      kept.set(key, byOrigin);
-    }
-    let connection = byOrigin.get(origin);
+  const connectionIn = (entry: Kept, origin: string, settings: ConnectSettings) => {
+    let connection = entry.connections.get(origin);
     if (!connection) {
       connection = new Connection(origin, settings);
-      byOrigin.set(origin, connection);
+      entry.connections.set(origin, connection);
     }
     return connection;
   };
@@ -185,35 +235,47 @@ export function createHttpProber(): HttpProber {
     Promise.all([...connections].map((c) => c.client.destroy().catch(() => {}))).then(() => {});
 
   return {
-    async probe(req, keepAliveKey) {
+    async probe(req, owner) {
       const started = performance.now();
       const deadline = started + req.timeoutMs;
       const maxRedirects = req.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
       const signalSet = req.signal ? watch(req.signal) : undefined;
+      let entry: Kept | undefined;
+      if (owner) {
+        entry = kept.get(owner.key);
+        if (!entry) {
+          entry = { connections: new Map() };
+          kept.set(owner.key, entry);
+        }
+      }
+      const keepAlive = owner?.keepAlive === true;
       let visited: Set<string> | undefined;
       let url = req.url;
       let method = req.method;
       let body = req.body;
       for (let hop = 0; ; hop++) {
-        let parsed: URL;
-        try {
-          parsed = new URL(url);
-        } catch (error) {
-          return toObservation(
-            { status: null, error: { code: 'unknown', message: (error as Error).message }, phases: zeroPhases() },
-            performance.now() - started,
-          );
+        let target = hop === 0 ? entry?.first : undefined;
+        if (target?.url !== url || target.source !== req.headers) {
+          try {
+            target = prepare(url, req.headers);
+          } catch (error) {
+            return toObservation(
+              { status: null, error: { code: 'unknown', message: (error as Error).message }, phases: zeroPhases() },
+              performance.now() - started,
+            );
+          }
+          if (hop === 0 && entry) entry.first = target;
         }
-        const connection = connectionFor(keepAliveKey, parsed.origin, req);
-        const exchange = new Exchange(connection, req, parsed, deadline - performance.now());
+        const connection = entry ? connectionIn(entry, target.origin, req) : new Connection(target.origin, req);
+        const exchange = new Exchange(connection, req, target, deadline - performance.now(), keepAlive);
         if (req.signal?.aborted) exchange.cancel();
         else {
           signalSet?.add(exchange);
-          exchange.send(parsed, method, body, keepAliveKey !== undefined);
+          exchange.send(target, method, body, !keepAlive || target.close);
         }
         const last = await exchange.done;
         signalSet?.delete(exchange);
-        if (keepAliveKey === undefined) void connection.client.destroy().catch(() => {});
+        if (!entry) void connection.client.destroy().catch(() => {});
         const total = performance.now() - started;
         if (last.error || last.location === undefined || maxRedirects === 0) return toObservation(last, total);
         let next: string;
@@ -251,12 +313,12 @@ export function createHttpProber(): HttpProber {
       }
     },
     async forget(key) {
-      const byOrigin = kept.get(key);
+      const entry = kept.get(key);
       kept.delete(key);
-      if (byOrigin) await closeAll(byOrigin.values());
+      if (entry) await closeAll(entry.connections.values());
     },
     async close() {
-      const all = [...kept.values()].flatMap((byOrigin) => [...byOrigin.values()]);
+      const all = [...kept.values()].flatMap((entry) => [...entry.connections.values()]);
       kept.clear();
       await closeAll(all);
     },
@@ -285,9 +347,6 @@ function toObservation(hop: Hop, totalMs: number): Observation {
   if (hop.certificateExpirationMs !== undefined) observation.certificateExpirationMs = hop.certificateExpirationMs;
   return observation;
 }
-
-/** Headers undici sets itself from the request: a user's value would be rejected. */
-const CONNECTION_HEADERS = new Set(['connection', 'keep-alive']);
 
 function onDeadline(exchange: Exchange): void {
   const phase = exchange.timing.phase();
@@ -319,13 +378,14 @@ class Exchange {
   constructor(
     private readonly connection: Connection,
     private readonly req: HttpProbeRequest,
-    url: URL,
+    target: Prepared,
     budgetMs: number,
+    keepAlive: boolean,
   ) {
-    this.timing = new Timing(url.protocol === 'https:', url.hostname);
+    this.timing = new Timing(target.secure, target.ipLiteral);
     // A kept socket has no lookup, connect or handshake to time; if undici
     // finds it closed and reconnects, the connector marks the real moments.
-    if (connection.open) this.timing.lookup = this.timing.connect = this.timing.secure = this.timing.start;
+    if (keepAlive && connection.open) this.timing.lookup = this.timing.connect = this.timing.secure = this.timing.start;
     connection.timing = this.timing;
     this.done = new Promise((resolve) => {
       this.resolve = resolve;
@@ -333,18 +393,10 @@ class Exchange {
     this.timer = setTimeout(onDeadline, Math.max(0, budgetMs), this);
   }
 
-  send(url: URL, method: string, body: string | undefined, keepAlive: boolean): void {
-    let close = !keepAlive;
-    const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: ACCEPT };
-    for (const name in this.req.headers) {
-      const value = this.req.headers[name] as string;
-      const lower = name.toLowerCase();
-      if (lower === 'connection' && value.toLowerCase() === 'close') close = true;
-      if (!CONNECTION_HEADERS.has(lower)) headers[lower] = value;
-    }
+  send(target: Prepared, method: string, body: string | undefined, close: boolean): void {
     try {
       this.connection.client.dispatch(
-        { path: `${url.pathname}${url.search}`, method: method as 'GET', headers, body: body ?? null, reset: close },
+        { path: target.path, method: method as 'GET', headers: target.headers, body: body ?? null, reset: close },
         this as never,
       );
     } catch (error) {

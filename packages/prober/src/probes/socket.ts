@@ -23,7 +23,7 @@ export interface SocketProbeRequest {
  */
 export function probeSocket(req: SocketProbeRequest): Promise<Observation> {
   const host = req.host.replace(/^\[|\]$/g, '');
-  const timing = new Timing(req.tls, host);
+  const timing = new Timing(req.tls, isIP(host) !== 0);
   return new Promise((resolve) => {
     let settled = false;
     const peer: PeerInfo = {};

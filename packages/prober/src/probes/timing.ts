@@ -24,9 +24,9 @@ export class Timing {
     /** TLS is a phase of its own on https:// and tls:// targets. */
     readonly secureTransport = false,
     /** An IP literal is not looked up: its DNS phase is zero, and it starts connecting at once. */
-    host?: string,
+    ipLiteral = false,
   ) {
-    if (host !== undefined && isIP(host.replace(/^\[|\]$/g, '')) !== 0) this.lookup = this.start;
+    if (ipLiteral) this.lookup = this.start;
   }
 
   /** The phase a request is in right now: for timeout messages. */
@@ -81,4 +81,9 @@ export function instrument(socket: Socket, timing: Timing, peer: PeerInfo, onRea
     if (cert?.valid_to) peer.certificateExpirationMs = Date.parse(cert.valid_to) - Date.now();
     onReady?.();
   });
+}
+
+/** Whether a host (a URL's hostname, IPv6 in brackets or not) is an IP address rather than a name. */
+export function isIpLiteral(host: string): boolean {
+  return isIP(host.replace(/^\[|\]$/g, '')) !== 0;
 }

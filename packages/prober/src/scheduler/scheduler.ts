@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { isDeepStrictEqual } from 'node:util';
 import type { ResolvedCheck } from '../config/resolved.js';
-import { nextRunTime, previousRunTime } from './next-run.js';
+import { createRunPlanner } from './next-run.js';
 
 export interface Clock {
   now(): number;
@@ -78,6 +78,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   const clock = deps.clock ?? systemClock;
   const random = deps.random ?? Math.random;
   const cap = deps.concurrency ?? Number.POSITIVE_INFINITY;
+  const planner = createRunPlanner();
   const abort = new AbortController();
   // Every run in flight listens on this one signal; that is not a leak.
   setMaxListeners(0, abort.signal);
@@ -149,7 +150,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     launch(entry.check, due, false);
     // Plan after the later of "planned" and "now" (less the jitter), so a late
     // wake-up never fires a missed slot twice.
-    arm(entry, nextRunTime(entry.check.schedule, Math.max(planned, now - (due - planned)), entry.anchor));
+    arm(entry, planner.next(entry.check.schedule, Math.max(planned, now - (due - planned)), entry.anchor));
   };
 
   const begin = (check: ResolvedCheck, now: number) => {
@@ -157,12 +158,12 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     entries.set(check.name, entry);
     if (check.schedule.kind === 'cron' && deps.lastScheduled && deps.missedRunWindowMs) {
       const last = deps.lastScheduled.get(check.name);
-      const previous = previousRunTime(check.schedule, now);
+      const previous = planner.previous(check.schedule, now);
       if (last !== undefined && previous !== undefined && previous > last && now - previous <= deps.missedRunWindowMs) {
         launch(check, previous, true);
       }
     }
-    arm(entry, check.schedule.kind === 'every' ? now : nextRunTime(check.schedule, now, now));
+    arm(entry, check.schedule.kind === 'every' ? now : planner.next(check.schedule, now, now));
   };
 
   const end = (name: string) => {
