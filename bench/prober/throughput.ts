@@ -24,6 +24,14 @@ function procStats(pid: number): { rss: number; cpu: number } {
   return { rss, cpu: ticks / 100 };
 }
 
+/** The kernel's count of connections dropped because a listen queue was full (all sockets of this network namespace). */
+function listenOverflows(): number {
+  const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+  const names = lines.find((l) => l.startsWith('TcpExt:'))?.split(' ') ?? [];
+  const values = lines.filter((l) => l.startsWith('TcpExt:'))[1]?.split(' ') ?? [];
+  return Number(values[names.indexOf('ListenOverflows')] ?? 0);
+}
+
 interface CheckOptions {
   readonly count: number;
   readonly every: string;
@@ -49,6 +57,10 @@ function config(url: string, dir: string, o: CheckOptions): string {
 
 export interface CliRun {
   readonly results: number;
+  /** Runs skipped in the window because the check's previous run was still going. */
+  readonly skipped: number;
+  /** Connections the kernel dropped in the window because the target's listen queue was full. */
+  readonly listenOverflows: number;
   readonly perSecond: number;
   /** CPU time of the CLI process (all its threads) over the window, as a share of one core. */
   readonly cpuShare: number;
@@ -90,6 +102,7 @@ export async function runCli(
   const pid = child.pid as number;
   let counting = false;
   let results = 0;
+  let skipped = 0;
   const lags: number[] = [];
   let started: () => void = () => {};
   const startedLine = new Promise<void>((resolve) => {
@@ -97,6 +110,7 @@ export async function runCli(
   });
   createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
     if (line.includes('lifeline monitor started')) started();
+    if (counting && line.includes('previous run is still in progress')) skipped += 1;
     if (!counting || !line.includes('"durationMs"')) return;
     results += 1;
     if (collectLag) {
@@ -109,6 +123,7 @@ export async function runCli(
     await Promise.race([startedLine, exited.then(() => Promise.reject(new Error('lifeline run exited early')))]);
     await new Promise((r) => setTimeout(r, warmupS * 1000));
     const start = procStats(pid);
+    const overflows0 = listenOverflows();
     const t0 = performance.now();
     counting = true;
     let peakRss = start.rss;
@@ -123,6 +138,8 @@ export async function runCli(
     lags.sort((a, b) => a - b);
     return {
       results,
+      skipped,
+      listenOverflows: listenOverflows() - overflows0,
       perSecond: results / elapsed,
       cpuShare: (end.cpu - start.cpu) / elapsed,
       cpuPerResultUs: ((end.cpu - start.cpu) * 1e6) / results,
