@@ -64,8 +64,8 @@ ${row('autocannon, paced at 1,000 requests/s, `Connection: close`', t.autocannon
 | CPU | ${pct(soak.cpuShare)} of one core | < 15%: ${verdict(soak.cpuShare < 0.15)} |
 
 RSS and CPU are read from /proc for the CLI process alone; lag is \`time - scheduledAt\` of every logged result.
-The process runs with \`--max-old-space-size=${HEAP_MB}\`, the heap Node sizes for itself in a pod with a 256 MiB memory limit; its live heap is about 50 MB.
-Without a limit on a 24 GiB machine V8 defers full collections and the same run peaked at 322 MB RSS (measured 2026-11-26).
+The process runs with \`--max-old-space-size=${HEAP_MB}\`, the heap Node sizes for itself in a pod with a 256 MiB memory limit.
+Without a limit on a 24 GiB machine V8 defers full collections: the same run peaked at 322 MB RSS (measured 2026-11-26 with the earlier node:http client, not rerun since).
 
 ### (c) SQLite store
 

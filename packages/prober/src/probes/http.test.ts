@@ -158,6 +158,26 @@ describe('HttpProber: connections kept per check', () => {
     }
   });
 
+  it('lets a run under way finish when its check is forgotten (a reload changed it)', async () => {
+    const prober = createHttpProber();
+    const late = await startTarget((_req, res) => {
+      pending.push(setTimeout(() => res.writeHead(200).end('{}'), 100));
+    });
+    try {
+      const running = prober.probe({ ...base, url: late.url }, kept('api'));
+      await new Promise((r) => setTimeout(r, 20));
+      await Promise.all([prober.forget('api'), running]);
+      const obs = await running;
+      assert.equal(obs.status, 200);
+      assert.equal(obs.error, undefined);
+      // The next run of the changed check gets a client of its own.
+      assert.equal((await prober.probe({ ...base, url: late.url }, kept('api'))).status, 200);
+    } finally {
+      await prober.close();
+      await late.close();
+    }
+  });
+
   it('connects afresh for every run of a check without keepAlive', async () => {
     const prober = createHttpProber();
     try {

@@ -143,17 +143,12 @@ export interface HttpProber {
    * probe is closed after it.
    */
   probe(req: HttpProbeRequest, owner?: ProbeOwner): Promise<Observation>;
-  /** Closes the kept connections of a key (a check removed or changed). */
+  /** Closes the clients of a check (removed or changed) once a run still under way is done. */
   forget(key: string): Promise<void>;
-  /** Closes every kept connection. */
+  /** Closes every client at once, cancelling what is in flight. */
   close(): Promise<void>;
 }
 
-/**
- * The HTTP prober of one monitor (or one `check --once`). A check's kept
- * connections are its own: no pool is shared between checks, so one slow
- * target never delays another check's request.
- */
 /** A request target, parsed and with its headers ready: kept between runs for the first hop of a check. */
 interface Prepared {
   readonly url: string;
@@ -193,13 +188,20 @@ function prepare(url: string, source: Readonly<Record<string, string>>): Prepare
   };
 }
 
-/** What a keep-alive check keeps between runs. */
+/** What a check keeps between runs. */
 interface Kept {
-  /** Its connections, by origin (a redirect may lead to another). */
+  /** Its clients, by origin (a redirect may lead to another). */
   readonly connections: Map<string, Connection>;
   first?: Prepared;
+  /** Forgotten (the check was removed or changed): a run still under way must not add to it. */
+  closed: boolean;
 }
 
+/**
+ * The HTTP prober of one monitor (or one `check --once`). Each check has
+ * clients of its own: no pool is shared between checks, so one slow target
+ * never delays another check's request.
+ */
 export function createHttpProber(): HttpProber {
   const kept = new Map<string, Kept>();
   // One listener per cancellation signal (the scheduler has one for all its
@@ -244,7 +246,7 @@ export function createHttpProber(): HttpProber {
       if (owner) {
         entry = kept.get(owner.key);
         if (!entry) {
-          entry = { connections: new Map() };
+          entry = { connections: new Map(), closed: false };
           kept.set(owner.key, entry);
         }
       }
@@ -264,9 +266,10 @@ export function createHttpProber(): HttpProber {
               performance.now() - started,
             );
           }
-          if (hop === 0 && entry) entry.first = target;
+          if (hop === 0 && entry && !entry.closed) entry.first = target;
         }
-        const connection = entry ? connectionIn(entry, target.origin, req) : new Connection(target.origin, req);
+        const owned = entry?.closed === false ? entry : undefined;
+        const connection = owned ? connectionIn(owned, target.origin, req) : new Connection(target.origin, req);
         const exchange = new Exchange(connection, req, target, deadline - performance.now(), keepAlive);
         if (req.signal?.aborted) exchange.cancel();
         else {
@@ -275,7 +278,7 @@ export function createHttpProber(): HttpProber {
         }
         const last = await exchange.done;
         signalSet?.delete(exchange);
-        if (!entry) void connection.client.destroy().catch(() => {});
+        if (!owned) void connection.client.destroy().catch(() => {});
         const total = performance.now() - started;
         if (last.error || last.location === undefined || maxRedirects === 0) return toObservation(last, total);
         let next: string;
@@ -315,7 +318,10 @@ export function createHttpProber(): HttpProber {
     async forget(key) {
       const entry = kept.get(key);
       kept.delete(key);
-      if (entry) await closeAll(entry.connections.values());
+      if (!entry) return;
+      entry.closed = true;
+      // A run of the old check may still be under way: its request finishes first.
+      await Promise.all([...entry.connections.values()].map((c) => c.client.close().catch(() => {})));
     },
     async close() {
       const all = [...kept.values()].flatMap((entry) => [...entry.connections.values()]);
