@@ -12,8 +12,9 @@ export interface ExecuteOptions {
   readonly now?: () => Date;
   readonly lookup?: LookupFunction;
   /**
-   * Sends the HTTP probes; it keeps the connection of a `keepAlive` check
-   * between runs. Without one every probe makes a fresh connection.
+   * Sends the HTTP probes, keeping a client per check between runs (and its
+   * connection, for a `keepAlive` check). Without one, each probe builds a
+   * client of its own and closes it.
    */
   readonly http?: HttpProber;
   /** When the scheduler planned this run (epoch ms); recorded in the result. */

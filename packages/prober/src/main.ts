@@ -200,7 +200,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
               metrics.forget(name);
               latest.delete(name);
             }
-            // A kept connection was made with the old settings (CA, insecure...).
+            // A check's client was made for its old URL and settings (CA, insecure...).
             for (const name of [...diff.removed, ...diff.changed]) void httpProber.forget(name);
             config = next;
             metrics.configured(config.checks.length);

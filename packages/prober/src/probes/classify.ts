@@ -36,8 +36,9 @@ const BY_CODE: Readonly<Record<string, ErrorCode>> = {
 };
 
 /**
- * Maps a Node.js socket, DNS or TLS error (or undici's HTTP client error) to a stable error class. The message
- * keeps Node's own wording (with the address) so people can act on it.
+ * Maps a Node.js socket, DNS or TLS error, or an undici HTTP client error, to
+ * a stable error class. The message keeps the original wording (with the
+ * address) so people can act on it.
  */
 export function classifyError(error: unknown): CheckError {
   const err = error as NodeJS.ErrnoException;

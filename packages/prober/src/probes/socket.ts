@@ -3,7 +3,7 @@ import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import type { CheckError } from '../domain/errors.js';
 import type { Observation } from '../domain/result.js';
 import { classifyError } from './classify.js';
-import { instrument, type PeerInfo, Timing } from './timing.js';
+import { instrument, isIpLiteral, type PeerInfo, Timing } from './timing.js';
 
 export interface SocketProbeRequest {
   readonly host: string;
@@ -23,7 +23,7 @@ export interface SocketProbeRequest {
  */
 export function probeSocket(req: SocketProbeRequest): Promise<Observation> {
   const host = req.host.replace(/^\[|\]$/g, '');
-  const timing = new Timing(req.tls, isIP(host) !== 0);
+  const timing = new Timing(req.tls, isIpLiteral(host));
   return new Promise((resolve) => {
     let settled = false;
     const peer: PeerInfo = {};
