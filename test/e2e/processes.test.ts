@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { serviceMissing } from '../support/services.js';
-import { freePort, json, run } from './helpers.js';
+import { freePort, json, ROOT, run } from './helpers.js';
 
 /** PostgreSQL and Redis run on this machine kind; under CI=true their absence fails the test. */
 async function servicesMissing(): Promise<string | undefined> {
@@ -152,6 +155,43 @@ describe('lifeline binary', () => {
     } finally {
       api.child.kill('SIGTERM');
       await api.exited;
+    }
+  });
+
+  it('run keeps checking while nobody reads its stdout', async () => {
+    const port = await freePort();
+    const target = http.createServer((_req, res) => res.writeHead(200).end('ok'));
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(target.address() as AddressInfo).port}/`;
+    const config = join(dir, 'unread.yaml');
+    const checks = Array.from(
+      { length: 50 },
+      (_, i) => `  - name: c${i}\n    url: ${url}\n    every: 100ms\n    keepAlive: true`,
+    );
+    writeFileSync(config, `storage: none\nchecks:\n${checks.join('\n')}\n`);
+    const child = spawn(node, ['packages/prober/bin/lifeline.js', 'run', '--config', config, '--port', String(port)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    // Read nothing: the pipe (64 KiB) fills within a second at 500 lines/s.
+    child.stdout?.pause();
+    const results = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      return [...text.matchAll(/lifeline_check_results_total\{[^}]*\} (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+    };
+    try {
+      let before = 0;
+      for (const end = Date.now() + 15_000; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+        before = await results().catch(() => 0);
+        if (before > 2_000) break; // well past what the pipe holds
+      }
+      assert.ok(before > 2_000, `only ${before} results while stdout was unread`);
+      await new Promise((r) => setTimeout(r, 1_000));
+      const after = await results();
+      assert.ok(after - before >= 250, `${after - before} results in the second after the pipe filled`);
+    } finally {
+      child.kill('SIGKILL');
+      target.close();
     }
   });
 

@@ -9,13 +9,18 @@ export const MAX_BUFFERED_LOG_BYTES = 16 * 1024 * 1024;
 
 export interface LoggerOptions {
   /**
-   * Write JSON lines to stdout asynchronously, coalescing the lines that
-   * pile up while a write is under way (`lifeline run`: one write call per
-   * line would cost more than the check). Flushed on exit; bounded by
-   * MAX_BUFFERED_LOG_BYTES, past which lines are dropped with one warning on
-   * stderr rather than stalling the checks behind a stuck reader.
+   * Write JSON lines asynchronously, coalescing the lines that pile up while
+   * a write is under way (`lifeline run`: one write call per line would cost
+   * more than the check). Flushed on exit. Bounded: past `maxBufferedBytes`
+   * lines are dropped (`onDrop` is told once) instead of growing the heap
+   * behind a reader that stopped reading. Needs a destination with a file
+   * descriptor (stdout).
    */
   readonly buffered?: boolean;
+  /** Default MAX_BUFFERED_LOG_BYTES. */
+  readonly maxBufferedBytes?: number;
+  /** Called once when lines start being dropped; by default one warning on stderr. */
+  readonly onDrop?: () => void;
 }
 
 /**
@@ -26,7 +31,14 @@ export interface LoggerOptions {
 export function createLogger(
   format: LogFormat = 'json',
   destination: NodeJS.WritableStream = process.stdout,
-  { buffered = false }: LoggerOptions = {},
+  {
+    buffered = false,
+    maxBufferedBytes = MAX_BUFFERED_LOG_BYTES,
+    onDrop = () =>
+      process.stderr.write(
+        'lifeline: stdout is not keeping up; log lines are being dropped (results are still stored)\n',
+      ),
+  }: LoggerOptions = {},
 ): Logger {
   const options = {
     base: null,
@@ -47,13 +59,10 @@ export function createLogger(
       }),
     );
   }
-  if (buffered && destination === process.stdout) {
-    const stream = pino.destination({ dest: 1, sync: false, maxLength: MAX_BUFFERED_LOG_BYTES });
-    stream.once('drop', () =>
-      process.stderr.write(
-        'lifeline: stdout is not keeping up; log lines are being dropped (results are still stored)\n',
-      ),
-    );
+  const fd = (destination as { fd?: unknown }).fd;
+  if (buffered && typeof fd === 'number') {
+    const stream = pino.destination({ dest: fd, sync: false, maxLength: maxBufferedBytes });
+    stream.once('drop', onDrop);
     return pino(options, stream);
   }
   return pino(options, destination as pino.DestinationStream);

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { constants, mkdtempSync, openSync, readSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { type Logger, symbols } from 'pino';
+import { createLogger } from './logger.js';
+
+/**
+ * Ends the logger's destination: the pipe is drained until the destination
+ * has written what it held and closed the descriptor (it owns it then), so
+ * no retry outlives the test and the fd number is free for the next one.
+ */
+async function end(logger: Logger, fd: number): Promise<void> {
+  const stream = (logger as unknown as Record<symbol, NodeJS.WritableStream & { end(): void }>)[symbols.streamSym];
+  let closed = false;
+  stream?.once('close', () => {
+    closed = true;
+  });
+  stream?.end();
+  const buffer = Buffer.alloc(64 * 1024);
+  while (!closed) {
+    try {
+      readSync(fd, buffer);
+    } catch {
+      // EAGAIN: empty for now
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** A FIFO opened read-write and never read: a reader that stopped reading, as a stuck log pipe. */
+function stuckPipe(): { fd: number } {
+  const path = join(mkdtempSync(join(tmpdir(), 'lifeline-log-')), 'out');
+  execFileSync('mkfifo', [path]);
+  const fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
+  return { fd };
+}
+
+describe('createLogger, buffered', () => {
+  it('holds back at most maxBufferedBytes behind a reader that stopped, then drops lines and says so once', async () => {
+    const pipe = stuckPipe();
+    let drops = 0;
+    const logger = createLogger('json', { fd: pipe.fd } as unknown as NodeJS.WritableStream, {
+      buffered: true,
+      maxBufferedBytes: 256 * 1024,
+      onDrop: () => {
+        drops += 1;
+      },
+    });
+    const heap0 = process.memoryUsage().heapUsed;
+    const line = 'x'.repeat(1_000);
+    for (let i = 0; i < 20_000; i++) logger.info({ i }, line); // 20 MB, far more than pipe and buffer hold
+    assert.equal(drops, 1);
+    // The heap holds the bounded buffer, not the 20 MB written.
+    assert.ok(process.memoryUsage().heapUsed - heap0 < 10 * 1024 * 1024);
+    await end(logger, pipe.fd);
+  });
+
+  it('writes every line when the reader keeps up', async () => {
+    const pipe = stuckPipe();
+    const logger = createLogger('json', { fd: pipe.fd } as unknown as NodeJS.WritableStream, { buffered: true });
+    for (let i = 0; i < 3; i++) logger.info({ i }, 'hello');
+    logger.flush();
+    await new Promise((r) => setTimeout(r, 50));
+    const buffer = Buffer.alloc(64 * 1024);
+    const text = buffer.subarray(0, readSync(pipe.fd, buffer)).toString();
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { i: number; msg: string; time: string });
+    assert.deepEqual(
+      lines.map((l) => [l.i, l.msg]),
+      [
+        [0, 'hello'],
+        [1, 'hello'],
+        [2, 'hello'],
+      ],
+    );
+    await end(logger, pipe.fd);
+  });
+});
