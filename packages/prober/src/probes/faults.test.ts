@@ -10,6 +10,7 @@ import type { ResolvedCheck } from '../config/resolved.js';
 import { executeCheck } from '../execute.js';
 import { closedPort, startDns, startTarget, type Target } from '../testing/targets.js';
 import { makeCertificates } from '../testing/tls.js';
+import { createHttpProber } from './http.js';
 
 function check(yaml: string): ResolvedCheck {
   const config = parseConfig(`checks:\n  - name: c\n    every: 10s\n${yaml.replace(/^/gm, '    ')}\n`, {
@@ -221,6 +222,28 @@ describe('TLS faults on loopback', () => {
 
   it('issued for another host: tls_hostname', async () => {
     assert.equal((await executeCheck(withCa('otherHost'))).error?.code, 'tls_hostname');
+  });
+
+  it('every run of a monitored check sees each TLS fault again, never a client stuck on the last one', async () => {
+    // undici 7 leaves a Client stalled after ERR_TLS_CERT_ALTNAME_INVALID (nodejs/undici#5355);
+    // the prober drops a client whose connection failed, so the next run connects anew.
+    const http = createHttpProber();
+    try {
+      for (const [name, code] of [
+        ['otherHost', 'tls_hostname'],
+        ['expired', 'tls_expired'],
+        ['selfSigned', 'tls_untrusted'],
+      ] as const) {
+        for (const keepAlive of [false, true]) {
+          const c = { ...withCa(name, 'timeout: 1s'), keepAlive };
+          const codes = [];
+          for (let run = 0; run < 3; run++) codes.push((await executeCheck(c, { http })).error?.code);
+          assert.deepEqual(codes, [code, code, code], `${name}, keepAlive ${keepAlive}`);
+        }
+      }
+    } finally {
+      await http.close();
+    }
   });
 
   it('insecure: true skips verification', async () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { LookupFunction } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { closedPort, startNxdomainDns, startTarget, type Target } from '../testing/targets.js';
 import { createHttpProber, probeHttp } from './http.js';
@@ -153,6 +154,25 @@ describe('HttpProber: connections kept per check', () => {
       assert.ok(second.phases.ttfb > 0);
       assert.equal(second.ip, '127.0.0.1', 'a reused connection still reports the peer');
       assert.equal(second.connected, true);
+    } finally {
+      await prober.close();
+    }
+  });
+
+  it('reports a resolver that throws as a result, run after run', async () => {
+    const prober = createHttpProber();
+    let calls = 0;
+    const lookup = (() => {
+      calls += 1;
+      throw Object.assign(new Error('resolver exploded'), { code: 'EBOOM' });
+    }) as unknown as LookupFunction;
+    try {
+      for (let run = 0; run < 2; run++) {
+        const obs = await prober.probe({ ...base, url: 'http://api.test:3000/', lookup }, kept('api'));
+        assert.equal(obs.error?.code, 'unknown');
+        assert.match(obs.error?.message ?? '', /EBOOM: resolver exploded/);
+      }
+      assert.equal(calls, 2, 'the second run tried again');
     } finally {
       await prober.close();
     }

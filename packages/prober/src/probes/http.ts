@@ -84,6 +84,20 @@ class Connection {
     port: string,
     callback: (...args: [null, Socket | TLSSocket] | [Error, null]) => void,
   ): void {
+    try {
+      this.openSocket(protocol, hostname, port, callback);
+    } catch (error) {
+      // A bad CA file, say: tls.connect throws before there is a socket.
+      callback(error as Error, null);
+    }
+  }
+
+  private openSocket(
+    protocol: string,
+    hostname: string,
+    port: string,
+    callback: (...args: [null, Socket | TLSSocket] | [Error, null]) => void,
+  ): void {
     const host = hostname.replace(/^\[|\]$/g, '');
     const secure = protocol === 'https:';
     const base = {
@@ -279,6 +293,13 @@ export function createHttpProber(): HttpProber {
         const last = await exchange.done;
         signalSet?.delete(exchange);
         if (!owned) void connection.client.destroy().catch(() => {});
+        else if (last.error && exchange.timing.sent === undefined) {
+          // The connection failed before the request went out. undici 7 can
+          // leave a Client stalled after such a failure (after a TLS hostname
+          // mismatch: nodejs/undici#5355), so the next run starts a new one.
+          owned.connections.delete(target.origin);
+          void connection.client.destroy().catch(() => {});
+        }
         const total = performance.now() - started;
         if (last.error || last.location === undefined || maxRedirects === 0) return toObservation(last, total);
         let next: string;
