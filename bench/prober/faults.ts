@@ -4,7 +4,7 @@
 // that misbehave in each way the fault tests use, each fault checked both on
 // a new connection per run and on a kept one. Writes its section of
 // docs/benchmarks.md.
-//   npm run bench:faults   (BENCH_FAULT_SECONDS=120)
+//   npm run bench:faults   (BENCH_FAULT_SECONDS=300)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -18,7 +18,7 @@ import { unusedPort } from '../../test/support/services.js';
 import { machine, ROOT, writeSection } from '../common.js';
 import { HEAP_MB } from './throughput.js';
 
-const seconds = Number(process.env.BENCH_FAULT_SECONDS ?? 120);
+const seconds = Number(process.env.BENCH_FAULT_SECONDS ?? 300);
 
 const listen = (server: http.Server | https.Server) =>
   new Promise<number>((resolve) =>
@@ -163,6 +163,8 @@ const tenth = Math.max(1, Math.floor(samples.length / 10));
 const first = Math.max(...samples.slice(0, tenth));
 const last = Math.max(...samples.slice(-tenth));
 const peak = Math.max(...samples);
+const perMinute: number[] = [];
+for (let i = 0; i < samples.length; i += 60) perMinute.push(Math.max(...samples.slice(i, i + 60)));
 const n = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
 const result = {
   seconds,
@@ -194,6 +196,7 @@ The real \`lifeline run\` (\`--max-old-space-size=${HEAP_MB}\`, results in SQLit
 | runs that crashed, lines on stderr | ${crashed}, ${stderr.length} |
 | RSS, highest in the first / last tenth of the run | ${first.toFixed(0)} / ${last.toFixed(0)} MB |
 | RSS, peak | ${peak.toFixed(0)} MB |
+| RSS, highest in each minute | ${perMinute.map((mb) => mb.toFixed(0)).join(', ')} MB |
 
 Results by error class: ${[...codes]
     .sort((a, b) => b[1] - a[1])
