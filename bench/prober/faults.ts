@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { createFaultRoutes } from '../../packages/prober/src/testing/faults.js';
 import { makeCertificates } from '../../packages/prober/src/testing/tls.js';
 import { unusedPort } from '../../test/support/services.js';
 import { machine, ROOT, writeSection } from '../common.js';
@@ -25,45 +26,11 @@ const listen = (server: http.Server | https.Server) =>
     server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
   );
 
-const pending = new Set<NodeJS.Timeout>();
-const later = (ms: number, fn: () => void) => {
-  const timer = setTimeout(() => {
-    pending.delete(timer);
-    fn();
-  }, ms);
-  pending.add(timer);
-};
-
+const routes = createFaultRoutes();
 const faults = http.createServer((req, res) => {
-  switch (req.url) {
-    case '/slow-headers':
-      later(3_000, () => res.writeHead(200).end());
-      return;
-    case '/slow-body':
-      res.writeHead(200, { 'content-length': '100' });
-      res.write('{"a":');
-      later(3_000, () => res.end());
-      return;
-    case '/reset-mid-body':
-      res.writeHead(200, { 'content-length': '1000' });
-      res.write('partial');
-      later(20, () => res.socket?.destroy());
-      return;
-    case '/reset':
-      req.socket.destroy();
-      return;
-    case '/ten-mb':
-      res.writeHead(200, { 'content-type': 'application/json' }).end(Buffer.alloc(10 * 1024 * 1024, ' '));
-      return;
-    case '/not-json':
-      res.writeHead(200, { 'content-type': 'text/html' }).end('<html>hello</html>');
-      return;
-    case '/loop':
-      res.writeHead(302, { location: '/loop' }).end();
-      return;
-    default:
-      res.writeHead(503, { 'content-type': 'application/health+json' }).end('{"status":"fail"}');
-  }
+  // Anything but a fault route answers 503 with a failing health report.
+  if (!routes.handle(req, res))
+    res.writeHead(503, { 'content-type': 'application/health+json' }).end('{"status":"fail"}');
 });
 faults.keepAliveTimeout = 60_000;
 const certs = makeCertificates();
@@ -153,7 +120,7 @@ for (let s = 0; s < seconds && exitCode === undefined; s++) {
 const alive = exitCode === undefined;
 child.kill('SIGTERM');
 await exited;
-for (const timer of pending) clearTimeout(timer);
+routes.close();
 for (const server of Object.values(servers)) {
   server.closeAllConnections();
   server.close();

@@ -16,18 +16,24 @@ async function servicesMissing(): Promise<string | undefined> {
 
 const node = process.execPath;
 
+/** The real api on a free loopback port, once it logs that it listens; no shutdown delay. */
+async function startApi(env: Record<string, string> = {}) {
+  const port = await freePort();
+  const api = run(node, ['apps/api/dist/main.js'], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', SHUTDOWN_DELAY_MS: '0', ...env },
+  });
+  const listening = json(
+    await api.waitForLine((l) => json(l)?.msg?.toString().startsWith('api listening') === true, 15_000),
+  );
+  return { api, port, url: `http://127.0.0.1:${port}`, listening };
+}
+
 describe('api process', () => {
   it('listens on PORT and HOST, answers /healthcheck, and exits 0 on SIGTERM', async () => {
-    const port = await freePort();
-    const api = run(node, ['apps/api/dist/main.js'], {
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', SHUTDOWN_DELAY_MS: '0' },
-    });
+    const { api, url, listening } = await startApi();
     try {
-      const listening = json(
-        await api.waitForLine((l) => json(l)?.msg?.toString().startsWith('api listening') === true, 15_000),
-      );
       assert.equal(listening?.host, '127.0.0.1');
-      const res = await fetch(`http://127.0.0.1:${port}/healthcheck`);
+      const res = await fetch(`${url}/healthcheck`);
       assert.equal(res.status, 200);
       assert.equal(((await res.json()) as { status: string }).status, 'pass');
       api.child.kill('SIGTERM');
@@ -40,20 +46,12 @@ describe('api process', () => {
   it('checks PostgreSQL and Redis from DATABASE_URL and REDIS_URL, and fails readiness when they are unreachable', async (t) => {
     const missing = await servicesMissing();
     if (missing) return t.skip(missing);
-    const start = async (env: Record<string, string>) => {
-      const port = await freePort();
-      const api = run(node, ['apps/api/dist/main.js'], {
-        env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', SHUTDOWN_DELAY_MS: '0', ...env },
-      });
-      await api.waitForLine((l) => json(l)?.msg?.toString().startsWith('api listening') === true, 15_000);
-      return { api, url: `http://127.0.0.1:${port}` };
-    };
-    const up = await start({
+    const up = await startApi({
       DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
       REDIS_URL: 'redis://127.0.0.1:6379',
     });
     const closed = await freePort();
-    const down = await start({
+    const down = await startApi({
       DATABASE_URL: `postgres://postgres@127.0.0.1:${closed}/test`,
       REDIS_URL: `redis://127.0.0.1:${closed}`,
     });
@@ -97,12 +95,8 @@ describe('lifeline binary', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lifeline-e2e-'));
 
   it('check --once against the real api process exits 0 with a status-200 line', async () => {
-    const port = await freePort();
-    const api = run(node, ['apps/api/dist/main.js'], {
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', SHUTDOWN_DELAY_MS: '0' },
-    });
+    const { api, port } = await startApi();
     try {
-      await api.waitForLine((l) => json(l)?.msg?.toString().startsWith('api listening') === true, 15_000);
       const config = join(dir, 'api.yaml');
       writeFileSync(
         config,
@@ -126,12 +120,8 @@ describe('lifeline binary', () => {
   });
 
   it('run keeps a keepAlive check on one connection, and every buffered line is out when it exits on SIGTERM', async () => {
-    const port = await freePort();
-    const api = run(node, ['apps/api/dist/main.js'], {
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', SHUTDOWN_DELAY_MS: '0' },
-    });
+    const { api, port } = await startApi();
     try {
-      await api.waitForLine((l) => json(l)?.msg?.toString().startsWith('api listening') === true, 15_000);
       const config = join(dir, 'keep.yaml');
       writeFileSync(
         config,

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { ConfigError, type ConfigProblem, formatProblem, parseConfig } from '../config/load.js';
 import type { ResolvedCheck } from '../config/resolved.js';
 import { executeCheck } from '../execute.js';
+import { createFaultRoutes } from '../testing/faults.js';
 import { closedPort, startDns, startTarget, type Target } from '../testing/targets.js';
 import { makeCertificates } from '../testing/tls.js';
 import { createHttpProber } from './http.js';
@@ -22,35 +23,16 @@ function check(yaml: string): ResolvedCheck {
 
 describe('HTTP faults on loopback', () => {
   let target: Target;
-  const timers: NodeJS.Timeout[] = [];
+  const faults = createFaultRoutes();
   let flaky = 0;
   before(async () => {
     target = await startTarget((req, res) => {
+      if (faults.handle(req, res)) return;
       switch (req.url) {
         case '/json':
           res
             .writeHead(200, { 'content-type': 'application/json' })
             .end('{"status":"pass","items":[{"ok":true},{"ok":true}]}');
-          return;
-        case '/slow-headers':
-          timers.push(setTimeout(() => res.writeHead(200).end(), 3_000));
-          return;
-        case '/slow-body':
-          res.writeHead(200, { 'content-length': '100' });
-          res.write('{"a":');
-          timers.push(setTimeout(() => res.end(), 3_000));
-          return;
-        case '/reset-mid-body':
-          res.writeHead(200, { 'content-length': '1000' });
-          res.write('partial');
-          setTimeout(() => res.socket?.destroy(), 20);
-          return;
-        case '/ten-mb':
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(Buffer.alloc(10 * 1024 * 1024, ' '));
-          return;
-        case '/not-json':
-          res.writeHead(200, { 'content-type': 'text/html' }).end('<html>hello</html>');
           return;
         case '/loop-a':
           res.writeHead(302, { location: '/loop-b' }).end();
@@ -75,7 +57,7 @@ describe('HTTP faults on loopback', () => {
     });
   });
   after(async () => {
-    for (const t of timers) clearTimeout(t);
+    faults.close();
     await target.close();
   });
 
