@@ -6,7 +6,7 @@
 // docs/benchmarks.md.
 //   npm run bench:faults   (BENCH_FAULT_SECONDS=300)
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -17,7 +17,7 @@ import { createFaultRoutes } from '../../packages/prober/src/testing/faults.js';
 import { makeCertificates } from '../../packages/prober/src/testing/tls.js';
 import { unusedPort } from '../../test/support/services.js';
 import { machine, ROOT, writeSection } from '../common.js';
-import { HEAP_MB } from './throughput.js';
+import { HEAP_MB, procStats } from './throughput.js';
 
 const seconds = Number(process.env.BENCH_FAULT_SECONDS ?? 300);
 
@@ -110,8 +110,7 @@ const exited = new Promise<void>((resolve) =>
   }),
 );
 
-const rssMb = () =>
-  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const rssMb = () => procStats(child.pid as number).rss / 1_048_576;
 const samples: number[] = [];
 for (let s = 0; s < seconds && exitCode === undefined; s++) {
   await new Promise((r) => setTimeout(r, 1_000));

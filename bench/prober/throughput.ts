@@ -16,7 +16,7 @@ import { percentile, ROOT, startTarget } from '../common.js';
 export const HEAP_MB = 128;
 
 /** RSS (bytes) and CPU time (s, every thread) of a process, from /proc: measured from outside. */
-function procStats(pid: number): { rss: number; cpu: number } {
+export function procStats(pid: number): { rss: number; cpu: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rss = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];

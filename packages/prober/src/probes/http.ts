@@ -1,10 +1,10 @@
-import { isIP, type LookupFunction, connect as netConnect, type Socket } from 'node:net';
-import { type TLSSocket, connect as tlsConnect } from 'node:tls';
+import type { LookupFunction, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { Client } from 'undici';
 import type { CheckError } from '../domain/errors.js';
 import type { Mutable, Observation, Phases } from '../domain/result.js';
 import { classifyError } from './classify.js';
-import { instrument, isIpLiteral, type PeerInfo, Timing } from './timing.js';
+import { connectSocket, instrument, isIpLiteral, type PeerInfo, Timing } from './timing.js';
 
 export interface HttpProbeRequest {
   readonly url: string;
@@ -65,10 +65,11 @@ class Connection {
   /** A socket is open and will be reused by the next request. */
   open = false;
 
-  constructor(
-    origin: string,
-    readonly settings: ConnectSettings,
-  ) {
+  /** Only what making a connection needs, not the whole request it came with. */
+  private readonly settings: ConnectSettings;
+
+  constructor(origin: string, { insecure, ca, lookup }: ConnectSettings) {
+    this.settings = { insecure, ca, lookup };
     this.client = new Client(origin, {
       connect: (options, callback) => this.connect(options.protocol, options.hostname, options.port, callback),
       // The probe's own deadline covers every phase; undici's would fire on its own clock.
@@ -84,36 +85,21 @@ class Connection {
     port: string,
     callback: (...args: [null, Socket | TLSSocket] | [Error, null]) => void,
   ): void {
-    try {
-      this.openSocket(protocol, hostname, port, callback);
-    } catch (error) {
-      // A bad CA file, say: tls.connect throws before there is a socket.
-      callback(error as Error, null);
-    }
-  }
-
-  private openSocket(
-    protocol: string,
-    hostname: string,
-    port: string,
-    callback: (...args: [null, Socket | TLSSocket] | [Error, null]) => void,
-  ): void {
-    const host = hostname.replace(/^\[|\]$/g, '');
     const secure = protocol === 'https:';
-    const base = {
-      host,
-      port: Number(port) || (secure ? 443 : 80),
-      ...(this.settings.lookup ? { lookup: this.settings.lookup } : {}),
-    };
-    const socket = secure
-      ? tlsConnect({
-          ...base,
-          rejectUnauthorized: !this.settings.insecure,
-          ...(this.settings.ca ? { ca: this.settings.ca } : {}),
-          ...(isIP(host) === 0 ? { servername: host } : {}),
-          ALPNProtocols: ['http/1.1'],
-        })
-      : netConnect(base);
+    let socket: Socket | TLSSocket;
+    try {
+      socket = connectSocket({
+        ...this.settings,
+        host: hostname,
+        port: Number(port) || (secure ? 443 : 80),
+        tls: secure,
+        alpn: ['http/1.1'],
+      });
+    } catch (error) {
+      // tls.connect can throw before there is a socket; undici must hear of it as a connect error.
+      callback(error as Error, null);
+      return;
+    }
     socket.setNoDelay(true);
     this.peer = {};
     if (this.timing) instrument(socket, this.timing, this.peer);

@@ -1,9 +1,9 @@
-import { isIP, type LookupFunction, connect as netConnect, type Socket } from 'node:net';
-import { type TLSSocket, connect as tlsConnect } from 'node:tls';
+import type { LookupFunction, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { CheckError } from '../domain/errors.js';
 import type { Observation } from '../domain/result.js';
 import { classifyError } from './classify.js';
-import { instrument, isIpLiteral, type PeerInfo, Timing } from './timing.js';
+import { connectSocket, instrument, isIpLiteral, type PeerInfo, Timing } from './timing.js';
 
 export interface SocketProbeRequest {
   readonly host: string;
@@ -22,8 +22,7 @@ export interface SocketProbeRequest {
  * TLS handshake succeed, and when does the certificate expire? Never rejects.
  */
 export function probeSocket(req: SocketProbeRequest): Promise<Observation> {
-  const host = req.host.replace(/^\[|\]$/g, '');
-  const timing = new Timing(req.tls, isIpLiteral(host));
+  const timing = new Timing(req.tls, isIpLiteral(req.host));
   return new Promise((resolve) => {
     let settled = false;
     const peer: PeerInfo = {};
@@ -48,15 +47,7 @@ export function probeSocket(req: SocketProbeRequest): Promise<Observation> {
         ...(error ? { error } : {}),
       });
     };
-    const options = { host, port: req.port, ...(req.lookup ? { lookup: req.lookup } : {}) };
-    socket = req.tls
-      ? tlsConnect({
-          ...options,
-          rejectUnauthorized: !req.insecure,
-          ...(req.ca ? { ca: req.ca } : {}),
-          ...(isIP(host) === 0 ? { servername: host } : {}),
-        })
-      : netConnect(options);
+    socket = connectSocket(req);
     instrument(socket, timing, peer, () => finish());
     socket.once('error', (error) => finish(classifyError(error)));
     const timer = setTimeout(() => {

@@ -1,6 +1,6 @@
-import { isIP, type Socket } from 'node:net';
+import { isIP, type LookupFunction, connect as netConnect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { TLSSocket } from 'node:tls';
+import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import type { Phase } from '../domain/errors.js';
 import type { Phases } from '../domain/result.js';
 
@@ -83,7 +83,40 @@ export function instrument(socket: Socket, timing: Timing, peer: PeerInfo, onRea
   });
 }
 
+const unbracket = (host: string) => host.replace(/^\[|\]$/g, '');
+
 /** Whether a host (a URL's hostname, IPv6 in brackets or not) is an IP address rather than a name. */
 export function isIpLiteral(host: string): boolean {
-  return isIP(host.replace(/^\[|\]$/g, '')) !== 0;
+  return isIP(unbracket(host)) !== 0;
+}
+
+export interface SocketTarget {
+  /** A name or an address; an IPv6 address may keep its URL brackets. */
+  readonly host: string;
+  readonly port: number;
+  readonly tls: boolean;
+  /** Skip certificate verification. */
+  readonly insecure?: boolean | undefined;
+  /** Extra trusted CA certificates (PEM). */
+  readonly ca?: string | undefined;
+  readonly lookup?: LookupFunction | undefined;
+  readonly alpn?: readonly string[];
+}
+
+/**
+ * Opens the TCP connection, or TLS over it, that every probe makes: the
+ * certificate verified unless `insecure`, SNI sent for a name (never for an
+ * IP address). May throw before there is a socket (a malformed CA, say).
+ */
+export function connectSocket(target: SocketTarget): Socket | TLSSocket {
+  const host = unbracket(target.host);
+  const options = { host, port: target.port, ...(target.lookup ? { lookup: target.lookup } : {}) };
+  if (!target.tls) return netConnect(options);
+  return tlsConnect({
+    ...options,
+    rejectUnauthorized: !target.insecure,
+    ...(target.ca ? { ca: target.ca } : {}),
+    ...(isIP(host) === 0 ? { servername: host } : {}),
+    ...(target.alpn ? { ALPNProtocols: [...target.alpn] } : {}),
+  });
 }
