@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseConfig } from '../../packages/prober/src/config/load.js';
 import { allRules } from './policy.js';
@@ -144,6 +144,33 @@ for (const dir of OVERLAYS) {
     });
   });
 }
+
+describe("the README's own kustomization", () => {
+  it('points every container of the monitor overlay at the registry image, with kubectl alone', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const script = /```sh\n(mkdir -p deploy\/kubernetes\/mine[\s\S]*?)```/.exec(readme)?.[1];
+    assert.ok(script, 'the README shows how to point the manifests at a registry');
+    const kustomization = /<<'EOF'\n([\s\S]*?)\nEOF\n/.exec(script)?.[1];
+    assert.ok(kustomization, 'the README writes a kustomization.yaml');
+    assert.match(script, /kubectl apply -k deploy\/kubernetes\/mine\n/);
+    // Rendered where the README puts it, so its relative paths are the ones a user has.
+    const dir = mkdtempSync(join(ROOT, 'deploy/kubernetes/mine-'));
+    try {
+      writeFileSync(join(dir, 'kustomization.yaml'), kustomization);
+      const objects = render(relative(ROOT, dir));
+      const images = new Set(
+        objects
+          .flatMap((o: any) => (o.spec?.template ?? o.spec?.jobTemplate?.spec?.template)?.spec?.containers ?? [])
+          .map((c: { image: string }) => c.image),
+      );
+      assert.deepEqual([...images], ['registry.example.com/lifeline:0.1.0']);
+      assert.ok(objects.some((o) => o.kind === 'Deployment' && o.metadata.name === 'lifeline-monitor'));
+      assert.deepEqual(allRules(objects), []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('the monitor overlays', () => {
   it('SQLite: one replica, Recreate, the database on a PersistentVolumeClaim', () => {
@@ -296,6 +323,20 @@ describe('the policy checks catch what they are for', () => {
         find(o, 'Deployment', 'api').spec.template.spec.automountServiceAccountToken = true;
       },
       /automountServiceAccountToken must be false/,
+    ],
+    [
+      'an untagged image',
+      (o) => {
+        find(o, 'Deployment', 'api').spec.template.spec.containers[0].image = 'lifeline';
+      },
+      /Deployment\/api container api: image "lifeline" must carry a tag/,
+    ],
+    [
+      'a workload on another image than the rest',
+      (o) => {
+        find(o, 'CronJob', 'lifeline-check').spec.jobTemplate.spec.template.spec.containers[0].image = 'lifeline:0.0.9';
+      },
+      /every container must run the same image/,
     ],
     [
       'no memory limit',

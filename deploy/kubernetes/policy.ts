@@ -171,6 +171,36 @@ export function proberTargetRules(objects: readonly K8sObject[]): string[] {
   return errors;
 }
 
+/**
+ * One image serves every container, pinned: each has a tag or a digest (not
+ * `latest`), and all of them name the same image, so an overlay that adds a
+ * workload cannot miss the kustomization's `images:` rule and deploy another.
+ */
+export function imageRules(objects: readonly K8sObject[]): string[] {
+  const errors: string[] = [];
+  const seen = new Map<string, string>();
+  for (const pod of podTemplates(objects)) {
+    for (const c of [...(pod.spec.initContainers ?? []), ...(pod.spec.containers ?? [])]) {
+      const at = `${describeObject(pod.owner)} container ${c.name}`;
+      const image = String(c.image ?? '');
+      const tag = /@sha256:[0-9a-f]{64}$/.test(image) ? 'digest' : /:([\w][\w.-]{0,127})$/.exec(image)?.[1];
+      if (!tag || tag === 'latest') errors.push(`${at}: image "${image}" must carry a tag or digest other than latest`);
+      seen.set(image, seen.get(image) ?? at);
+    }
+  }
+  if (seen.size > 1)
+    errors.push(
+      `every container must run the same image, but the render has ${[...seen].map(([image, at]) => `"${image}" (${at})`).join(', ')}`,
+    );
+  return errors;
+}
+
 export function allRules(objects: readonly K8sObject[]): string[] {
-  return [...podRules(objects), ...selectorRules(objects), ...cronJobRules(objects), ...proberTargetRules(objects)];
+  return [
+    ...podRules(objects),
+    ...selectorRules(objects),
+    ...cronJobRules(objects),
+    ...proberTargetRules(objects),
+    ...imageRules(objects),
+  ];
 }

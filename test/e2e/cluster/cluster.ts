@@ -55,6 +55,8 @@ export class Cluster {
   private ready = new Set<string>();
   private polling = false;
   private poller?: Promise<void>;
+  /** net.ipv4.ip_forward as this host had it before dns() turned it on; destroy() puts it back. */
+  private ipForward?: string;
 
   /** A pod: a namespace with eth0 = its address, a default route to this host, and cluster DNS. */
   pod(name: string): Pod {
@@ -107,6 +109,7 @@ export class Cluster {
 
   /** Cluster DNS: `<service>.default.svc.cluster.local` for each service, NXDOMAIN for every other name. */
   async dns(services: Record<string, string>): Promise<void> {
+    this.ipForward ??= sh('sysctl', ['-n', 'net.ipv4.ip_forward']).trim();
     sh('sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
     this.fence(true);
     const pod = this.pod('dns');
@@ -208,5 +211,6 @@ export class Cluster {
       trySh('ip', ['netns', 'del', pod.ns]);
       rmSync(`/etc/netns/${pod.ns}`, { recursive: true, force: true });
     }
+    if (this.ipForward !== undefined) trySh('sysctl', ['-qw', `net.ipv4.ip_forward=${this.ipForward}`]);
   }
 }
