@@ -148,8 +148,11 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
     kind: Kind,
     single: string | undefined,
     params: URLSearchParams | undefined,
-    outcomes: CheckOutcome[],
+    given: CheckOutcome[],
   ) => {
+    // One check asked for by name reports its own state, as kube-apiserver's /readyz/<name>
+    // does: a failing non-critical check is 503 here, though it only warns the aggregate.
+    const outcomes = single === undefined ? given : given.map((o) => (o.critical ? o : { ...o, critical: true }));
     const excluded = params ? params.getAll('exclude').filter((n) => outcomes.some((o) => o.name === n)) : [];
     const counted = excluded.length > 0 ? outcomes.filter((o) => !excluded.includes(o.name)) : outcomes;
     const status = overallStatus(counted);
