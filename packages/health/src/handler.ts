@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   buildReport,
@@ -72,6 +72,10 @@ function send(
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
 /** 400 for a request target or check name that cannot be decoded; names what was malformed. */
 function badRequest(req: IncomingMessage, res: ServerResponse, message: string): void {
   send(req, res, 400, ERROR_HEADERS, JSON.stringify({ error: 'bad_request', message }));
@@ -100,7 +104,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
   const readyPrefix = `${paths.ready}/`;
   const allNames = [...deps.liveNames, ...deps.readyNames];
   const known = new Set(allNames);
-  const token = deps.detailsToken ? Buffer.from(`Bearer ${deps.detailsToken}`) : undefined;
+  const token = deps.detailsToken ? sha256(deps.detailsToken) : undefined;
 
   const ping = (): CheckOutcome => ({
     name: 'ping',
@@ -138,8 +142,10 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
     if (deps.details === 'always') return true;
     const given = req.headers.authorization;
     if (!token || !given) return false;
-    const buf = Buffer.from(given);
-    return buf.length === token.length && timingSafeEqual(buf, token);
+    // RFC 9110 section 11.1: the scheme is case-insensitive. Digests of equal length make
+    // the comparison constant-time whatever the length of what was sent.
+    const match = /^bearer +(\S+) *$/i.exec(given);
+    return match !== null && timingSafeEqual(sha256(match[1] as string), token);
   };
 
   const respond = (

@@ -232,6 +232,19 @@ describe('health endpoints on a node:http server', () => {
     assert.match(withToken.body, /\[-\]redis failed: connect ECONNREFUSED 127\.0\.0\.1:6379/);
     const json = JSON.parse((await call(base, '/healthcheck', { headers: { authorization: `Bearer ${TOKEN}` } })).body);
     assert.equal(json.checks['billing:responseTime'][0].output, 'billing answered 500');
+    // The scheme is case-insensitive (RFC 9110 11.1); the token is not.
+    const lower = await call(base, '/readyz?verbose', { headers: { authorization: `bearer ${TOKEN}` } });
+    assert.match(lower.body, /ECONNREFUSED/);
+    for (const authorization of [
+      `Bearer ${TOKEN.toUpperCase()}`,
+      `Bearer ${TOKEN}x`,
+      `Basic ${TOKEN}`,
+      TOKEN,
+      'Bearer',
+    ]) {
+      const res = await call(base, '/readyz?verbose', { headers: { authorization } });
+      assert.ok(!res.body.includes('ECONNREFUSED'), authorization);
+    }
   });
 
   it('during shutdown, readiness fails at once while liveness stays 200', async () => {
