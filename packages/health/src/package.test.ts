@@ -20,9 +20,16 @@ const rootLock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'
 const expressVersion = rootLock.packages['node_modules/express']?.version as string;
 const typesNodeVersion = rootLock.packages['node_modules/@types/node']?.version as string;
 
-/** npm's settings from a surrounding `npm test` (workspace, prefix...) must not leak into the fresh project. */
+/**
+ * The environment of a user's shell: a surrounding `npm test` sets npm_config_local_prefix
+ * (the repository), npm_package_* and lifecycle variables that must not leak into the fresh
+ * project. Other npm_config_* stay: they are the user's settings (cache, registry, CA).
+ */
+const LEAKS = /^npm_config_(local_prefix|call|workspaces?|include_workspace_root)$/i;
 const cleanEnv = Object.fromEntries(
-  Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key) && key !== 'INIT_CWD'),
+  Object.entries(process.env).filter(
+    ([key]) => key !== 'INIT_CWD' && !LEAKS.test(key) && (!/^npm_/i.test(key) || /^npm_config_/i.test(key)),
+  ),
 );
 
 function npm(args: string[], cwd: string) {
