@@ -60,14 +60,20 @@ export function createApp(deps: AppDeps): RequestListener {
     // past every middleware, error handlers included, straight to this callback; without
     // it, Express's finalhandler would answer an HTML page.
     app(req as Request, res as Response, (error?: unknown) => {
-      if (error !== undefined) {
+      if (error !== undefined && error !== null) {
         sendError(error, req, res, deps.logger);
         return;
       }
-      const message = malformedTarget(req.url ?? '') ?? 'the request target cannot be routed';
+      const malformed = malformedTarget(req.url ?? '');
+      const problem = malformed
+        ? new HttpError(400, 'bad_request', malformed)
+        : new HttpError(404, 'not_found', `no route for ${req.method} ${req.url}`);
       // pino-http never saw this request: log it here, in the same shape.
-      deps.logger.info({ req: { method: req.method, url: req.url }, res: { statusCode: 400 } }, message);
-      sendError(new HttpError(400, 'bad_request', message), req, res, deps.logger);
+      deps.logger.info(
+        { req: { method: req.method, url: req.url }, res: { statusCode: problem.status } },
+        problem.message,
+      );
+      sendError(problem, req, res, deps.logger);
     });
   };
 }

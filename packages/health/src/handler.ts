@@ -220,7 +220,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
     }
 
     // The fast path: a probe with no query string, every result cached, nothing failing,
-    // text wanted. No report, no allocation, no req.headers: the answer is "ok".
+    // text wanted. No report, no req.headers: the answer is "ok".
     if (target.query === undefined && single === undefined && kind !== 'health') {
       const status = runner.cachedStatus(kind === 'live' ? deps.liveNames : deps.readyNames);
       if (
