@@ -10,7 +10,7 @@ import {
   verboseText,
 } from './report.js';
 import type { Runner } from './runner.js';
-import { decodeComponent, parseRequestTarget, shown } from './target.js';
+import { decodeComponent, type MalformedTarget, parseRequestTarget, shown } from './target.js';
 
 export interface HealthPaths {
   readonly health: string;
@@ -94,9 +94,10 @@ function failed(req: IncomingMessage, res: ServerResponse): void {
  * The node:http request handler for the health paths: the fast path. Returns
  * false for any other path so the app handles it. Query strings never break
  * matching (`/healthcheck?verbose` is still `/healthcheck`), and with cached
- * results a request does no I/O and allocates little. A malformed request target
- * (`/readyz/%ZZ`, `http://[/x`) gets a 400 JSON answer; nothing a request carries
- * makes it throw.
+ * results a request does no I/O and allocates little. A malformed health path or
+ * query (`/readyz/%ZZ`) and a request line that is not a URL (`GET http://[/x`) get a
+ * 400 JSON answer; a malformed other path is left to the app. Nothing a request
+ * carries makes it throw.
  */
 export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
   const { paths, runner } = deps;
@@ -183,8 +184,9 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
   const route = (req: IncomingMessage, res: ServerResponse): boolean => {
     const target = parseRequestTarget(req.url ?? '/');
     if (target === undefined) return false;
-    if ('error' in target) {
-      badRequest(req, res, target.error);
+    // A request line that is not a URL (`GET http://[/x`) has no path anyone could route.
+    if (target.path === undefined) {
+      badRequest(req, res, (target as MalformedTarget).error);
       return true;
     }
     let path = target.path;
@@ -201,7 +203,11 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
     } else if (path.startsWith(readyPrefix)) {
       kind = 'ready';
       raw = path.slice(readyPrefix.length);
-    } else return false;
+    } else return false; // another path, malformed or not, is the app's to answer
+    if ('error' in target) {
+      badRequest(req, res, target.error);
+      return true;
+    }
     const single = raw === undefined ? undefined : decodeComponent(raw);
     if (raw !== undefined && single === undefined) {
       badRequest(req, res, `malformed percent-encoding in the check name ${shown(raw)}`);

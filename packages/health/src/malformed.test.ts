@@ -216,10 +216,15 @@ for (const [name, makeListener] of servers) {
       assertBadRequest(await rawRequest(port, get('/readyz/%ZZ')), '/readyz/%ZZ', /path "\/readyz\/%ZZ"/);
       assertBadRequest(await rawRequest(port, get('/livez/%E0%A4%A')), '/livez/%E0%A4%A', /"\/livez\/%E0%A4%A"/);
       assertBadRequest(await rawRequest(port, get('/readyz?exclude=%ZZ')), 'query', /query string "exclude=%ZZ"/);
-      assertBadRequest(await rawRequest(port, get('/healthcheck/%C0%AF')), 'overlong', /in the path/);
+      assertBadRequest(await rawRequest(port, get('/readyz/%C0%AF')), 'overlong', /in the path/);
       assertBadRequest(await rawRequest(port, get('http://x/livez/%ZZ')), 'absolute-form', /"\/livez\/%ZZ"/);
       const head = await rawRequest(port, 'HEAD /readyz/%ZZ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
       assert.deepEqual([head.status, head.body], [400, '']);
+    });
+
+    it('leaves a malformed path that is not a health path to the app', async () => {
+      const res = await rawRequest(port, get('/api/%ZZ'));
+      assert.notEqual(res.status, 400, res.body);
     });
 
     it('answers an absolute-form health target like its origin-form', async () => {

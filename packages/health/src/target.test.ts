@@ -43,6 +43,14 @@ describe('parseRequestTarget', () => {
   }
 });
 
+describe('parseRequestTarget on a malformed target', () => {
+  it('still gives the path when the target could be split, so a router can tell whose it is', () => {
+    assert.equal((parseRequestTarget('/readyz/%ZZ?verbose') as { path?: string }).path, '/readyz/%ZZ');
+    assert.equal((parseRequestTarget('/api/x?q=%ZZ') as { path?: string }).path, '/api/x');
+    assert.equal((parseRequestTarget('http://[/x') as { path?: string }).path, undefined);
+  });
+});
+
 describe('decodeComponent', () => {
   it('decodes, or answers undefined where decodeURIComponent throws', () => {
     assert.equal(decodeComponent('a%2Fb'), 'a/b');

@@ -10,9 +10,14 @@ export interface RequestTarget {
   readonly query: string | undefined;
 }
 
-/** Why a request target cannot be used; the message names the part that is malformed. */
+/**
+ * Why a request target cannot be used; the message names the part that is malformed.
+ * `path` is there when the target could still be split (a bad escape, not a bad URL),
+ * so a router can tell whether the malformed request was meant for it.
+ */
 export interface MalformedTarget {
   readonly error: string;
+  readonly path?: string;
 }
 
 const MAX_SHOWN = 100;
@@ -58,9 +63,9 @@ export function parseRequestTarget(url: string): RequestTarget | MalformedTarget
   const q = target.indexOf('?');
   const path = q === -1 ? target : target.slice(0, q);
   const query = q === -1 ? undefined : target.slice(q + 1);
-  if (!decodes(path)) return { error: `malformed percent-encoding in the path ${shown(path)}` };
+  if (!decodes(path)) return { error: `malformed percent-encoding in the path ${shown(path)}`, path };
   if (query !== undefined && !decodes(query)) {
-    return { error: `malformed percent-encoding in the query string ${shown(query)}` };
+    return { error: `malformed percent-encoding in the query string ${shown(query)}`, path };
   }
   return { path, query };
 }
