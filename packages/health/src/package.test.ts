@@ -78,10 +78,18 @@ async function start(
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${file} printed no port within 10 s: ${stderr}`)), 10_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${file} printed no port within 10 s: ${stderr}`));
+    }, 10_000);
     lines.once('line', (line) => {
       clearTimeout(timer);
-      resolve((JSON.parse(line) as { port: number }).port);
+      const port = Number(/"port":(\d+)/.exec(line)?.[1]);
+      if (port > 0) resolve(port);
+      else {
+        child.kill('SIGKILL');
+        reject(new Error(`${file} printed ${JSON.stringify(line)} instead of its port`));
+      }
     });
     void exited.then((code) => {
       clearTimeout(timer);
