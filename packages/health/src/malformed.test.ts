@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import express5 from 'express';
 // @ts-expect-error express4 is express@4 under an alias, without its own types; it is used untyped.
 import express4 from 'express4';
+import { createHandler } from './handler.js';
 import { createHealth, type Health } from './health.js';
 import { listen } from './testing/helpers.js';
 import { type Raw, rawRequest } from './testing/raw-http.js';
@@ -262,3 +263,35 @@ for (const [name, makeListener] of servers) {
     });
   });
 }
+
+describe('a bug in the handler', () => {
+  it('becomes that request’s 500 JSON, without internals, and the server keeps serving', async () => {
+    const boom = () => {
+      throw new Error('secret internals');
+    };
+    const handle = createHandler({
+      runner: { start() {}, stop() {}, calls: new Map(), cachedStatus: boom, cached: boom, outcomes: boom },
+      paths: { health: '/healthcheck', live: '/livez', ready: '/readyz' },
+      liveNames: [],
+      readyNames: [],
+      meta: {},
+      details: 'never',
+      isShuttingDown: () => false,
+      now: () => new Date(),
+    });
+    const srv = await listen((req, res) => {
+      if (!handle(req, res)) res.writeHead(418, { 'content-length': '0' }).end();
+    });
+    try {
+      const port = Number(new URL(srv.url).port);
+      for (let i = 0; i < 3; i++) {
+        const res = await rawRequest(port, get('/readyz'));
+        assert.equal(res.status, 500);
+        assert.deepEqual(JSON.parse(res.body), { error: 'internal_error', message: 'the health handler failed' });
+      }
+      assert.equal((await rawRequest(port, get('/other'))).status, 418);
+    } finally {
+      await srv.close();
+    }
+  });
+});
