@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { createHealth } from '@lifeline/health';
+import { createHealth, type Health } from '@lifeline/health';
 import { pino } from 'pino';
+import { type Raw, rawRequest } from '../../../packages/health/src/testing/raw-http.js';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
+import { toErrorBody } from './errors.js';
 
 describe('api app', () => {
   let server: Server;
@@ -26,8 +28,19 @@ describe('api app', () => {
         done();
       },
     });
-    const app = createApp({ serviceId: 'api', version: '1.2.3', logger: pino(sink), health });
-    server = app.listen(0, '127.0.0.1');
+    // The health dependency is real; its middleware is wrapped so one path can throw like a buggy route.
+    const throwing: Health = {
+      ...health,
+      express: () => {
+        const inner = health.express();
+        return (req, res, next) => {
+          if (req.url === '/boom') throw new Error('secret internals at /srv/app.js:12');
+          inner(req, res, next);
+        };
+      },
+    };
+    const app = createApp({ serviceId: 'api', version: '1.2.3', logger: pino(sink), health: throwing });
+    server = createServer(app).listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
@@ -58,6 +71,70 @@ describe('api app', () => {
     assert.deepEqual(await res.json(), { error: 'not_found', message: 'no route for GET /nope' });
   });
 
+  const port = () => (server.address() as AddressInfo).port;
+  const get = (target: string, method = 'GET') =>
+    rawRequest(port(), `${method} ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+  const assertJsonError = (res: Raw, status: number, error: string, message: RegExp) => {
+    assert.equal(res.status, status, res.body);
+    assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
+    assert.equal(res.headers['cache-control'], 'no-store');
+    const body = JSON.parse(res.body) as { error: string; message: string };
+    assert.equal(body.error, error);
+    assert.match(body.message, message);
+  };
+
+  it('answers a malformed path, query or request line with 400 JSON, never a stack or a 500 (issue #9)', async () => {
+    assertJsonError(await get('/readyz/%ZZ'), 400, 'bad_request', /path "\/readyz\/%ZZ"/);
+    assertJsonError(await get('/livez/%E0%A4%A'), 400, 'bad_request', /"\/livez\/%E0%A4%A"/);
+    assertJsonError(await get('/%ZZ'), 400, 'bad_request', /malformed percent-encoding in the path "\/%ZZ"/);
+    assertJsonError(await get('/?q=%E0%A4%A'), 400, 'bad_request', /query string "q=%E0%A4%A"/);
+    assertJsonError(await get('http://[/x'), 400, 'bad_request', /"http:\/\/\[\/x" is not a valid URL/);
+    assertJsonError(await get('http://[/x', 'POST'), 400, 'bad_request', /not a valid URL/);
+    assertJsonError(await get('*'), 404, 'not_found', /no route for GET \*/);
+    const absolute = await get('http://x/');
+    assert.deepEqual([absolute.status, JSON.parse(absolute.body)], [200, { service: 'api', version: '1.2.3' }]);
+    const lines = logLines.filter((l) => (l.req as { url?: string } | undefined)?.url === 'http://[/x');
+    assert.equal(lines.length, 2, 'a request Express cannot route is still logged');
+  });
+
+  it('answers a failing route with a generic 500 JSON and logs the error with its stack', async () => {
+    const count = logLines.length;
+    const res = await get('/boom');
+    assertJsonError(res, 500, 'internal_error', /^internal server error$/);
+    assert.ok(!res.body.includes('secret') && !res.body.includes('at '), res.body);
+    const logged = logLines.slice(count).find((l) => l.msg === 'request failed') as { err?: { stack?: string } };
+    assert.match(logged?.err?.stack ?? '', /secret internals/);
+  });
+
+  it('survives a burst of malformed targets, all answered below 500 without a stack', async () => {
+    const targets = [
+      '/readyz/%ZZ',
+      '/livez/%E0%A4%A',
+      '/%',
+      '/%C0%AF',
+      '/%ED%A0%80',
+      '/a%00b',
+      '/?%',
+      '/?a=%ZZ&b',
+      `/${'%'.repeat(3_000)}`,
+      '//%ZZ',
+      'http://%zz/',
+      'https://u:p@[::1/x',
+      'http://x/%ZZ',
+      'http://x/readyz/%ZZ',
+      'x.example:443',
+      '/readyz?exclude=%ZZ&verbose',
+    ];
+    for (const t of targets) {
+      for (const method of ['GET', 'HEAD', 'POST', 'DELETE']) {
+        const res = await get(t, method);
+        assert.ok(res.status < 500, `${method} ${t}: ${res.status} ${res.body}`);
+        assert.ok(!/\bat .+:\d+:\d+/.test(res.body), `${method} ${t} shows a stack: ${res.body}`);
+      }
+    }
+    assert.equal((await get('/livez')).body, 'ok');
+  });
+
   it('logs one JSON line per request, health paths included', async () => {
     const count = logLines.length;
     await (await fetch(`${base}/healthcheck`)).text();
@@ -71,6 +148,25 @@ describe('api app', () => {
     };
     assert.deepEqual([line.req.method, line.req.url, line.res.statusCode], ['GET', '/healthcheck', 200]);
     assert.equal(typeof line.responseTime, 'number');
+  });
+});
+
+describe('toErrorBody', () => {
+  it('keeps client errors from Express and its parsers, hides everything else', () => {
+    const decodeParam = Object.assign(new Error("Failed to decode param '%ZZ'"), { status: 400, expose: true });
+    assert.deepEqual(toErrorBody(decodeParam).body, { error: 'bad_request', message: "Failed to decode param '%ZZ'" });
+    const tooLarge = Object.assign(new Error('request entity too large'), { statusCode: 413, expose: true });
+    assert.deepEqual([toErrorBody(tooLarge).status, toErrorBody(tooLarge).body.error], [413, 'payload_too_large']);
+    const hidden = Object.assign(new Error('internal detail'), { status: 422, expose: false });
+    assert.deepEqual(toErrorBody(hidden).body, { error: 'client_error', message: 'Unprocessable Entity' });
+    assert.deepEqual(toErrorBody(new URIError('URI malformed')).status, 400);
+    for (const error of [new Error('db password is hunter2'), 'a string', undefined, { status: 503 }]) {
+      assert.deepEqual(toErrorBody(error), {
+        status: 500,
+        body: { error: 'internal_error', message: 'internal server error' },
+        expected: false,
+      });
+    }
   });
 });
 

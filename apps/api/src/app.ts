@@ -1,7 +1,9 @@
+import type { RequestListener } from 'node:http';
 import type { Health } from '@lifeline/health';
-import express, { type Express } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import { HttpError, malformedTarget, rejectMalformed, sendError } from './errors.js';
 
 export interface AppDeps {
   readonly serviceId: string;
@@ -12,10 +14,15 @@ export interface AppDeps {
 }
 
 /**
- * The seed's service, built on @lifeline/health. Only `main.ts` calls
+ * The seed's service, built on @lifeline/health, as a node:http request
+ * listener: `http.createServer(createApp(deps))`. Only `main.ts` calls
  * `listen()`, so tests can drive the app in-process.
+ *
+ * Every failure is JSON without a stack: 400 for a malformed path, query or
+ * request line, 404 for an unknown route, a generic 500 (logged with its stack)
+ * for anything else.
  */
-export function createApp(deps: AppDeps): Express {
+export function createApp(deps: AppDeps): RequestListener {
   const app = express();
   app.disable('x-powered-by');
   app.use(
@@ -33,14 +40,40 @@ export function createApp(deps: AppDeps): Express {
       },
     }),
   );
+  app.use(rejectMalformed);
   app.use(deps.health.express());
 
   app.get('/', (_req, res) => {
     res.json({ service: deps.serviceId, version: deps.version });
   });
 
-  app.use((req, res) => {
-    res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}` });
+  app.use((req, _res, next) => {
+    next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`));
   });
-  return app;
+  // Express knows an error handler by its four parameters.
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    sendError(error, req, res, deps.logger);
+  });
+
+  return (req, res) => {
+    // Express's router passes a request whose target it cannot parse (`GET http://[/x`)
+    // past every middleware, error handlers included, straight to this callback; without
+    // it, Express's finalhandler would answer an HTML page.
+    app(req as Request, res as Response, (error?: unknown) => {
+      if (error !== undefined && error !== null) {
+        sendError(error, req, res, deps.logger);
+        return;
+      }
+      const malformed = malformedTarget(req.url ?? '');
+      const problem = malformed
+        ? new HttpError(400, 'bad_request', malformed)
+        : new HttpError(404, 'not_found', `no route for ${req.method} ${req.url}`);
+      // pino-http never saw this request: log it here, in the same shape.
+      deps.logger.info(
+        { req: { method: req.method, url: req.url }, res: { statusCode: problem.status } },
+        problem.message,
+      );
+      sendError(problem, req, res, deps.logger);
+    });
+  };
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   type CheckInput,
@@ -73,7 +74,10 @@ const onListening = (error?: Error) => {
   );
 };
 // Without HOST, Node listens on :: and falls back to 0.0.0.0 where IPv6 is off.
-const server = config.host ? app.listen(config.port, config.host, onListening) : app.listen(config.port, onListening);
+const server = createServer(app);
+server.once('error', onListening);
+if (config.host) server.listen(config.port, config.host, () => onListening());
+else server.listen(config.port, () => onListening());
 
 health.attach(server, {
   shutdownDelay: config.shutdownDelayMs,

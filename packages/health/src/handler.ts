@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   buildReport,
@@ -10,6 +10,7 @@ import {
   verboseText,
 } from './report.js';
 import type { Runner } from './runner.js';
+import { decodeComponent, type MalformedTarget, parseRequestTarget, shown } from './target.js';
 
 export interface HealthPaths {
   readonly health: string;
@@ -53,6 +54,11 @@ const TEXT_HEADERS = {
 };
 const JSON_HEADERS = { 'content-type': HEALTH_JSON, 'cache-control': 'no-store' };
 const OK_HEADERS = { ...TEXT_HEADERS, 'content-length': '2' };
+const ERROR_HEADERS = {
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+};
 
 function send(
   req: IncomingMessage,
@@ -66,11 +72,32 @@ function send(
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+/** 400 for a request target or check name that cannot be decoded; names what was malformed. */
+function badRequest(req: IncomingMessage, res: ServerResponse, message: string): void {
+  send(req, res, 400, ERROR_HEADERS, JSON.stringify({ error: 'bad_request', message }));
+}
+
+/** A bug in the handler or a check runner: a 500 without internals, unless the answer has begun. */
+function failed(req: IncomingMessage, res: ServerResponse): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  send(req, res, 500, ERROR_HEADERS, JSON.stringify({ error: 'internal_error', message: 'the health handler failed' }));
+}
+
 /**
  * The node:http request handler for the health paths: the fast path. Returns
  * false for any other path so the app handles it. Query strings never break
  * matching (`/healthcheck?verbose` is still `/healthcheck`), and with cached
- * results a request does no I/O and allocates little.
+ * results a request does no I/O and allocates little. A malformed health path or
+ * query (`/readyz/%ZZ`) and a request line that is not a URL (`GET http://[/x`) get a
+ * 400 JSON answer; a malformed other path is left to the app. Nothing a request
+ * carries makes it throw.
  */
 export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
   const { paths, runner } = deps;
@@ -78,7 +105,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
   const readyPrefix = `${paths.ready}/`;
   const allNames = [...deps.liveNames, ...deps.readyNames];
   const known = new Set(allNames);
-  const token = deps.detailsToken ? Buffer.from(`Bearer ${deps.detailsToken}`) : undefined;
+  const token = deps.detailsToken ? sha256(deps.detailsToken) : undefined;
 
   const ping = (): CheckOutcome => ({
     name: 'ping',
@@ -116,8 +143,10 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
     if (deps.details === 'always') return true;
     const given = req.headers.authorization;
     if (!token || !given) return false;
-    const buf = Buffer.from(given);
-    return buf.length === token.length && timingSafeEqual(buf, token);
+    // RFC 9110 section 11.1: the scheme is case-insensitive. Digests of equal length make
+    // the comparison constant-time whatever the length of what was sent.
+    const match = /^bearer +(\S+) *$/i.exec(given);
+    return match !== null && timingSafeEqual(sha256(match[1] as string), token);
   };
 
   const respond = (
@@ -126,8 +155,11 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
     kind: Kind,
     single: string | undefined,
     params: URLSearchParams | undefined,
-    outcomes: CheckOutcome[],
+    given: CheckOutcome[],
   ) => {
+    // One check asked for by name reports its own state, as kube-apiserver's /readyz/<name>
+    // does: a failing non-critical check is 503 here, though it only warns the aggregate.
+    const outcomes = single === undefined ? given : given.map((o) => (o.critical ? o : { ...o, critical: true }));
     const excluded = params ? params.getAll('exclude').filter((n) => outcomes.some((o) => o.name === n)) : [];
     const counted = excluded.length > 0 ? outcomes.filter((o) => !excluded.includes(o.name)) : outcomes;
     const status = overallStatus(counted);
@@ -148,24 +180,39 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
     send(req, res, code, TEXT_HEADERS, verboseText(name, counted, excluded, details));
   };
 
-  return function handle(req, res) {
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    let path = q === -1 ? url : url.slice(0, q);
+  /** The handler proper; `handle` below only adds the guard against bugs. */
+  const route = (req: IncomingMessage, res: ServerResponse): boolean => {
+    const target = parseRequestTarget(req.url ?? '/');
+    if (target === undefined) return false;
+    // A request line that is not a URL (`GET http://[/x`) has no path anyone could route.
+    if (target.path === undefined) {
+      badRequest(req, res, (target as MalformedTarget).error);
+      return true;
+    }
+    let path = target.path;
     if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
 
     let kind: Kind;
-    let single: string | undefined;
+    let raw: string | undefined;
     if (path === paths.live) kind = 'live';
     else if (path === paths.ready) kind = 'ready';
     else if (path === paths.health) kind = 'health';
     else if (path.startsWith(livePrefix)) {
       kind = 'live';
-      single = decodeURIComponent(path.slice(livePrefix.length));
+      raw = path.slice(livePrefix.length);
     } else if (path.startsWith(readyPrefix)) {
       kind = 'ready';
-      single = decodeURIComponent(path.slice(readyPrefix.length));
-    } else return false;
+      raw = path.slice(readyPrefix.length);
+    } else return false; // another path, malformed or not, is the app's to answer
+    if ('error' in target) {
+      badRequest(req, res, target.error);
+      return true;
+    }
+    const single = raw === undefined ? undefined : decodeComponent(raw);
+    if (raw !== undefined && single === undefined) {
+      badRequest(req, res, `malformed percent-encoding in the check name ${shown(raw)}`);
+      return true;
+    }
 
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       send(
@@ -179,8 +226,8 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
     }
 
     // The fast path: a probe with no query string, every result cached, nothing failing,
-    // text wanted. No report, no allocation, no req.headers: the answer is "ok".
-    if (q === -1 && single === undefined && kind !== 'health') {
+    // text wanted. No report, no req.headers: the answer is "ok".
+    if (target.query === undefined && single === undefined && kind !== 'health') {
       const status = runner.cachedStatus(kind === 'live' ? deps.liveNames : deps.readyNames);
       if (
         status !== undefined &&
@@ -200,7 +247,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       const allowed = kind === 'live' ? [...deps.liveNames, 'ping'] : [...deps.readyNames, 'shutdown'];
       if (!allowed.includes(single)) {
         const why = known.has(single) ? `is not a ${ENDPOINT_NAME[kind]} check` : 'does not exist';
-        send(req, res, 404, TEXT_HEADERS, `check "${single}" ${why}\n`);
+        send(req, res, 404, TEXT_HEADERS, `check ${shown(single)} ${why}\n`);
         return true;
       }
       if (single === 'ping') synthetic.push(ping());
@@ -215,19 +262,28 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
     } else {
       names = allNames;
     }
-    const params = q === -1 ? undefined : new URLSearchParams(url.slice(q + 1));
+    const params = target.query === undefined ? undefined : new URLSearchParams(target.query);
 
     const cached = names.length === 0 ? EMPTY : runner.cached(names);
     if (cached) {
       respond(req, res, kind, single, params, synthetic.length > 0 ? [...synthetic, ...cached] : cached);
       return true;
     }
-    runner.outcomes(names).then(
-      (outcomes) => respond(req, res, kind, single, params, [...synthetic, ...outcomes]),
-      (error: unknown) => {
-        if (!res.headersSent) send(req, res, 500, TEXT_HEADERS, `health check error: ${(error as Error).message}\n`);
-      },
-    );
+    runner
+      .outcomes(names)
+      .then((outcomes) => respond(req, res, kind, single, params, [...synthetic, ...outcomes]))
+      .catch(() => failed(req, res));
     return true;
+  };
+
+  return function handle(req, res) {
+    try {
+      return route(req, res);
+    } catch {
+      // Only a bug gets here. A throw from a 'request' listener would end the process
+      // (and every request in flight with it), so it becomes this request's 500 instead.
+      failed(req, res);
+      return true;
+    }
   };
 }

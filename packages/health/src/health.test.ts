@@ -116,10 +116,41 @@ describe('health endpoints on a node:http server', () => {
     );
     const redis = await call(base, '/readyz/redis');
     assert.deepEqual([redis.status, redis.body], [503, '[-]redis failed: reason withheld\nredis check failed\n']);
-    assert.equal((await call(base, '/readyz/billing')).status, 200, 'a non-critical failure alone does not fail');
+    // Asked for by name, a failing non-critical check reports its own failure, as kube-apiserver's
+    // /readyz/<name> does (issue #9, defect 10); only the aggregate /readyz treats it as a warning.
+    const billing = await call(base, '/readyz/billing');
+    assert.deepEqual(
+      [billing.status, billing.body],
+      [503, '[-]billing failed: reason withheld\nbilling check failed\n'],
+    );
+    const billingJson = await call(base, '/readyz/billing', { headers: { accept: 'application/health+json' } });
+    assert.deepEqual([billingJson.status, JSON.parse(billingJson.body).status], [503, 'fail']);
+    assert.deepEqual(
+      [(await call(base, '/readyz?exclude=redis')).status, (await call(base, '/readyz?exclude=redis')).body],
+      [200, 'ok'],
+      'the aggregate still passes with only a non-critical failure',
+    );
     assert.equal((await call(base, '/readyz/shutdown')).status, 200);
     assert.equal((await call(base, '/livez/loop')).status, 200);
     assert.equal((await call(base, '/livez/ping')).status, 200);
+  });
+
+  it('/livez/<name> reports a failing non-critical liveness check as 503; /livez still passes', async () => {
+    const h = createHealth({
+      checks: { memory: { run: () => ({ status: 'fail', output: 'rss high' }), critical: false, liveness: true } },
+    });
+    const srv = await listen((req, res) => {
+      if (!h.handle(req, res)) res.writeHead(418).end();
+    });
+    try {
+      const one = await call(srv.url, '/livez/memory');
+      assert.deepEqual([one.status, one.body], [503, '[-]memory failed: reason withheld\nmemory check failed\n']);
+      assert.deepEqual([(await call(srv.url, '/livez')).status, (await call(srv.url, '/livez')).body], [200, 'ok']);
+      assert.equal((await call(srv.url, '/livez/ping')).status, 200);
+    } finally {
+      h.stop();
+      await srv.close();
+    }
   });
 
   it('/readyz/<unknown> and a check of the other kind answer 404', async () => {
@@ -165,10 +196,12 @@ describe('health endpoints on a node:http server', () => {
 
   it('leaves every other path to the app', async () => {
     fellThrough = [];
-    for (const path of ['/', '/health', '/livezz', '/readyzz/x', '/api/healthcheck']) {
+    // Malformed or not: another path is the app's to answer, in the app's own way.
+    const others = ['/', '/health', '/livezz', '/readyzz/x', '/api/healthcheck', '/api/%ZZ', '/x?q=%E0%A4%A'];
+    for (const path of others) {
       assert.equal((await call(base, path)).status, 418, path);
     }
-    assert.deepEqual(fellThrough, ['/', '/health', '/livezz', '/readyzz/x', '/api/healthcheck']);
+    assert.deepEqual(fellThrough, others);
   });
 
   it('answers HEAD with the status and headers, and no body', async () => {
@@ -201,6 +234,19 @@ describe('health endpoints on a node:http server', () => {
     assert.match(withToken.body, /\[-\]redis failed: connect ECONNREFUSED 127\.0\.0\.1:6379/);
     const json = JSON.parse((await call(base, '/healthcheck', { headers: { authorization: `Bearer ${TOKEN}` } })).body);
     assert.equal(json.checks['billing:responseTime'][0].output, 'billing answered 500');
+    // The scheme is case-insensitive (RFC 9110 11.1); the token is not.
+    const lower = await call(base, '/readyz?verbose', { headers: { authorization: `bearer ${TOKEN}` } });
+    assert.match(lower.body, /ECONNREFUSED/);
+    for (const authorization of [
+      `Bearer ${TOKEN.toUpperCase()}`,
+      `Bearer ${TOKEN}x`,
+      `Basic ${TOKEN}`,
+      TOKEN,
+      'Bearer',
+    ]) {
+      const res = await call(base, '/readyz?verbose', { headers: { authorization } });
+      assert.ok(!res.body.includes('ECONNREFUSED'), authorization);
+    }
   });
 
   it('during shutdown, readiness fails at once while liveness stays 200', async () => {

@@ -18,3 +18,4 @@ export {
   verboseText,
 } from './report.js';
 export type { CheckFunction, CheckValue } from './runner.js';
+export { type MalformedTarget, parseRequestTarget, type RequestTarget } from './target.js';
