@@ -12,6 +12,7 @@ import { logResult } from './logger.js';
 import { createHttpProber } from './probes/http.js';
 import { type Clock, createScheduler } from './scheduler/scheduler.js';
 import { createApi } from './server/app.js';
+import { guardServer } from './server/errors.js';
 import { createMetrics } from './server/metrics.js';
 import { createBatchWriter } from './store/batch.js';
 import { openStore } from './store/open.js';
@@ -129,10 +130,20 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     serviceId: 'lifeline',
     description: 'the Lifeline monitor',
     checks: store ? { store: { run: () => store.ping(), componentType: 'datastore' } } : {},
+    // With server.auth's bearer token, `Authorization: Bearer <token>` shows why /readyz fails.
+    ...(config.server.auth?.bearer ? { detailsToken: config.server.auth.bearer } : {}),
   });
   const server = http.createServer(
-    createApi({ checks: () => config.checks, latest: () => latest, ...(store ? { store } : {}), metrics, health }),
+    createApi({
+      checks: () => config.checks,
+      latest: () => latest,
+      ...(store ? { store } : {}),
+      metrics,
+      health,
+      ...(config.server.auth ? { auth: config.server.auth } : {}),
+    }),
   );
+  guardServer(server);
   const port = deps.port ?? config.server.port;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,0 +1,76 @@
+// `lifeline run` wires server.auth into the API and @lifeline/health's
+// detailsToken, and answers requests Node's parser refuses with JSON (issue #9, defects 1 and 9).
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { describe, it } from 'node:test';
+import { pino } from 'pino';
+import { parseConfig } from '../config/load.js';
+import { startMonitor } from '../main.js';
+
+const TOKEN = 'monitor-token-0123456789';
+
+function rawGet(url: string, requestLine: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname);
+    let text = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error('no answer within 5 s'));
+    }, 5_000);
+    socket.on('data', (d) => {
+      text += d;
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(text);
+    });
+    socket.write(`${requestLine}\r\nHost: m\r\nConnection: close\r\n\r\n`);
+  });
+}
+
+describe('lifeline run: the API behind server.auth', () => {
+  it('needs the token for the API, keeps probes open, and shows why /readyz fails only to the token', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lifeline-wiring-'));
+    const config = parseConfig(
+      `storage: ${join(dir, 'l.db')}\nserver:\n  host: 127.0.0.1\n  auth:\n    bearer: \${LIFELINE_TOKEN}\n` +
+        'checks:\n  - name: yearly\n    url: http://127.0.0.1:1/\n    schedule: "0 0 1 1 *"\n',
+      { file: 'lifeline.yaml', env: { LIFELINE_TOKEN: TOKEN } },
+    );
+    const logger = pino({ level: 'silent' }, new Writable({ write: (_c, _e, done) => done() }));
+    const monitor = await startMonitor({ config, logger, port: 0 });
+    try {
+      assert.match(monitor.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      const get = (path: string, authorization?: string) =>
+        fetch(`${monitor.url}${path}`, authorization ? { headers: { authorization } } : {});
+      assert.equal((await get('/api/v1/checks')).status, 401);
+      assert.equal((await get('/metrics')).status, 401);
+      assert.equal((await get('/api/v1/checks', `bearer ${TOKEN}`)).status, 200);
+      assert.equal((await get('/livez')).status, 200);
+      assert.match(
+        await rawGet(monitor.url, 'GET /api/v1/checks\0 HTTP/1.1'),
+        /^HTTP\/1\.1 400 [\s\S]*"error":"bad_request"/,
+      );
+
+      await monitor.store?.close(); // the store fails: readiness must say so, and why, to the token only
+      const deadline = Date.now() + 10_000;
+      let res = await get('/readyz?verbose');
+      while (res.status !== 503 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        res = await get('/readyz?verbose');
+      }
+      assert.equal(res.status, 503);
+      assert.ok(!(await res.text()).includes('not open'), 'no details without the token');
+      const shown = await get('/readyz?verbose', `Bearer ${TOKEN}`);
+      assert.match(await shown.text(), /\[-\]store failed: .*database connection is not open/);
+    } finally {
+      await monitor.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
