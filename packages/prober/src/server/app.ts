@@ -3,7 +3,7 @@ import { createAuth } from './auth.js';
 import { type ApiDeps, createContext } from './context.js';
 import { ApiError, sendError, sendJson } from './errors.js';
 import { OPENAPI } from './openapi.js';
-import { parseTarget, type Target } from './request.js';
+import { parseTarget, quote, type Target } from './request.js';
 import { listChecks, oneCheck } from './routes/checks.js';
 import { results } from './routes/results.js';
 import { uptime } from './routes/uptime.js';
@@ -50,7 +50,7 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
       if (sub === 'results') return sendJson(res, 200, await results(ctx, name, query));
       if (sub === 'uptime') return sendJson(res, 200, await uptime(ctx, name, query));
     }
-    throw new ApiError('not_found', `no route for ${JSON.stringify(path.slice(0, 200))}`);
+    throw new ApiError('not_found', `no route for ${quote(path)}`);
   }
 
   return (req, res) => {

@@ -4,6 +4,7 @@ import type { CheckResult } from '../domain/result.js';
 import type { Store } from '../store/store.js';
 import { ApiError } from './errors.js';
 import type { Metrics } from './metrics.js';
+import { quote } from './request.js';
 
 export interface ApiDeps {
   /** The running config's checks (changes on reload). */
@@ -52,7 +53,7 @@ export function createContext(deps: ApiDeps): RouteContext {
     now: deps.now ?? Date.now,
     find(name) {
       const check = deps.checks().find((c) => c.name === name);
-      if (!check) throw new ApiError('not_found', `no check named ${JSON.stringify(name)}`);
+      if (!check) throw new ApiError('not_found', `no check named ${quote(name)}`);
       return check;
     },
     async history(read) {
