@@ -54,6 +54,11 @@ function describeSchedule(check: ResolvedCheck): Record<string, unknown> {
     : { everyMs: check.schedule.intervalMs };
 }
 
+/** 127.0.0.0/8 and ::1 (also as IPv4-mapped): only this machine can connect. */
+function isLoopback(address: string): boolean {
+  return address === '::1' || /^(?:::ffff:)?127\./.test(address);
+}
+
 /** The store `lifeline run` uses: what the config says, else the embedded SQLite file. */
 export function monitorStorage(config: ResolvedConfig): StorageConfig {
   return config.storage ?? { kind: 'sqlite', path: DEFAULTS.storage };
@@ -154,6 +159,12 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   });
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  if (!config.server.auth && !isLoopback(address.address)) {
+    logger.warn(
+      { api: url },
+      `the API and /metrics on ${url} have no access control: set server.auth, or server.host: 127.0.0.1`,
+    );
+  }
 
   const prune = async () => {
     if (!store) return;

@@ -73,4 +73,38 @@ describe('lifeline run: the API behind server.auth', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('warns at start when the API listens beyond loopback without server.auth', async () => {
+    const warnings = async (server: string) => {
+      const lines: { level: number; msg: string }[] = [];
+      const logger = pino(
+        new Writable({
+          write: (chunk, _e, done) => {
+            lines.push(JSON.parse(String(chunk)));
+            done();
+          },
+        }),
+      );
+      const monitor = await startMonitor({
+        config: parseConfig(
+          `storage: none\n${server}checks:\n  - name: yearly\n    url: http://127.0.0.1:1/\n    schedule: "0 0 1 1 *"\n`,
+          {
+            file: 'lifeline.yaml',
+            env: { T: TOKEN },
+          },
+        ),
+        logger,
+        port: 0,
+      });
+      await monitor.stop();
+      return lines.filter((l) => l.level === 40 && /no access control/.test(l.msg)).map((l) => l.msg);
+    };
+    const [open] = await warnings('');
+    assert.match(
+      String(open),
+      /^the API and \/metrics on http:\/\/\S+ have no access control: set server\.auth, or server\.host: 127\.0\.0\.1$/,
+    );
+    assert.deepEqual(await warnings('server:\n  host: 127.0.0.1\n'), []);
+    assert.deepEqual(await warnings('server:\n  auth:\n    bearer: ${T}\n'), []);
+  });
 });
