@@ -70,7 +70,7 @@ async function startProxy(target: { host: string; port: number }) {
   };
 }
 
-async function startApi(store: Store, historyTimeoutMs?: number) {
+async function startApi(store: Store | undefined, historyTimeoutMs?: number) {
   const latest = new Map<string, CheckResult>([['api', result(NOW - 60_000, false)]]);
   const health = createHealth({ checks: {} });
   const server = guardServer(
@@ -78,7 +78,7 @@ async function startApi(store: Store, historyTimeoutMs?: number) {
       createApi({
         checks: () => [makeCheck({ name: 'api' }), makeCheck({ name: 'fresh' })],
         latest: () => latest,
-        store,
+        ...(store ? { store } : {}),
         metrics: createMetrics(() => latest),
         health,
         now: () => NOW,
@@ -140,6 +140,23 @@ async function assertDegraded(api: Awaited<ReturnType<typeof startApi>>, reason:
 }
 
 describe('monitor API when the store cannot be read', () => {
+  it('storage: none: the checks from memory with history "none"; the history routes a 503 no_store', async () => {
+    const api = await startApi(undefined);
+    try {
+      const list = await api.get('/api/v1/checks');
+      assert.deepEqual([list.status, list.body.history, list.body.checks[0].uptime], [200, 'none', null]);
+      assert.equal(list.body.checks[0].lastFailure.time, new Date(NOW - 60_000).toISOString());
+      const one = await api.get('/api/v1/checks/api');
+      assert.deepEqual([one.status, one.body.history, one.body.downSince], [200, 'none', null]);
+      for (const path of ['/api/v1/checks/api/results', '/api/v1/checks/api/uptime']) {
+        const res = await api.get(path);
+        assert.deepEqual([res.status, res.body.error], [503, 'no_store'], path);
+      }
+    } finally {
+      await api.close();
+    }
+  });
+
   it('SQLite: a closed database', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lifeline-history-'));
     const store = createSqliteStore(join(dir, 'l.db'));
