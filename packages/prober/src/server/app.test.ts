@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -31,6 +31,7 @@ const result = (check: string, at: number, ok: boolean, durationMs = 4): CheckRe
 
 describe('monitor API', () => {
   let store: Store;
+  let dir: string;
   let server: http.Server;
   let base: string;
   const latest = new Map<string, CheckResult>();
@@ -44,7 +45,8 @@ describe('monitor API', () => {
   const MINUTE = 60_000;
 
   before(async () => {
-    store = createSqliteStore(join(mkdtempSync(join(tmpdir(), 'lifeline-api-')), 'l.db'));
+    dir = mkdtempSync(join(tmpdir(), 'lifeline-api-'));
+    store = createSqliteStore(join(dir, 'l.db'));
     await store.migrate();
     // 30 days of one run per hour for "api": the last 24 hours all pass, before that one in ten fails.
     const rows: CheckResult[] = [];
@@ -72,6 +74,7 @@ describe('monitor API', () => {
     health.stop();
     server.close();
     await store.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   const get = async (path: string): Promise<{ status: number; type: string | null; body: any }> => {

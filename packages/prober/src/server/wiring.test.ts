@@ -36,26 +36,26 @@ function rawGet(url: string, requestLine: string): Promise<string> {
 
 describe('lifeline run: the API behind server.auth', () => {
   it('needs the token for the API, keeps probes open, and shows why /readyz fails only to the token', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lifeline-wiring-'));
-    const config = parseConfig(
-      `storage: ${join(dir, 'l.db')}\nserver:\n  host: 127.0.0.1\n  auth:\n    bearer: \${LIFELINE_TOKEN}\n` +
-        'checks:\n  - name: yearly\n    url: http://127.0.0.1:1/\n    schedule: "0 0 1 1 *"\n',
-      { file: 'lifeline.yaml', env: { LIFELINE_TOKEN: TOKEN } },
-    );
+    const config = (dir: string) =>
+      parseConfig(
+        `storage: ${join(dir, 'l.db')}\nserver:\n  host: 127.0.0.1\n  auth:\n    bearer: \${LIFELINE_TOKEN}\n` +
+          'checks:\n  - name: yearly\n    url: http://127.0.0.1:1/\n    schedule: "0 0 1 1 *"\n',
+        { file: 'lifeline.yaml', env: { LIFELINE_TOKEN: TOKEN } },
+      );
     const logger = pino({ level: 'silent' }, new Writable({ write: (_c, _e, done) => done() }));
-    const monitor = await startMonitor({ config, logger, port: 0 });
+    const dir = mkdtempSync(join(tmpdir(), 'lifeline-wiring-'));
+    let monitor: Awaited<ReturnType<typeof startMonitor>> | undefined;
     try {
-      assert.match(monitor.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      monitor = await startMonitor({ config: config(dir), logger, port: 0 });
+      const { url } = monitor;
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
       const get = (path: string, authorization?: string) =>
-        fetch(`${monitor.url}${path}`, authorization ? { headers: { authorization } } : {});
+        fetch(`${url}${path}`, authorization ? { headers: { authorization } } : {});
       assert.equal((await get('/api/v1/checks')).status, 401);
       assert.equal((await get('/metrics')).status, 401);
       assert.equal((await get('/api/v1/checks', `bearer ${TOKEN}`)).status, 200);
       assert.equal((await get('/livez')).status, 200);
-      assert.match(
-        await rawGet(monitor.url, 'GET /api/v1/checks\0 HTTP/1.1'),
-        /^HTTP\/1\.1 400 [\s\S]*"error":"bad_request"/,
-      );
+      assert.match(await rawGet(url, 'GET /api/v1/checks\0 HTTP/1.1'), /^HTTP\/1\.1 400 [\s\S]*"error":"bad_request"/);
 
       await monitor.store?.close(); // the store fails: readiness must say so, and why, to the token only
       const deadline = Date.now() + 10_000;
@@ -69,7 +69,7 @@ describe('lifeline run: the API behind server.auth', () => {
       const shown = await get('/readyz?verbose', `Bearer ${TOKEN}`);
       assert.match(await shown.text(), /\[-\]store failed: .*database connection is not open/);
     } finally {
-      await monitor.stop();
+      await monitor?.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });
