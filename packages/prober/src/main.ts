@@ -1,4 +1,3 @@
-import http from 'node:http';
 import type { AddressInfo, LookupFunction } from 'node:net';
 import { createHealth } from '@lifeline/health';
 import type { Logger } from 'pino';
@@ -11,8 +10,7 @@ import { executeCheck } from './execute.js';
 import { logResult } from './logger.js';
 import { createHttpProber } from './probes/http.js';
 import { type Clock, createScheduler } from './scheduler/scheduler.js';
-import { createApi } from './server/app.js';
-import { guardServer } from './server/errors.js';
+import { createApiServer } from './server/app.js';
 import { createMetrics } from './server/metrics.js';
 import { createBatchWriter } from './store/batch.js';
 import { openStore } from './store/open.js';
@@ -138,17 +136,14 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     // With server.auth's bearer token, `Authorization: Bearer <token>` shows why /readyz fails.
     ...(config.server.auth?.bearer ? { detailsToken: config.server.auth.bearer } : {}),
   });
-  const server = http.createServer(
-    createApi({
-      checks: () => config.checks,
-      latest: () => latest,
-      ...(store ? { store } : {}),
-      metrics,
-      health,
-      ...(config.server.auth ? { auth: config.server.auth } : {}),
-    }),
-  );
-  guardServer(server);
+  const server = createApiServer({
+    checks: () => config.checks,
+    latest: () => latest,
+    ...(store ? { store } : {}),
+    metrics,
+    health,
+    ...(config.server.auth ? { auth: config.server.auth } : {}),
+  });
   const port = deps.port ?? config.server.port;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

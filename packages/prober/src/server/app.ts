@@ -1,7 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { createAuth } from './auth.js';
 import { type ApiDeps, createContext } from './context.js';
-import { ApiError, sendError, sendJson } from './errors.js';
+import { ApiError, guardServer, sendError, sendJson } from './errors.js';
 import { OPENAPI } from './openapi.js';
 import { parseTarget, quote, type Target } from './request.js';
 import { listChecks, oneCheck } from './routes/checks.js';
@@ -56,6 +56,8 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
   return (req, res) => {
     let target: Target;
     try {
+      if (!hasHost(req))
+        throw new ApiError('bad_request', 'an HTTP/1.1 request needs a Host header (RFC 9112 section 3.2)');
       target = parseTarget(req.url);
       // The health handler reads req.url itself: give it the origin form (an absolute-form target is legal HTTP/1.1).
       req.url = target.originForm;
@@ -66,4 +68,22 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
     }
     route(req, res, target).catch((error: unknown) => sendError(res, error));
   };
+}
+
+/** HTTP/1.1 requires Host. Reads rawHeaders, so the health fast path never builds req.headers. */
+function hasHost(req: IncomingMessage): boolean {
+  if (req.httpVersionMajor !== 1 || req.httpVersionMinor === 0) return true;
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2)
+    if ((raw[i] as string).length === 4 && raw[i]?.toLowerCase() === 'host') return true;
+  return false;
+}
+
+/**
+ * The monitor's HTTP server: createApi's listener, JSON answers for what
+ * Node's parser refuses (guardServer), and the Host check done by createApi
+ * so that its answer is JSON too. Not listening: main.ts calls listen().
+ */
+export function createApiServer(deps: ApiDeps): http.Server {
+  return guardServer(http.createServer({ requireHostHeader: false }, createApi(deps)));
 }

@@ -1,15 +1,13 @@
 // Issue #9, defect 9: the monitor API and /metrics need server.auth's
 // credentials; the probe paths stay open.
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createHealth } from '@lifeline/health';
 import type { ServerAuth } from '../config/resolved.js';
 import type { CheckResult } from '../domain/result.js';
 import { makeCheck } from '../testing/check.js';
-import { createApi } from './app.js';
-import { guardServer } from './errors.js';
+import { createApiServer } from './app.js';
 import { createMetrics } from './metrics.js';
 
 const TOKEN = 'tok_0123456789abcdefXYZ';
@@ -27,17 +25,13 @@ async function startApi(auth: ServerAuth | undefined) {
     },
     ...(auth?.bearer ? { detailsToken: auth.bearer } : {}),
   });
-  const server = guardServer(
-    http.createServer(
-      createApi({
-        checks: () => [makeCheck({ name: 'api' })],
-        latest: () => latest,
-        metrics: createMetrics(() => latest),
-        health,
-        ...(auth ? { auth } : {}),
-      }),
-    ),
-  );
+  const server = createApiServer({
+    checks: () => [makeCheck({ name: 'api' })],
+    latest: () => latest,
+    metrics: createMetrics(() => latest),
+    health,
+    ...(auth ? { auth } : {}),
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {

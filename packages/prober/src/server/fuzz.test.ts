@@ -2,7 +2,7 @@
 // a real socket, so requests Node's own parser refuses are covered too.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
+import type http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +12,7 @@ import type { CheckResult } from '../domain/result.js';
 import { createSqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { makeCheck } from '../testing/check.js';
-import { createApi } from './app.js';
-import { guardServer } from './errors.js';
+import { createApiServer } from './app.js';
 import { createMetrics } from './metrics.js';
 
 interface RawResponse {
@@ -141,17 +140,13 @@ describe('monitor API under malformed requests (raw sockets)', () => {
     };
     await store.write([result]);
     latest.set('api', result);
-    server = guardServer(
-      http.createServer(
-        createApi({
-          checks: () => [makeCheck({ name: 'api' })],
-          latest: () => latest,
-          store,
-          metrics: createMetrics(() => latest),
-          health,
-        }),
-      ),
-    );
+    server = createApiServer({
+      checks: () => [makeCheck({ name: 'api' })],
+      latest: () => latest,
+      store,
+      metrics: createMetrics(() => latest),
+      health,
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
   });
@@ -222,6 +217,8 @@ describe('monitor API under malformed requests (raw sockets)', () => {
     [line('GET /api/v1/checks HTTP/1.1', 'Host: monitor\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n'), 400],
     [line('HEAD /api/v1/checks/%ZZ HTTP/1.1'), 400],
     [line('GET /api/v1/checks HTTP/1.0', ''), 200],
+    [line('GET /api/v1/checks HTTP/1.1', ''), 400], // HTTP/1.1 needs Host
+    [line('GET /livez HTTP/1.1', ''), 400],
   ];
 
   it('answers each known-bad request line, path, query and header with the right status (never 500)', async () => {

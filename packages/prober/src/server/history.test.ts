@@ -4,7 +4,6 @@
 // closed SQLite file, and PostgreSQL behind a proxy this test owns.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +16,7 @@ import { createPostgresStore } from '../store/postgres/postgres-store.js';
 import { createSqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { makeCheck } from '../testing/check.js';
-import { createApi } from './app.js';
-import { guardServer } from './errors.js';
+import { createApiServer } from './app.js';
 import { createMetrics } from './metrics.js';
 
 const PG_URL = process.env.LIFELINE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -73,19 +71,15 @@ async function startProxy(target: { host: string; port: number }) {
 async function startApi(store: Store | undefined, historyTimeoutMs?: number) {
   const latest = new Map<string, CheckResult>([['api', result(NOW - 60_000, false)]]);
   const health = createHealth({ checks: {} });
-  const server = guardServer(
-    http.createServer(
-      createApi({
-        checks: () => [makeCheck({ name: 'api' }), makeCheck({ name: 'fresh' })],
-        latest: () => latest,
-        ...(store ? { store } : {}),
-        metrics: createMetrics(() => latest),
-        health,
-        now: () => NOW,
-        ...(historyTimeoutMs !== undefined ? { historyTimeoutMs } : {}),
-      }),
-    ),
-  );
+  const server = createApiServer({
+    checks: () => [makeCheck({ name: 'api' }), makeCheck({ name: 'fresh' })],
+    latest: () => latest,
+    ...(store ? { store } : {}),
+    metrics: createMetrics(() => latest),
+    health,
+    now: () => NOW,
+    ...(historyTimeoutMs !== undefined ? { historyTimeoutMs } : {}),
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
