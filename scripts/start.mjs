@@ -15,6 +15,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const port = Number(process.env.PORT || 3000);
+// Both servers listen on loopback only: nothing on the network can reach an
+// API without access control. API_HOST and LIFELINE_HOST move them.
+const apiHost = process.env.API_HOST || '127.0.0.1';
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code, text) => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
 
@@ -61,7 +64,7 @@ function waitForPort(deadline) {
   return new Promise((resolve, reject) => {
     const attempt = () => {
       if (stopping) return reject(new Error('stopped'));
-      const socket = connect({ port, host: 'localhost' });
+      const socket = connect({ port, host: apiHost });
       socket.once('connect', () => {
         socket.destroy();
         resolve();
@@ -97,6 +100,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 // skips the readiness grace period (SHUTDOWN_DELAY_MS, 5 s by default in a pod).
 start('api', '36', ['apps/api/dist/main.js'], {
   PORT: String(port),
+  HOST: apiHost,
   SHUTDOWN_DELAY_MS: process.env.SHUTDOWN_DELAY_MS ?? '0',
 });
 try {
@@ -104,6 +108,7 @@ try {
   if (!stopping) {
     start('lifeline', '35', ['packages/prober/bin/lifeline.js', 'run', '--config', 'examples/local.yaml'], {
       API_PORT: String(port),
+      LIFELINE_HOST: process.env.LIFELINE_HOST || '127.0.0.1',
     });
   }
 } catch (error) {

@@ -47,6 +47,12 @@ describe('npm start', () => {
         assert.equal(result?.ok, true);
         assert.equal(result?.url, `http://localhost:${port}/healthcheck`);
         await npm.waitForLine((line) => line.startsWith('[api]') && json(line)?.msg === 'request completed', 10_000);
+        // Both servers listen on loopback only (issue #9, defect 9).
+        assert.equal(json(npm.lines.find((l) => l.startsWith('[api]') && json(l)?.port) ?? '')?.host, '127.0.0.1');
+        assert.equal(
+          json(npm.lines.find((l) => l.startsWith('[lifeline]') && json(l)?.api) ?? '')?.api,
+          `http://127.0.0.1:${monitorPort}`,
+        );
         const api = (await (await fetch(`http://127.0.0.1:${monitorPort}/api/v1/checks`)).json()) as {
           checks: { name: string; state: string }[];
         };

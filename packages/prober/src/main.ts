@@ -1,4 +1,3 @@
-import http from 'node:http';
 import type { AddressInfo, LookupFunction } from 'node:net';
 import { createHealth } from '@lifeline/health';
 import type { Logger } from 'pino';
@@ -11,7 +10,7 @@ import { executeCheck } from './execute.js';
 import { logResult } from './logger.js';
 import { createHttpProber } from './probes/http.js';
 import { type Clock, createScheduler } from './scheduler/scheduler.js';
-import { createApi } from './server/app.js';
+import { createApiServer } from './server/app.js';
 import { createMetrics } from './server/metrics.js';
 import { createBatchWriter } from './store/batch.js';
 import { openStore } from './store/open.js';
@@ -51,6 +50,11 @@ function describeSchedule(check: ResolvedCheck): Record<string, unknown> {
   return check.schedule.kind === 'cron'
     ? { schedule: check.schedule.pattern, timezone: check.schedule.timezone }
     : { everyMs: check.schedule.intervalMs };
+}
+
+/** 127.0.0.0/8 and ::1 (also as IPv4-mapped): only this machine can connect. */
+function isLoopback(address: string): boolean {
+  return address === '::1' || /^(?:::ffff:)?127\./.test(address);
 }
 
 /** The store `lifeline run` uses: what the config says, else the embedded SQLite file. */
@@ -129,10 +133,17 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     serviceId: 'lifeline',
     description: 'the Lifeline monitor',
     checks: store ? { store: { run: () => store.ping(), componentType: 'datastore' } } : {},
+    // With server.auth's bearer token, `Authorization: Bearer <token>` shows why /readyz fails.
+    ...(config.server.auth?.bearer ? { detailsToken: config.server.auth.bearer } : {}),
   });
-  const server = http.createServer(
-    createApi({ checks: () => config.checks, latest: () => latest, ...(store ? { store } : {}), metrics, health }),
-  );
+  const server = createApiServer({
+    checks: () => config.checks,
+    latest: () => latest,
+    ...(store ? { store } : {}),
+    metrics,
+    health,
+    ...(config.server.auth ? { auth: config.server.auth } : {}),
+  });
   const port = deps.port ?? config.server.port;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -143,6 +154,12 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   });
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  if (!config.server.auth && !isLoopback(address.address)) {
+    logger.warn(
+      { api: url },
+      `the API and /metrics on ${url} have no access control: set server.auth, or server.host: 127.0.0.1`,
+    );
+  }
 
   const prune = async () => {
     if (!store) return;

@@ -57,13 +57,21 @@ export interface RetentionConfig {
   readonly dayMs: number | null;
 }
 
+/** `server.auth`: who may read the API and /metrics. */
+export interface ServerAuth {
+  readonly bearer?: string;
+  readonly basic?: { readonly username: string; readonly password: string };
+  /** "protected": /metrics needs the same credentials; "open": it needs none. */
+  readonly metrics: 'protected' | 'open';
+}
+
 export interface ResolvedConfig {
   /** The file the config came from, when it came from one. */
   readonly source: string;
   readonly checks: readonly ResolvedCheck[];
   /** What `storage:` says; undefined when the config does not say (run mode then uses SQLite). */
   readonly storage?: StorageConfig;
-  readonly server: { readonly port: number; readonly host?: string };
+  readonly server: { readonly port: number; readonly host?: string; readonly auth?: ServerAuth };
   readonly scheduler: { readonly concurrency: number; readonly missedRunWindowMs: number };
   readonly retention: RetentionConfig;
 }
@@ -145,6 +153,14 @@ function resolveStorage(text: string): StorageConfig {
   return { kind: 'sqlite', path: text.replace(/^sqlite:(\/\/)?/, '') };
 }
 
+function resolveAuth(input: NonNullable<NonNullable<ConfigInput['server']>['auth']>): ServerAuth {
+  return {
+    ...(input.bearer !== undefined ? { bearer: input.bearer } : {}),
+    ...(input.basic !== undefined ? { basic: { username: input.basic.username, password: input.basic.password } } : {}),
+    metrics: input.metrics ?? 'protected',
+  };
+}
+
 const retentionMs = (text: string): number | null => (text === 'forever' ? null : mustDuration(text));
 
 /** Applies defaults to a validated config and freezes the result. */
@@ -164,6 +180,7 @@ export function resolveConfig(
     server: {
       port: input.server?.port ?? DEFAULTS.serverPort,
       ...(input.server?.host !== undefined ? { host: input.server.host } : {}),
+      ...(input.server?.auth !== undefined ? { auth: resolveAuth(input.server.auth) } : {}),
     },
     scheduler: {
       concurrency: input.scheduler?.concurrency ?? DEFAULTS.concurrency,

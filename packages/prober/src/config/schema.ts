@@ -10,6 +10,8 @@ export const CHECK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 /** Below this an `every` check would mostly measure the prober itself. */
 export const MIN_INTERVAL_MS = 100;
+/** Shortest bearer token or basic password `server.auth` accepts. */
+export const MIN_SECRET_LENGTH = 16;
 export const SCHEMES = ['http:', 'https:', 'tcp:', 'tls:', 'dns:'] as const;
 
 export function cronProblem(pattern: string): string | undefined {
@@ -179,6 +181,62 @@ export const checkSchema = z
     }
   });
 
+/**
+ * A secret of `server.auth`, usually `${VAR}`. Its messages never echo the
+ * value, and an empty one (`${VAR:-}` with VAR unset) is refused.
+ */
+function secretField(what: string, token68: boolean) {
+  const error = (issue: { input?: unknown }) =>
+    issue.input === undefined ? `${what} is required` : `${what} must be a string, e.g. \${LIFELINE_TOKEN}`;
+  return z.string({ error }).superRefine((value, ctx) => {
+    if (value === '') ctx.addIssue({ code: 'custom', message: `${what} is empty: is its variable set?` });
+    else if (value.length < MIN_SECRET_LENGTH)
+      ctx.addIssue({
+        code: 'custom',
+        message: `${what} is too short: use at least ${MIN_SECRET_LENGTH} characters (e.g. the output of "openssl rand -hex 16")`,
+      });
+    else if (token68 && !/^[A-Za-z0-9._~+/-]+=*$/.test(value))
+      ctx.addIssue({
+        code: 'custom',
+        message: `${what} may use only letters, digits and - . _ ~ + / (then = padding), as a bearer token must (RFC 6750)`,
+      });
+  });
+}
+
+/** Access control of the API and /metrics; /livez, /readyz and /healthcheck stay open for probes. */
+const authSchema = z
+  .strictObject(
+    {
+      bearer: secretField('server.auth.bearer', true).optional(),
+      basic: z
+        .strictObject(
+          {
+            username: z
+              .string({ error: 'server.auth.basic.username must be a string' })
+              .min(1, 'server.auth.basic.username is empty: is its variable set?')
+              .regex(/^[^:\p{Cc}]+$/u, 'server.auth.basic.username may not contain ":" or control characters'),
+            password: secretField('server.auth.basic.password', false),
+          },
+          { error: 'server.auth.basic takes username and password' },
+        )
+        .optional(),
+      metrics: z
+        .enum(['protected', 'open'], {
+          error: 'server.auth.metrics is "protected" (the default: /metrics needs the same credentials) or "open"',
+        })
+        .optional(),
+    },
+    { error: 'server.auth takes bearer (a token) and/or basic (username and password)' },
+  )
+  .superRefine((auth, ctx) => {
+    if (auth.bearer === undefined && auth.basic === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'server.auth needs bearer (a token), basic (username and password), or both',
+      });
+    }
+  });
+
 const retentionDuration = z.union([z.literal('forever'), durationField('retention', 60_000)]);
 
 export const configSchema = z
@@ -191,6 +249,7 @@ export const configSchema = z
       .strictObject({
         port: intField('server.port', 0, 65535).optional(),
         host: z.string({ error: 'server.host must be a string' }).optional(),
+        auth: authSchema.optional(),
       })
       .optional(),
     scheduler: z

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -31,6 +31,7 @@ const result = (check: string, at: number, ok: boolean, durationMs = 4): CheckRe
 
 describe('monitor API', () => {
   let store: Store;
+  let dir: string;
   let server: http.Server;
   let base: string;
   const latest = new Map<string, CheckResult>();
@@ -39,10 +40,13 @@ describe('monitor API', () => {
   const checks = [
     makeCheck({ name: 'api', url: 'http://api:3000/healthcheck' }),
     makeCheck({ name: 'fresh', url: 'http://fresh:3000/' }),
+    makeCheck({ name: 'down', url: 'http://down:3000/' }),
   ];
+  const MINUTE = 60_000;
 
   before(async () => {
-    store = createSqliteStore(join(mkdtempSync(join(tmpdir(), 'lifeline-api-')), 'l.db'));
+    dir = mkdtempSync(join(tmpdir(), 'lifeline-api-'));
+    store = createSqliteStore(join(dir, 'l.db'));
     await store.migrate();
     // 30 days of one run per hour for "api": the last 24 hours all pass, before that one in ten fails.
     const rows: CheckResult[] = [];
@@ -51,7 +55,13 @@ describe('monitor API', () => {
       rows.push(result('api', t, t >= NOW - DAY || i % 10 !== 0, 10 + (i % 20)));
     }
     await store.write(rows);
+    // "down": passes at -10m and -8m, fails at -9m, then fails from -7m on.
+    await store.write(
+      [10, 9, 8, 7, 6, 5, 4, 3, 2, 1].map((m) => result('down', NOW - m * MINUTE, m === 10 || m === 8)),
+    );
     await store.compact(NOW);
+    // The newest run is in memory only (the batch writer has not written it yet).
+    latest.set('down', result('down', NOW - 30_000, false));
     latest.set('api', rows.at(-1) as CheckResult);
     for (const r of rows.slice(-3)) metrics.observe(r);
     server = http.createServer(
@@ -64,6 +74,7 @@ describe('monitor API', () => {
     health.stop();
     server.close();
     await store.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   const get = async (path: string): Promise<{ status: number; type: string | null; body: any }> => {
@@ -139,6 +150,116 @@ describe('monitor API', () => {
       assert.match(res.body.message, message, path);
     }
     assert.equal((await fetch(`${base}/api/v1/checks`, { method: 'DELETE' })).status, 405);
+  });
+
+  it('gives each check its newest failure and when its failing streak began (null when up)', async () => {
+    const { body } = await get('/api/v1/checks');
+    assert.equal(body.history, 'available');
+    const [api, fresh, down] = body.checks;
+    // api: the last 24 hours pass; before that every tenth hour failed.
+    const lastApiFailure = (await store.resultsByOutcome('api', false, { limit: 1 }))[0];
+    assert.ok(lastApiFailure && Date.parse(lastApiFailure.time) < NOW - DAY);
+    assert.deepEqual([api.lastFailure, api.downSince], [lastApiFailure, null]);
+    assert.deepEqual([fresh.lastFailure, fresh.downSince], [null, null]);
+    assert.equal(down.state, 'down');
+    assert.equal(down.lastFailure.time, new Date(NOW - 30_000).toISOString(), 'the newest failure, even unwritten');
+    assert.equal(down.downSince, new Date(NOW - 7 * MINUTE).toISOString());
+    const one = await get('/api/v1/checks/down');
+    assert.equal(one.status, 200);
+    assert.deepEqual(
+      [one.body.history, one.body.lastFailure.time, one.body.downSince],
+      ['available', new Date(NOW - 30_000).toISOString(), new Date(NOW - 7 * MINUTE).toISOString()],
+    );
+    assert.deepEqual([(await get('/api/v1/checks/api')).body.downSince], [null]);
+  });
+
+  it('?ok=false pages through failures only, and next stays on failures; ?ok=true gives passes', async () => {
+    const minutes = (page: { results: CheckResult[] }) => page.results.map((r) => (NOW - Date.parse(r.time)) / MINUTE);
+    const first = await get('/api/v1/checks/down/results?ok=false&limit=3');
+    assert.equal(first.status, 200);
+    assert.deepEqual(minutes(first.body), [1, 2, 3]);
+    assert.match(first.body.next, /[?&]ok=false(&|$)/);
+    const second = await get(first.body.next);
+    assert.deepEqual(minutes(second.body), [4, 5, 6]);
+    const third = await get(second.body.next);
+    assert.deepEqual(minutes(third.body), [7, 9]);
+    assert.equal(third.body.next, null);
+    assert.ok(third.body.results.every((r: CheckResult) => !r.ok && r.error?.code === 'http_status'));
+    assert.deepEqual(minutes((await get('/api/v1/checks/down/results?ok=true')).body), [8, 10]);
+    assert.deepEqual(
+      minutes(
+        (await get(`/api/v1/checks/down/results?ok=false&since=${NOW - 5 * MINUTE}&until=${NOW - 2 * MINUTE}`)).body,
+      ),
+      [3, 4, 5],
+    );
+  });
+
+  it('uptime without a bucket picks one that fits the window, and says how much of the window has data', async () => {
+    const cases: [string, string, string, number][] = [
+      ['/api/v1/checks/api/uptime?window=1h', '1m', 'minute', 61],
+      ['/api/v1/checks/api/uptime?window=6h', '1m', 'minute', 361],
+      ['/api/v1/checks/api/uptime?window=24h', '1h', 'hour', 25],
+      ['/api/v1/checks/api/uptime?window=7d', '1d', 'day', 8],
+      ['/api/v1/checks/api/uptime', '1d', 'day', 31],
+      ['/api/v1/checks/api/uptime?window=400d', '1d', 'day', 401],
+    ];
+    for (const [path, bucket, resolution, count] of cases) {
+      const res = await get(path);
+      assert.equal(res.status, 200, path);
+      assert.deepEqual(
+        [res.body.bucket, res.body.resolution, res.body.buckets.length],
+        [bucket, resolution, count],
+        path,
+      );
+    }
+    // api ran once an hour: in the last hour one minute-bucket holds a result; in the last day every hour does.
+    const hour = (await get('/api/v1/checks/api/uptime?window=1h')).body;
+    assert.deepEqual([hour.coverage, hour.dataSince], [0.016667, new Date(NOW - HOUR).toISOString()]);
+    const day = (await get('/api/v1/checks/api/uptime?window=24h')).body;
+    assert.deepEqual([day.coverage, day.dataSince, day.uptime], [1, new Date(NOW - DAY).toISOString(), 1]);
+    // api's history starts 30 days ago at noon: a 400-day window is mostly empty (counted in whole day-buckets).
+    const long = (await get('/api/v1/checks/api/uptime?window=400d')).body;
+    assert.equal(long.coverage, 30.5 / 400);
+    assert.equal(long.dataSince, new Date(NOW - 30 * DAY - 12 * HOUR).toISOString());
+    const down = (await get('/api/v1/checks/down/uptime?window=1h')).body;
+    assert.deepEqual([down.coverage, down.dataSince], [0.166667, new Date(NOW - 10 * MINUTE).toISOString()]);
+    const fresh = (await get('/api/v1/checks/fresh/uptime?window=1h')).body;
+    assert.deepEqual([fresh.coverage, fresh.dataSince, fresh.uptime], [0, null, null]);
+  });
+
+  it('takes limit only as plain decimal digits in range, and refuses unknown or repeated parameters', async () => {
+    for (const limit of ['1e3', '0x10', '%205', '5%20', '5.0', '+5', '-1', '', '1001', '0', '00000000000000000005'])
+      assert.match(
+        (await get(`/api/v1/checks/api/results?limit=${limit}`)).body.message,
+        /^limit must be a whole number from 1 to 1000 in decimal digits, got /,
+        limit,
+      );
+    assert.equal((await get('/api/v1/checks/api/results?limit=007')).body.results.length, 7);
+    const unknown: [string, string][] = [
+      ['/api/v1/checks?verbose', 'unknown query parameter "verbose": this route takes none'],
+      ['/api/v1/checks/api?x=1', 'unknown query parameter "x": this route takes none'],
+      ['/api/v1/checks/api/results?limt=5', 'unknown query parameter "limt": this route takes since, until, limit, ok'],
+      ['/api/v1/checks/api/uptime?windw=1h', 'unknown query parameter "windw": this route takes window, bucket'],
+      ['/metrics?name=x', 'unknown query parameter "name": this route takes none'],
+    ];
+    for (const [path, message] of unknown) {
+      const res = await get(path);
+      assert.deepEqual([res.status, res.body.error, res.body.message], [400, 'unknown_parameter', message], path);
+    }
+    const twice = await get('/api/v1/checks/api/results?limit=5&limit=6');
+    assert.deepEqual([twice.status, twice.body.message], [400, 'limit is given 2 times; give it once']);
+    const ok = await get('/api/v1/checks/api/results?ok=no');
+    assert.deepEqual(
+      [ok.status, ok.body.message],
+      [400, 'ok must be true (passes only) or false (failures only), got "no"'],
+    );
+    for (const since of ['1', 'March 7', '2026-13-45', ' 2026-06-30'])
+      assert.equal(
+        (await get(`/api/v1/checks/api/results?since=${encodeURIComponent(since)}`)).status,
+        since === '1' ? 200 : 400,
+        since,
+      );
+    assert.equal((await get('/api/v1/checks/api/uptime?window=%201h')).status, 400, 'a padded duration');
   });
 
   it('serves Prometheus metrics with the documented names', async () => {

@@ -5,52 +5,92 @@ export const OPENAPI = {
     title: 'Lifeline monitor API',
     version: '1',
     description:
-      'Check state, raw results and uptime from `lifeline run`. Times are ISO 8601 UTC; durations in milliseconds.',
+      'Check state, raw results and uptime from `lifeline run`. Times are ISO 8601 UTC; durations in milliseconds. ' +
+      'With `server.auth` in the config every route but /livez, /readyz and /healthcheck needs `Authorization: Bearer <token>` ' +
+      'or basic credentials (the scheme name in any case); /metrics too unless `server.auth.metrics: open`. ' +
+      'A malformed path, query string or request line is a 400; a query parameter a route does not take, or one given twice, is a 400 naming it.',
   },
+  security: [{ bearerAuth: [] }, { basicAuth: [] }],
   paths: {
     '/api/v1/checks': {
       get: {
         summary:
-          'Every configured check with its last result, state, uptime over 24 h, 7 d and 30 d, and p95 latency over 24 h',
+          'Every configured check with its last result, state, last failure, uptime over 24 h, 7 d and 30 d, and p95 latency over 24 h',
         responses: {
           '200': {
             description: 'The checks',
             content: { 'application/json': { schema: { $ref: '#/components/schemas/CheckList' } } },
+          },
+          '400': { $ref: '#/components/responses/BadRequest' },
+          '401': { $ref: '#/components/responses/Unauthorized' },
+          '503': {
+            description:
+              'The stored history cannot be read (the store failed or did not answer within 5 s). The body still lists every check from memory ' +
+              '(config and newest results) with `history: "unavailable"`; uptime, p95Ms and downSince are null.',
+            content: {
+              'application/json': {
+                schema: { allOf: [{ $ref: '#/components/schemas/CheckList' }, { $ref: '#/components/schemas/Error' }] },
+              },
+            },
           },
         },
       },
     },
     '/api/v1/checks/{name}': {
       get: {
-        summary: 'One check: its definition, state and last result',
+        summary: 'One check: its definition, state, last result and last failure',
         parameters: [{ $ref: '#/components/parameters/name' }],
         responses: {
           '200': {
             description: 'The check',
             content: { 'application/json': { schema: { $ref: '#/components/schemas/Check' } } },
           },
+          '400': { $ref: '#/components/responses/BadRequest' },
+          '401': { $ref: '#/components/responses/Unauthorized' },
           '404': { $ref: '#/components/responses/NotFound' },
+          '503': {
+            description:
+              'The stored history cannot be read: the check from memory with `history: "unavailable"` and downSince null',
+            content: {
+              'application/json': {
+                schema: { allOf: [{ $ref: '#/components/schemas/Check' }, { $ref: '#/components/schemas/Error' }] },
+              },
+            },
+          },
         },
       },
     },
     '/api/v1/checks/{name}/results': {
       get: {
-        summary: 'Raw results of one check, newest first, paged',
+        summary: 'Raw results of one check, newest first, paged; `ok` keeps failures or passes only',
         parameters: [
           { $ref: '#/components/parameters/name' },
           {
             name: 'since',
             in: 'query',
-            description: 'Inclusive lower bound: ISO 8601 or epoch ms',
+            description: 'Inclusive lower bound: an ISO 8601 date or date-time, or epoch ms',
             schema: { type: 'string' },
           },
           {
             name: 'until',
             in: 'query',
-            description: 'Exclusive upper bound: ISO 8601 or epoch ms; `next` sets it to page back',
+            description:
+              'Exclusive upper bound: an ISO 8601 date or date-time, or epoch ms; `next` sets it to page back',
             schema: { type: 'string' },
           },
-          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+          {
+            name: 'limit',
+            in: 'query',
+            description: 'Results per page, in plain decimal digits (not 1e3, 0x10 or " 5")',
+            schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+          },
+          {
+            name: 'ok',
+            in: 'query',
+            description:
+              '`false`: failures only; `true`: passes only (degraded runs included). Omitted: every result. `next` keeps it.',
+            schema: { type: 'string', enum: ['true', 'false'] },
+          },
         ],
         responses: {
           '200': {
@@ -58,7 +98,9 @@ export const OPENAPI = {
             content: { 'application/json': { schema: { $ref: '#/components/schemas/ResultPage' } } },
           },
           '400': { $ref: '#/components/responses/BadRequest' },
+          '401': { $ref: '#/components/responses/Unauthorized' },
           '404': { $ref: '#/components/responses/NotFound' },
+          '503': { $ref: '#/components/responses/HistoryUnavailable' },
         },
       },
     },
@@ -76,8 +118,9 @@ export const OPENAPI = {
           {
             name: 'bucket',
             in: 'query',
-            schema: { type: 'string', default: '1d' },
-            description: 'Bucket size, a multiple of 1m',
+            schema: { type: 'string' },
+            description:
+              'Bucket size, a multiple of 1m, at most 10000 buckets per window. Default fits the window: 1m up to a 6h window, 1h up to 3d, 1d beyond.',
           },
         ],
         responses: {
@@ -86,29 +129,67 @@ export const OPENAPI = {
             content: { 'application/json': { schema: { $ref: '#/components/schemas/Uptime' } } },
           },
           '400': { $ref: '#/components/responses/BadRequest' },
+          '401': { $ref: '#/components/responses/Unauthorized' },
           '404': { $ref: '#/components/responses/NotFound' },
+          '503': { $ref: '#/components/responses/HistoryUnavailable' },
         },
       },
     },
     '/metrics': {
-      get: { summary: 'Prometheus metrics', responses: { '200': { description: 'Text exposition format' } } },
+      get: {
+        summary: 'Prometheus metrics (open without credentials when server.auth.metrics is "open")',
+        responses: {
+          '200': { description: 'Text exposition format' },
+          '401': { $ref: '#/components/responses/Unauthorized' },
+        },
+      },
     },
     '/livez': {
-      get: { summary: 'Liveness of the monitor (@lifeline/health)', responses: { '200': { description: 'ok' } } },
+      get: {
+        summary: 'Liveness of the monitor (@lifeline/health); never needs credentials',
+        security: [],
+        responses: { '200': { description: 'ok' } },
+      },
     },
     '/readyz': {
       get: {
-        summary: 'Readiness: the store answers and the monitor is not shutting down',
+        summary:
+          'Readiness: the store answers and the monitor is not shutting down. Open to probes; with `Authorization: Bearer <server.auth.bearer>` the failure details are shown',
+        security: [],
         responses: { '200': { description: 'ok' }, '503': { description: 'not ready' } },
       },
     },
-    '/api/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
+    '/api/openapi.json': {
+      get: {
+        summary: 'This document',
+        responses: {
+          '200': { description: 'OpenAPI 3.1' },
+          '401': { $ref: '#/components/responses/Unauthorized' },
+        },
+      },
+    },
   },
   components: {
+    securitySchemes: {
+      bearerAuth: { type: 'http', scheme: 'bearer', description: 'server.auth.bearer' },
+      basicAuth: { type: 'http', scheme: 'basic', description: 'server.auth.basic.username and password' },
+    },
     parameters: { name: { name: 'name', in: 'path', required: true, schema: { type: 'string' } } },
     responses: {
       BadRequest: {
-        description: 'A parameter is invalid; the message names it',
+        description:
+          'bad_request: a malformed path, query string or request line. bad_parameter: a parameter is invalid or given twice. ' +
+          'unknown_parameter: the route does not take it (the message lists those it takes).',
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      },
+      Unauthorized: {
+        description:
+          'unauthorized: server.auth is set and the request has no valid credentials; `WWW-Authenticate` names the schemes',
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      },
+      HistoryUnavailable: {
+        description:
+          'history_unavailable: the store failed or did not answer within 5 s; no_store: the monitor runs with storage: none',
         content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
       },
       NotFound: {
@@ -120,7 +201,26 @@ export const OPENAPI = {
       Error: {
         type: 'object',
         required: ['error', 'message'],
-        properties: { error: { type: 'string' }, message: { type: 'string' } },
+        properties: {
+          error: {
+            type: 'string',
+            description: 'A stable code',
+            enum: [
+              'bad_request',
+              'bad_parameter',
+              'unknown_parameter',
+              'unauthorized',
+              'not_found',
+              'method_not_allowed',
+              'request_timeout',
+              'request_header_fields_too_large',
+              'internal',
+              'no_store',
+              'history_unavailable',
+            ],
+          },
+          message: { type: 'string' },
+        },
       },
       Phases: {
         type: 'object',
@@ -162,8 +262,20 @@ export const OPENAPI = {
           schedule: { type: 'string' },
           state: { enum: ['up', 'down', 'degraded', 'unknown'] },
           lastResult: { oneOf: [{ $ref: '#/components/schemas/Result' }, { type: 'null' }] },
+          history: { $ref: '#/components/schemas/History' },
+          lastFailure: {
+            description: 'The newest failed result (from the store, or newer in memory); null when it never failed',
+            oneOf: [{ $ref: '#/components/schemas/Result' }, { type: 'null' }],
+          },
+          downSince: {
+            description:
+              'When the current failing streak began (its first failure); null when the newest result passed, or when the history cannot be read',
+            type: ['string', 'null'],
+            format: 'date-time',
+          },
           uptime: {
-            type: 'object',
+            description: 'Only in the check list; null without history',
+            type: ['object', 'null'],
             properties: {
               '24h': { type: ['number', 'null'] },
               '7d': { type: ['number', 'null'] },
@@ -173,9 +285,17 @@ export const OPENAPI = {
           p95Ms: { type: ['number', 'null'] },
         },
       },
+      History: {
+        description:
+          'Whether the stored history backs the answer: available; unavailable (the store cannot be read: a 503); none (storage: none)',
+        enum: ['available', 'unavailable', 'none'],
+      },
       CheckList: {
         type: 'object',
-        properties: { checks: { type: 'array', items: { $ref: '#/components/schemas/Check' } } },
+        properties: {
+          history: { $ref: '#/components/schemas/History' },
+          checks: { type: 'array', items: { $ref: '#/components/schemas/Check' } },
+        },
       },
       ResultPage: {
         type: 'object',
@@ -190,8 +310,20 @@ export const OPENAPI = {
         properties: {
           check: { type: 'string' },
           window: { type: 'string' },
-          bucket: { type: 'string' },
+          bucket: { type: 'string', description: 'As asked, or the default chosen for the window' },
+          resolution: { enum: ['minute', 'hour', 'day'], description: 'The stored rollups the buckets are made of' },
           uptime: { type: ['number', 'null'] },
+          coverage: {
+            type: 'number',
+            minimum: 0,
+            maximum: 1,
+            description: "Share of the window's time covered by buckets that hold results (at bucket granularity)",
+          },
+          dataSince: {
+            type: ['string', 'null'],
+            format: 'date-time',
+            description: 'Start of the first bucket in the window with results (not before the window), null when none',
+          },
           buckets: {
             type: 'array',
             items: {

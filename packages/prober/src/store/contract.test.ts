@@ -76,7 +76,7 @@ for (const [name, make, missing] of backends) {
     });
 
     it('migrates once, and again as a no-op', { skip }, async () => {
-      assert.equal(await store.migrate(), 2);
+      assert.equal(await store.migrate(), 3);
     });
 
     it('round-trips a failing result with its details, and a passing one', { skip }, async () => {
@@ -197,6 +197,68 @@ for (const [name, make, missing] of backends) {
       await store.write([{ ...result('moved', T0 + 1_000), url: 'http://moved.other:8080/readyz' }]);
       const [newest] = await store.results('moved', { limit: 1 });
       assert.equal(newest?.url, 'http://moved.other:8080/readyz');
+    });
+
+    it('pages the failures or the passes of a check, newest first', { skip }, async () => {
+      const minute = (i: number) => T0 + i * 60_000;
+      // Fails at minutes 2, 5, 6 and 9; minute 7 passes degraded (a pass).
+      await store.write(
+        Array.from({ length: 10 }, (_, i) =>
+          [2, 5, 6, 9].includes(i)
+            ? failing('outcome', minute(i))
+            : result('outcome', minute(i), i === 7 ? { degraded: true } : {}),
+        ),
+      );
+      const times = (list: CheckResult[]) => list.map((r) => (Date.parse(r.time) - T0) / 60_000);
+      assert.deepEqual(times(await store.resultsByOutcome('outcome', false, { limit: 100 })), [9, 6, 5, 2]);
+      const page = await store.resultsByOutcome('outcome', false, { limit: 2 });
+      assert.deepEqual(times(page), [9, 6]);
+      assert.deepEqual(times(await store.resultsByOutcome('outcome', false, { limit: 2, until: minute(6) })), [5, 2]);
+      assert.deepEqual(times(await store.resultsByOutcome('outcome', true, { limit: 100 })), [8, 7, 4, 3, 1, 0]);
+      assert.deepEqual(
+        times(await store.resultsByOutcome('outcome', true, { since: minute(3), until: minute(8), limit: 100 })),
+        [7, 4, 3],
+      );
+      assert.deepEqual(page[0], failing('outcome', minute(9)), 'a failure keeps its details');
+      assert.deepEqual(await store.resultsByOutcome('nobody', false, { limit: 5 }), []);
+    });
+
+    it('knows the newest failure of each check and when its current failing streak began', { skip }, async () => {
+      const at = (i: number) => T0 + 100 * 86_400_000 + i * 60_000;
+      await store.write([
+        // up now: failed once, recovered (a degraded pass counts as a pass)
+        failing('fs-recovered', at(0)),
+        result('fs-recovered', at(1), { degraded: true }),
+        // down now: pass, fail, pass, then a streak of three failures from minute 4
+        result('fs-down', at(0)),
+        failing('fs-down', at(1)),
+        result('fs-down', at(2)),
+        failing('fs-down', at(4)),
+        failing('fs-down', at(5)),
+        failing('fs-down', at(6)),
+        // down since its first result
+        failing('fs-never-up', at(3)),
+        failing('fs-never-up', at(8)),
+        // never failed
+        result('fs-steady', at(0)),
+        result('fs-steady', at(1)),
+      ]);
+      const states = await store.failureStates(['fs-recovered', 'fs-down', 'fs-never-up', 'fs-steady', 'nobody']);
+      const summary = Object.fromEntries(
+        [...states].map(([name, s]) => [
+          name,
+          [s.lastFailure === null ? null : Date.parse(s.lastFailure.time), s.downSince],
+        ]),
+      );
+      assert.deepEqual(summary, {
+        'fs-recovered': [at(0), null],
+        'fs-down': [at(6), at(4)],
+        'fs-never-up': [at(8), at(3)],
+        'fs-steady': [null, null],
+        nobody: [null, null],
+      });
+      assert.deepEqual(states.get('fs-down')?.lastFailure, failing('fs-down', at(6)));
+      assert.deepEqual(await store.failureStates([]), new Map());
     });
   });
 }

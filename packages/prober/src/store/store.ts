@@ -17,6 +17,14 @@ export interface RollupRow {
   readonly rollup: Rollup;
 }
 
+/** Where a check's failures stand, read from the store by index (never by scanning all history). */
+export interface FailureState {
+  /** The newest failed result, or null when the check never failed. */
+  readonly lastFailure: CheckResult | null;
+  /** When the current failing streak began (its first failure, epoch ms); null when the newest result passed. */
+  readonly downSince: number | null;
+}
+
 export interface PruneCounts {
   readonly raw: number;
   readonly minute: number;
@@ -60,6 +68,19 @@ export interface Store {
   /** Deletes what is past its retention. Runs as its own task, never in write(). */
   prune(now: number, retention: RetentionConfig): Promise<PruneCounts>;
   close(): Promise<void>;
+  /**
+   * Raw results of one check that failed (`ok` false) or passed (`ok` true,
+   * degraded runs included), newest first, paged like results(). Failures are
+   * read through a partial index, so a rare failure is found without a scan.
+   */
+  resultsByOutcome(check: string, ok: boolean, query: ResultQuery): Promise<CheckResult[]>;
+  /**
+   * The failure state of each named check; a check with no stored results
+   * gets { lastFailure: null, downSince: null }. The newest failure and the
+   * streak's first failure are read by index; finding the newest pass walks
+   * back only over the current failing streak.
+   */
+  failureStates(checks: readonly string[]): Promise<Map<string, FailureState>>;
 }
 
 /** The compact raw row both dialects store: integers in 1/100 ms, details only for failures. */

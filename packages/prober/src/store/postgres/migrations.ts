@@ -43,4 +43,10 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   );
   `,
+  // v3: failures are few; a partial index finds the newest one, and a check's
+  // failures page, without walking its passing rows (the API's lastFailure,
+  // downSince and ?ok=false).
+  `
+  CREATE INDEX lifeline_results_failures ON lifeline_results (check_id, t) WHERE ok = 0;
+  `,
 ];

@@ -6,6 +6,7 @@ import {
   cutoffs,
   decode,
   encode,
+  type FailureState,
   type PruneCounts,
   type RawRow,
   type ResultQuery,
@@ -325,6 +326,41 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     },
     async close() {
       await pool.end();
+    },
+    async resultsByOutcome(check, ok, query: ResultQuery) {
+      ensure();
+      const id = ids.get(check);
+      if (id === undefined) return [];
+      // `ok = 0` is written out, not a parameter, so the planner can use the partial index (schema v3).
+      const { rows } = await pool.query<RawRow>(
+        `SELECT * FROM lifeline_results WHERE check_id = $1 AND ${ok ? 'ok <> 0' : 'ok = 0'} AND t >= $2 AND t < $3
+         ORDER BY t DESC LIMIT $4`,
+        [id, query.since ?? 0, query.until ?? Number.MAX_SAFE_INTEGER, query.limit],
+      );
+      const url = names.get(id)?.url ?? '';
+      return rows.map((row) => decode(check, url, row));
+    },
+    async failureStates(checks) {
+      ensure();
+      // Per check: the newest failure (partial index), the newest pass (walks back over the
+      // current streak only) and the first failure after that pass (partial index).
+      const { rows } = await pool.query<
+        RawRow & { name: string; url: string; pass_t: number | null; first_t: number | null }
+      >(
+        `SELECT c.name, c.url, f.*, p.t AS pass_t, d.t AS first_t FROM lifeline_checks c
+         JOIN LATERAL (SELECT * FROM lifeline_results WHERE check_id = c.id AND ok = 0 ORDER BY t DESC LIMIT 1) f ON true
+         LEFT JOIN LATERAL (SELECT t FROM lifeline_results WHERE check_id = c.id AND ok <> 0 ORDER BY t DESC LIMIT 1) p ON true
+         LEFT JOIN LATERAL (SELECT t FROM lifeline_results WHERE check_id = c.id AND ok = 0 AND t > coalesce(p.t, -1)
+                            ORDER BY t LIMIT 1) d ON true
+         WHERE c.name = ANY($1::text[])`,
+        [[...checks]],
+      );
+      const out = new Map<string, FailureState>(checks.map((c) => [c, { lastFailure: null, downSince: null }]));
+      for (const row of rows) {
+        const down = row.pass_t === null || row.pass_t < Number(row.t);
+        out.set(row.name, { lastFailure: decode(row.name, row.url, row), downSince: down ? row.first_t : null });
+      }
+      return out;
     },
   };
 }

@@ -46,4 +46,10 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   );
   `,
+  // v3: failures are few; a partial index finds the newest one, and a check's
+  // failures page, without walking its passing rows (the API's lastFailure,
+  // downSince and ?ok=false).
+  `
+  CREATE INDEX results_failures ON results (check_id, t) WHERE ok = 0;
+  `,
 ];

@@ -16,6 +16,7 @@ import {
   cutoffs,
   decode,
   encode,
+  type FailureState,
   type PruneCounts,
   type RawRow,
   type ResultQuery,
@@ -205,6 +206,30 @@ export function createSqliteStore(path: string): Store {
     if (!ready) throw new Error('store used before migrate()');
   };
 
+  // The API's read queries. Failures are read through the partial index
+  // results_failures (schema v3), named because the planner otherwise prefers
+  // the covering primary key and walks every row of the check.
+  let readStmts: ReturnType<typeof prepareReads> | undefined;
+  const prepareReads = () => ({
+    failed: db.prepare(
+      'SELECT * FROM results INDEXED BY results_failures WHERE check_id = ? AND ok = 0 AND t >= ? AND t < ? ORDER BY t DESC LIMIT ?',
+    ),
+    passed: db.prepare(
+      'SELECT * FROM results WHERE check_id = ? AND ok <> 0 AND t >= ? AND t < ? ORDER BY t DESC LIMIT ?',
+    ),
+    lastFailure: db.prepare(
+      'SELECT * FROM results INDEXED BY results_failures WHERE check_id = ? AND ok = 0 ORDER BY t DESC LIMIT 1',
+    ),
+    lastPass: db.prepare('SELECT t FROM results WHERE check_id = ? AND ok <> 0 ORDER BY t DESC LIMIT 1'),
+    firstFailureAfter: db.prepare(
+      'SELECT t FROM results INDEXED BY results_failures WHERE check_id = ? AND ok = 0 AND t > ? ORDER BY t LIMIT 1',
+    ),
+  });
+  const reads = () => {
+    readStmts ??= prepareReads();
+    return readStmts;
+  };
+
   return {
     kind: 'sqlite',
     async ping() {
@@ -315,6 +340,36 @@ export function createSqliteStore(path: string): Store {
     },
     async close() {
       db.close();
+    },
+    async resultsByOutcome(check, ok, query: ResultQuery) {
+      ensure();
+      const id = ids.get(check);
+      if (id === undefined) return [];
+      const rows = (ok ? reads().passed : reads().failed).all(
+        id,
+        query.since ?? 0,
+        query.until ?? Number.MAX_SAFE_INTEGER,
+        query.limit,
+      ) as RawRow[];
+      const url = urls.get(id)?.url ?? '';
+      return rows.map((row) => decode(check, url, row));
+    },
+    async failureStates(checks) {
+      ensure();
+      const out = new Map<string, FailureState>();
+      for (const check of checks) {
+        const id = ids.get(check);
+        const failure = id === undefined ? undefined : (reads().lastFailure.get(id) as RawRow | undefined);
+        if (id === undefined || failure === undefined) {
+          out.set(check, { lastFailure: null, downSince: null });
+          continue;
+        }
+        const lastPass = (reads().lastPass.get(id) as { t: number } | undefined)?.t;
+        const down = lastPass === undefined || lastPass < failure.t;
+        const first = down ? (reads().firstFailureAfter.get(id, lastPass ?? -1) as { t: number }).t : null;
+        out.set(check, { lastFailure: decode(check, urls.get(id)?.url ?? '', failure), downSince: first });
+      }
+      return out;
     },
   };
 }

@@ -1,0 +1,80 @@
+import type { Health } from '@lifeline/health';
+import type { ResolvedCheck, ServerAuth } from '../config/resolved.js';
+import type { CheckResult } from '../domain/result.js';
+import type { Store } from '../store/store.js';
+import { ApiError } from './errors.js';
+import type { Metrics } from './metrics.js';
+import { quote } from './request.js';
+
+export interface ApiDeps {
+  /** The running config's checks (changes on reload). */
+  readonly checks: () => readonly ResolvedCheck[];
+  /** Newest result of each check seen by this process. */
+  readonly latest: () => ReadonlyMap<string, CheckResult>;
+  readonly store?: Store;
+  readonly metrics: Metrics;
+  readonly health: Health;
+  /** `server.auth`: without it the API and /metrics are open. */
+  readonly auth?: ServerAuth;
+  /** How long a history read may take before the API answers 503 (default 5 s). */
+  readonly historyTimeoutMs?: number;
+  readonly now?: () => number;
+}
+
+/** What every route needs: the deps, the check lookup, and bounded reads of the history. */
+export interface RouteContext {
+  readonly deps: ApiDeps;
+  readonly now: () => number;
+  /** The configured check, or a 404. */
+  find(name: string): ResolvedCheck;
+  /**
+   * Reads the stored history. Whatever goes wrong in the store (an error, or
+   * no answer within historyTimeoutMs) becomes a 503 `history_unavailable`;
+   * without a store it is a 503 `no_store`.
+   */
+  history<T>(read: (store: Store) => Promise<T>): Promise<T>;
+}
+
+export const DEFAULT_HISTORY_TIMEOUT_MS = 5_000;
+
+class HistoryTimeout extends Error {}
+
+function reason(error: unknown): string {
+  if (error instanceof HistoryTimeout) return error.message;
+  const e = error as { code?: unknown; message?: unknown } | undefined;
+  const text = typeof e?.message === 'string' && e.message !== '' ? e.message : String(error);
+  return `it failed: ${typeof e?.code === 'string' && !text.includes(e.code) ? `${e.code} ` : ''}${text.slice(0, 200)}`;
+}
+
+export function createContext(deps: ApiDeps): RouteContext {
+  const timeoutMs = deps.historyTimeoutMs ?? DEFAULT_HISTORY_TIMEOUT_MS;
+  return {
+    deps,
+    now: deps.now ?? Date.now,
+    find(name) {
+      const check = deps.checks().find((c) => c.name === name);
+      if (!check) throw new ApiError('not_found', `no check named ${quote(name)}`);
+      return check;
+    },
+    async history(read) {
+      const store = deps.store;
+      if (!store) throw new ApiError('no_store', 'this monitor runs with storage: none, so it keeps no history');
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new HistoryTimeout(`the store did not answer within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+        timer.unref();
+      });
+      try {
+        // A read abandoned at the timeout settles later into the race, which ignores it.
+        return await Promise.race([read(store), timeout]);
+      } catch (error) {
+        throw new ApiError('history_unavailable', `the stored history is unavailable: ${reason(error)}`);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}

@@ -1,0 +1,143 @@
+import type { ResolvedCheck } from '../../config/resolved.js';
+import { formatDuration } from '../../domain/duration.js';
+import type { CheckResult } from '../../domain/result.js';
+import { RESOLUTIONS, type Rollup } from '../../domain/rollup.js';
+import { stateOf, windowStats } from '../../domain/uptime.js';
+import type { FailureState } from '../../store/store.js';
+import type { RouteContext } from '../context.js';
+import { ApiError } from '../errors.js';
+import type { Query } from '../request.js';
+
+const DAY = 86_400_000;
+
+/** Whether the stored history backs this answer: "available", "unavailable" (503) or "none" (storage: none). */
+export type HistoryState = 'available' | 'unavailable' | 'none';
+
+function describeSchedule(check: ResolvedCheck): string {
+  return check.schedule.kind === 'cron'
+    ? `cron ${check.schedule.pattern} (${check.schedule.timezone})`
+    : `every ${formatDuration(check.schedule.intervalMs)}`;
+}
+
+/**
+ * The newest failure and the start of the current failing streak: from the
+ * store, completed by the newest result in memory (which may not be written
+ * yet). Without the store only what the newest result proves is known:
+ * lastFailure is the newest result when it failed, and downSince is null.
+ */
+function failureFields(last: CheckResult | undefined, stored: FailureState | undefined) {
+  if (stored === undefined) return { lastFailure: last && !last.ok ? last : null, downSince: null };
+  const storedFailure = stored.lastFailure;
+  if (last === undefined) {
+    return {
+      lastFailure: storedFailure,
+      downSince: stored.downSince === null ? null : new Date(stored.downSince).toISOString(),
+    };
+  }
+  if (last.ok) return { lastFailure: storedFailure, downSince: null };
+  const newer = storedFailure === null || Date.parse(last.time) > Date.parse(storedFailure.time);
+  const since = stored.downSince;
+  return {
+    lastFailure: newer ? last : storedFailure,
+    downSince: since === null ? last.time : new Date(since).toISOString(),
+  };
+}
+
+function checkFields(ctx: RouteContext, check: ResolvedCheck, stored: ReadonlyMap<string, FailureState> | undefined) {
+  // A check the store has never seen is in a map that does have the others: it has no failures.
+  const failures = stored ? (stored.get(check.name) ?? { lastFailure: null, downSince: null }) : undefined;
+  const last = ctx.deps.latest().get(check.name);
+  return {
+    name: check.name,
+    url: check.url,
+    kind: check.kind,
+    schedule: describeSchedule(check),
+    state: stateOf(last),
+    lastResult: last ?? null,
+    ...failureFields(last, failures),
+  };
+}
+
+type Totals = Map<string, { count: number; failures: number }>;
+
+async function readHistory(ctx: RouteContext, names: readonly string[]) {
+  const t = ctx.now();
+  return ctx.history(async (store) => {
+    // 24 h from hourly rollups (with histograms, for p95); 7 d and 30 d from daily totals.
+    const hours = new Map<string, Rollup[]>();
+    const since = Math.floor((t - DAY) / RESOLUTIONS.hour) * RESOLUTIONS.hour;
+    for (const row of await store.rollups(null, 'hour', since, t + 1)) {
+      const list = hours.get(row.check);
+      if (list) list.push(row.rollup);
+      else hours.set(row.check, [row.rollup]);
+    }
+    const week: Totals = await store.totals('day', Math.floor((t - 7 * DAY) / DAY) * DAY, t + 1);
+    const month: Totals = await store.totals('day', Math.floor((t - 30 * DAY) / DAY) * DAY, t + 1);
+    const failures = await store.failureStates(names);
+    return { hours, week, month, failures };
+  });
+}
+
+const ratio = (x: { count: number; failures: number } | undefined) =>
+  x && x.count > 0 ? (x.count - x.failures) / x.count : null;
+
+/**
+ * GET /api/v1/checks. Everything in memory (the config, the newest results)
+ * is served even when the store cannot be read: then the answer is a 503
+ * whose body still lists the checks, with `history: "unavailable"` and the
+ * fields that need history null.
+ */
+export async function listChecks(ctx: RouteContext, query: Query) {
+  query.allow([]);
+  const checks = ctx.deps.checks();
+  let history: Awaited<ReturnType<typeof readHistory>> | undefined;
+  let failure: ApiError | undefined;
+  if (ctx.deps.store) {
+    try {
+      history = await readHistory(
+        ctx,
+        checks.map((c) => c.name),
+      );
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      failure = error;
+    }
+  }
+  const state: HistoryState = !ctx.deps.store ? 'none' : history ? 'available' : 'unavailable';
+  const body = {
+    history: state,
+    checks: checks.map((check) => {
+      const day = windowStats(history?.hours.get(check.name) ?? []);
+      return {
+        ...checkFields(ctx, check, history?.failures),
+        uptime: history
+          ? {
+              '24h': day.uptime,
+              '7d': ratio(history.week.get(check.name)),
+              '30d': ratio(history.month.get(check.name)),
+            }
+          : null,
+        p95Ms: history ? day.p95Ms : null,
+      };
+    }),
+  };
+  if (failure) throw new ApiError('history_unavailable', failure.message, body);
+  return body;
+}
+
+/** GET /api/v1/checks/{name}: served from memory, with lastFailure and downSince from the store (503 when it cannot be read). */
+export async function oneCheck(ctx: RouteContext, name: string, query: Query) {
+  query.allow([]);
+  const check = ctx.find(name);
+  if (!ctx.deps.store) return { history: 'none' as HistoryState, ...checkFields(ctx, check, undefined) };
+  try {
+    const stored = await ctx.history((store) => store.failureStates([check.name]));
+    return { history: 'available' as HistoryState, ...checkFields(ctx, check, stored) };
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    throw new ApiError('history_unavailable', error.message, {
+      history: 'unavailable' as HistoryState,
+      ...checkFields(ctx, check, undefined),
+    });
+  }
+}
