@@ -12,8 +12,8 @@ import { logResult } from './logger.js';
 import { createHttpProber } from './probes/http.js';
 import { type Clock, createScheduler } from './scheduler/scheduler.js';
 import { createApi } from './server/app.js';
-import { createMetrics } from './server/metrics.js';
-import { createBatchWriter } from './store/batch.js';
+import { createMetrics, type Metrics } from './server/metrics.js';
+import { type BatchWriter, createBatchWriter, DEFAULT_FLUSH_MS } from './store/batch.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
 
@@ -21,6 +21,8 @@ import type { Store } from './store/store.js';
 export const MAX_STOP_GRACE_MS = 30_000;
 /** Retention runs on its own timer, never inside a write. */
 export const PRUNE_EVERY_MS = 10 * 60_000;
+/** The last compaction at stop is skipped past this (the next start folds those minutes). */
+export const STOP_COMPACT_MS = 5_000;
 /** Finished minutes are folded into hours and days this often. */
 export const COMPACT_EVERY_MS = 30_000;
 
@@ -75,16 +77,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   const metrics = createMetrics(() => latest);
   const httpProber = createHttpProber();
   metrics.configured(config.checks.length);
-  const writer = store
-    ? createBatchWriter(store, {
-        onError: (error, pending) => {
-          metrics.storeError();
-          logger.error({ err: error, pending }, 'writing results to the store failed; will retry');
-        },
-        onDrop: (dropped) =>
-          logger.error({ dropped }, 'the store has been failing too long: oldest unsaved results dropped'),
-      })
-    : undefined;
+  const writer = store ? createMonitorWriter(store, DEFAULT_FLUSH_MS, logger, metrics) : undefined;
 
   const lastScheduled = new Map<string, number>();
   if (store) {
@@ -128,7 +121,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   const health = createHealth({
     serviceId: 'lifeline',
     description: 'the Lifeline monitor',
-    checks: store ? { store: { run: () => store.ping(), componentType: 'datastore' } } : {},
+    checks: store ? { store: { run: () => storeReady(store, writer), componentType: 'datastore' } } : {},
   });
   const server = http.createServer(
     createApi({ checks: () => config.checks, latest: () => latest, ...(store ? { store } : {}), metrics, health }),
@@ -232,8 +225,14 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
       await httpProber.close();
       clearInterval(pruneTimer);
       clearInterval(compactTimer);
-      await writer?.close();
-      await compact();
+      // Bounded: a store that cannot take the last results costs them (counted in a log line), never a hang.
+      const closed = await writer?.close();
+      if (closed && closed.lost > 0) {
+        logger.error(
+          { lost: closed.lost, timedOut: closed.timedOut },
+          `${closed.lost} result(s) could not be written to the store before exit and are lost`,
+        );
+      } else await settledWithin(compact(), STOP_COMPACT_MS);
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       health.stop();
@@ -241,6 +240,60 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
       logger.info({ cancelled }, 'lifeline monitor stopped');
     },
   };
+}
+
+/** The batch writer of `lifeline run`: a log line per state change, metrics for every write. */
+function createMonitorWriter(store: Store, flushMs: number, logger: Logger, metrics: Metrics): BatchWriter {
+  const writer = createBatchWriter(store, {
+    flushMs,
+    onError: () => metrics.storeError(),
+    onStateChange: (state) => {
+      if (state.failing) {
+        logger.error(
+          { err: state.error, pending: state.pending },
+          'writing results to the store fails; results wait in memory and are retried with backoff',
+        );
+      } else {
+        logger.info(
+          { pending: state.pending, failedForMs: Math.round(state.failedForMs), failures: state.failures },
+          'writing results to the store works again',
+        );
+      }
+    },
+    onDrop: (dropped) => {
+      metrics.storeDropped(dropped);
+      logger.error({ dropped }, 'the store has been failing too long: oldest unsaved results dropped');
+    },
+    onWrite: (seconds, _results, ok) => metrics.storeWrite(seconds, ok),
+    onSlow: (inFlightMs, results) =>
+      logger.warn(
+        { inFlightMs: Math.round(inFlightMs), results, pending: writer.pending },
+        `a write of ${results} result(s) to the store has been in flight for ${Math.round(inFlightMs / 1000)} s`,
+      ),
+  });
+  metrics.storeQueue({
+    flushSeconds: flushMs / 1000,
+    pending: () => writer.pending,
+    failing: () => writer.failing,
+    oldestPending: () => writer.oldestPending(),
+  });
+  return writer;
+}
+
+/** Waits for a promise, at most ms; what it does after that is left to run (or to be cut by store.close()). */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
+/** Readiness of the store: reachable, and taking writes (a full disk still answers SELECT 1). */
+async function storeReady(store: Store, writer: BatchWriter | undefined): Promise<void> {
+  if (writer?.failing) {
+    const reason = writer.lastError instanceof Error ? writer.lastError.message : String(writer.lastError);
+    throw new Error(`writes fail (${writer.pending} result(s) waiting): ${reason}`);
+  }
+  await store.ping();
 }
 
 /** `lifeline check --once`: every check in parallel, results in config order. */

@@ -26,6 +26,14 @@ import {
 } from '../store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
+/**
+ * The WAL is checkpointed every 1,000 pages (SQLite's default, about 4 MiB)
+ * and cut back to this size after a checkpoint; compaction and retention end
+ * with a TRUNCATE checkpoint. A WAL of 16,384 pages (64 MiB) filled small
+ * volumes and kept them full (issue #9).
+ */
+const WAL_LIMIT_BYTES = 4 * 1024 * 1024;
+
 interface RollupRecord {
   n: number;
   fails: number;
@@ -64,11 +72,17 @@ export function createSqliteStore(path: string): Store {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
-  // Each batch appends to every check's newest leaf page: keep those pages
-  // cached, and checkpoint the WAL less often so a page rewritten by many
-  // consecutive batches reaches the main file once (measured in bench/prober).
+  // Each batch appends to every check's newest leaf page: keep those pages cached.
   db.pragma('cache_size = -65536');
-  db.pragma('wal_autocheckpoint = 16384');
+  db.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
+  /** Moves the WAL into the file and truncates it; best effort (a reader may hold it). */
+  const checkpoint = () => {
+    try {
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // A full disk or a busy reader: the next compaction tries again.
+    }
+  };
 
   let ready = false;
   const ids = new Map<string, number>();
@@ -236,7 +250,9 @@ export function createSqliteStore(path: string): Store {
     },
     async compact(now) {
       ensure();
-      return compactTx(now);
+      const folded = compactTx(now);
+      checkpoint();
+      return folded;
     },
     async results(check, query: ResultQuery) {
       ensure();
@@ -304,7 +320,7 @@ export function createSqliteStore(path: string): Store {
       ensure();
       const c = cutoffs(now, retention);
       const del = (sql: string, ...args: number[]) => db.prepare(sql).run(...args).changes;
-      return db.transaction(() => ({
+      const counts = db.transaction(() => ({
         // Raw rows not folded into rollups yet are kept whatever their age.
         raw: c.raw === null ? 0 : del('DELETE FROM results WHERE t < ?', Math.min(c.raw, watermark ?? 0)),
         minute:
@@ -312,6 +328,8 @@ export function createSqliteStore(path: string): Store {
         hour: c.hour === null ? 0 : del('DELETE FROM rollups WHERE res = ? AND bucket < ?', RESOLUTIONS.hour, c.hour),
         day: c.day === null ? 0 : del('DELETE FROM rollups WHERE res = ? AND bucket < ?', RESOLUTIONS.day, c.day),
       }))();
+      checkpoint();
+      return counts;
     },
     async close() {
       db.close();
