@@ -3,10 +3,21 @@ import { createPostgresStore } from './postgres/postgres-store.js';
 import { createSqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
 
+export interface OpenStoreOptions {
+  /**
+   * How long to wait for another process holding the SQLite file (ms, default 0).
+   * `check --once` waits briefly for another check --once; a monitor holds the file for good.
+   */
+  readonly lockWaitMs?: number;
+}
+
 /** Opens and migrates the configured store; undefined for `storage: none`. */
-export async function openStore(config: StorageConfig): Promise<Store | undefined> {
+export async function openStore(config: StorageConfig, options: OpenStoreOptions = {}): Promise<Store | undefined> {
   if (config.kind === 'none') return undefined;
-  const store = config.kind === 'sqlite' ? createSqliteStore(config.path) : createPostgresStore({ url: config.url });
+  const store =
+    config.kind === 'sqlite'
+      ? createSqliteStore(config.path, { lockWaitMs: options.lockWaitMs ?? 0 })
+      : createPostgresStore({ url: config.url });
   try {
     await store.migrate();
   } catch (error) {

@@ -24,7 +24,13 @@ import {
   rollupInput,
   type Store,
 } from '../store.js';
+import { type FileLock, lockSqliteFile } from './lock.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+
+export interface SqliteStoreOptions {
+  /** How long to wait for another process that holds the file (ms, default 0: refuse at once). */
+  readonly lockWaitMs?: number;
+}
 
 /**
  * The WAL is checkpointed every 1,000 pages (SQLite's default, about 4 MiB)
@@ -66,15 +72,25 @@ const WATERMARK = 'compacted_until';
  * is synchronous; every call here is short (a prepared statement or one
  * transaction), so it does not hold the event loop for long.
  */
-export function createSqliteStore(path: string): Store {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
-  // Each batch appends to every check's newest leaf page: keep those pages cached.
-  db.pragma('cache_size = -65536');
-  db.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
+export function createSqliteStore(path: string, options: SqliteStoreOptions = {}): Store {
+  let lock: FileLock | undefined;
+  let db: Database.Database;
+  try {
+    if (path !== ':memory:') {
+      mkdirSync(dirname(path), { recursive: true });
+      lock = lockSqliteFile(path, options.lockWaitMs ?? 0);
+    }
+    db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    // Each batch appends to every check's newest leaf page: keep those pages cached.
+    db.pragma('cache_size = -65536');
+    db.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   /** Moves the WAL into the file and truncates it; best effort (a reader may hold it). */
   const checkpoint = () => {
     try {
@@ -332,7 +348,11 @@ export function createSqliteStore(path: string): Store {
       return counts;
     },
     async close() {
-      db.close();
+      try {
+        if (db.open) db.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }
