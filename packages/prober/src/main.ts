@@ -13,7 +13,7 @@ import { createHttpProber } from './probes/http.js';
 import { type Clock, createScheduler } from './scheduler/scheduler.js';
 import { createApi } from './server/app.js';
 import { createMetrics, type Metrics } from './server/metrics.js';
-import { type BatchWriter, createBatchWriter, DEFAULT_FLUSH_MS } from './store/batch.js';
+import { type BatchWriter, createBatchWriter } from './store/batch.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
 
@@ -79,7 +79,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   const metrics = createMetrics(() => latest);
   const httpProber = createHttpProber();
   metrics.configured(config.checks.length);
-  const writer = store ? createMonitorWriter(store, DEFAULT_FLUSH_MS, logger, metrics) : undefined;
+  const writer = store ? createMonitorWriter(store, config.storageFlushMs, logger, metrics) : undefined;
 
   const lastScheduled = new Map<string, number>();
   if (store) {
@@ -182,9 +182,9 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
           try {
             const next = parseConfig(text, { file: config.source, ...(deps.env ? { env: deps.env } : {}) });
             const diff = scheduler.update(next.checks);
-            const needsRestart = (['storage', 'server', 'scheduler'] as const).filter(
-              (key) => JSON.stringify(next[key]) !== JSON.stringify(config[key]),
-            );
+            const needsRestart = (['storage', 'storageFlushMs', 'server', 'scheduler'] as const)
+              .filter((key) => JSON.stringify(next[key]) !== JSON.stringify(config[key]))
+              .map((key) => (key === 'storageFlushMs' ? 'storageFlush' : key));
             if (needsRestart.length > 0) {
               logger.warn(
                 { sections: needsRestart },
