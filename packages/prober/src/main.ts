@@ -21,8 +21,6 @@ import type { Store } from './store/store.js';
 export const MAX_STOP_GRACE_MS = 30_000;
 /** Retention runs on its own timer, never inside a write. */
 export const PRUNE_EVERY_MS = 10 * 60_000;
-/** How long `check --once` waits for another process holding the SQLite file. */
-export const CHECK_ONCE_LOCK_WAIT_MS = 2_000;
 /** The last compaction at stop is skipped past this (the next start folds those minutes). */
 export const STOP_COMPACT_MS = 5_000;
 /** Finished minutes are folded into hours and days this often. */
@@ -232,7 +230,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
       if (closed && closed.lost > 0) {
         logger.error(
           { lost: closed.lost, timedOut: closed.timedOut },
-          `${closed.lost} result(s) could not be written to the store before exit and are lost`,
+          `${closed.lost} result(s) were not confirmed written to the store before exit: they are lost`,
         );
       } else await settledWithin(compact(), STOP_COMPACT_MS);
       server.closeAllConnections();
@@ -314,9 +312,8 @@ export async function checkOnce(
 /** Writes one-off results to the store the config names, if it names one. Returns whether it did. */
 export async function storeResults(config: ResolvedConfig, results: readonly CheckResult[]): Promise<boolean> {
   if (!config.storage || config.storage.kind === 'none') return false;
-  // A running monitor holds a SQLite file for good (refused after this wait); another
-  // check --once holds it for milliseconds.
-  const store = await openStore(config.storage, { lockWaitMs: CHECK_ONCE_LOCK_WAIT_MS });
+  // Next to a running monitor (which holds a SQLite file for good) this fails with LIFELINE_ERR_STORE_LOCKED.
+  const store = await openStore(config.storage);
   try {
     await store?.write(results);
     // A CronJob may be the only writer: it keeps hour and day rollups current itself.

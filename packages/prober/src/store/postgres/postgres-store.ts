@@ -88,14 +88,20 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
    */
   async function transaction<T>(fn: (client: pg.PoolClient) => Promise<T>, timeoutMs?: number): Promise<T> {
     const client = await pool.connect();
+    // A connection lost while the client is checked out is reported by its pending query (or the next
+    // one); without a listener, pg's 'error' event would be an uncaught exception.
+    const ignore = () => {};
+    client.on('error', ignore);
     try {
       await client.query('BEGIN');
       if (timeoutMs !== undefined) await client.query(`SET LOCAL statement_timeout = ${Math.round(timeoutMs)}`);
       const value = await fn(client);
       await client.query('COMMIT');
+      client.off('error', ignore);
       client.release();
       return value;
     } catch (error) {
+      client.off('error', ignore);
       client.release(error instanceof Error ? error : new Error(String(error)));
       socketOf(client)?.destroy();
       throw error;
@@ -376,8 +382,15 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
         }),
       ]);
       clearTimeout(bound);
-      // A connection to a silent peer never finishes its goodbye: its socket is destroyed.
-      if (!ended) for (const client of clients) socketOf(client)?.destroy();
+      // A connection to a silent peer never finishes its goodbye: its socket is destroyed, after
+      // end() has marked the client as ending (else pg reports an unexpected disconnection).
+      if (!ended) {
+        for (const client of clients) {
+          client.on('error', () => {});
+          client.end().catch(() => {});
+          socketOf(client)?.destroy();
+        }
+      }
     },
   };
 }

@@ -3,10 +3,15 @@
 // bounded close() and recovery once the network is back; never a hang. The
 // database is the real one, behind a TCP proxy this test owns.
 import assert from 'node:assert/strict';
+import net from 'node:net';
+import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
+import { pino } from 'pino';
 import { serviceMissing } from '../../../../../test/support/services.js';
+import { parseConfig } from '../../config/load.js';
 import type { CheckResult } from '../../domain/result.js';
+import { startMonitor } from '../../main.js';
 import { startTcpProxy, type TcpProxy } from '../../testing/tcp-proxy.js';
 import { createBatchWriter, type StoreWriteState } from '../batch.js';
 import type { Store } from '../store.js';
@@ -155,19 +160,75 @@ describe('PostgreSQL store behind a silent or resetting peer (issue #9, defect 2
     }
   });
 
-  it('returns from close() within its bound when the peer is silent, reports the lost results, and destroys every socket', {
+  it('warns once about a stalled write, returns from close() within its bound, reports the lost results, and destroys every socket', {
     skip,
   }, async () => {
-    const writer = createBatchWriter(counted, { flushMs: 3_600_000, closeTimeoutMs: 1_000 });
+    let slow: (results: number) => void = () => {};
+    const stalled = new Promise<number>((resolve) => {
+      slow = resolve;
+    });
+    const writer = createBatchWriter(counted, {
+      flushMs: 20,
+      slowMs: 100,
+      closeTimeoutMs: 1_000,
+      onSlow: (_ms, results) => slow(results),
+    });
     writer.add(result());
     await writer.flush();
     assert.equal(writer.pending, 0);
     proxy.mode('silent');
     for (let i = 0; i < 3; i++) writer.add(result());
+    assert.equal(await bounded(stalled, 15_000, 'the slow-write warning'), 3);
     const report = await bounded(writer.close(), 15_000, 'writer.close() with a silent peer');
     assert.deepEqual(report, { lost: 3, timedOut: true });
     await bounded(store.close(), 15_000, 'store.close() with a silent peer');
     await bounded(proxy.drained(), 15_000, 'every connection to the silent peer closed');
     assert.equal(proxy.open, 0);
+  });
+
+  it('stops a monitor whose database went silent within its bound, and logs how many results it lost', {
+    skip,
+  }, async () => {
+    proxy.mode('forward');
+    const target = net.createServer((socket) => socket.end());
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    const { port } = target.address() as net.AddressInfo;
+    const url = `postgres://postgres@127.0.0.1:${proxy.port}/test?options=-c%20search_path%3D${schema}`;
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino(
+      { base: null },
+      new Writable({
+        write(chunk, _enc, done) {
+          for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+          done();
+        },
+      }),
+    );
+    const config = `storage: ${url}\nchecks:\n  - name: monitored\n    url: tcp://127.0.0.1:${port}\n    every: 100ms\n`;
+    const monitor = await startMonitor({ config: parseConfig(config, { file: 'pg.yaml', env: {} }), logger, port: 0 });
+    let stopped = false;
+    const until = async (what: string, fn: () => Promise<boolean>) => {
+      const end = Date.now() + 15_000;
+      while (!(await fn())) {
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    const pending = async () =>
+      Number(/^lifeline_store_pending_results (\d+)$/m.exec(await (await fetch(`${monitor.url}/metrics`)).text())?.[1]);
+    try {
+      const storedBefore = await stored();
+      await until('the monitor to store results', async () => (await stored()) > storedBefore);
+      proxy.mode('silent');
+      await until('results waiting for the silent database', async () => (await pending()) > 0);
+      await bounded(monitor.stop(), 30_000, 'monitor.stop() with a silent database');
+      stopped = true;
+      const lost = lines.find((l) => String(l.msg).includes('not confirmed written to the store before exit'));
+      assert.ok(Number(lost?.lost) > 0, 'the lost results are counted in a log line');
+      await bounded(proxy.drained(), 15_000, 'every connection of the monitor closed');
+    } finally {
+      if (!stopped) await monitor.stop();
+      await new Promise((resolve) => target.close(resolve));
+    }
   });
 });

@@ -91,12 +91,19 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     lock?.release();
     throw error;
   }
-  /** Moves the WAL into the file and truncates it; best effort (a reader may hold it). */
+  /**
+   * Moves the WAL into the file and truncates it; best effort. Never waits for
+   * a reader (an external sqlite3 or backup): better-sqlite3 would block the
+   * event loop while it waits. A full disk or a busy reader: the next one tries again.
+   */
   const checkpoint = () => {
     try {
+      db.pragma('busy_timeout = 0');
       db.pragma('wal_checkpoint(TRUNCATE)');
     } catch {
-      // A full disk or a busy reader: the next compaction tries again.
+      // See above.
+    } finally {
+      db.pragma('busy_timeout = 5000');
     }
   };
 
