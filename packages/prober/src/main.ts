@@ -150,13 +150,18 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   const pruneTimer = setInterval(() => void prune(), PRUNE_EVERY_MS);
   pruneTimer.unref();
   void prune();
-  const compact = async () => {
-    try {
-      await store?.compact(Date.now());
-    } catch (error) {
-      logger.error({ err: error }, 'compacting rollups failed; will retry');
-    }
-  };
+  // One compaction at a time: on a stalled database each would hold a pooled connection until its timeout.
+  let compacting: Promise<void> | undefined;
+  const compact = (): Promise<void> =>
+    (compacting ??= (async () => {
+      try {
+        await store?.compact(Date.now());
+      } catch (error) {
+        logger.error({ err: error }, 'compacting rollups failed; will retry');
+      } finally {
+        compacting = undefined;
+      }
+    })());
   const compactTimer = setInterval(() => void compact(), COMPACT_EVERY_MS);
   compactTimer.unref();
   void compact();
