@@ -133,6 +133,11 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
       server.off('error', reject);
       resolve();
     });
+  }).catch(async (error: unknown) => {
+    // Release the store (its file lock, its pooled connections) so a failed start exits at once.
+    await writer?.close();
+    await store?.close();
+    throw error;
   });
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;

@@ -7,8 +7,11 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
 import { json, run, type Spawned } from '../../../../../test/e2e/helpers.js';
+import { parseConfig } from '../../config/load.js';
 import { STORE_LOCKED_CODE } from '../../domain/errors.js';
+import { startMonitor as startInProcess } from '../../main.js';
 import { createSqliteStore } from './sqlite-store.js';
 
 const CLI = 'packages/prober/bin/lifeline.js';
@@ -77,6 +80,21 @@ describe('one process per SQLite file', () => {
     const again = await startMonitor();
     again.child.kill('SIGTERM');
     assert.equal((await again.exited).code, 0);
+  });
+
+  it('releases the file when a monitor fails to start (its port is taken)', async () => {
+    const { port } = target.address() as { port: number };
+    const file = join(dir, 'port-taken.db');
+    const config = parseConfig(
+      `storage: ${file}\nchecks:\n  - name: tcp\n    url: tcp://127.0.0.1:${port}\n    every: 1s\n`,
+      {
+        file: 'taken.yaml',
+        env: {},
+      },
+    );
+    await assert.rejects(startInProcess({ config, logger: pino({ level: 'silent' }), port }), { code: 'EADDRINUSE' });
+    const store = createSqliteStore(file);
+    await store.close();
   });
 
   it('lets check --once store into a file no monitor holds', async () => {
