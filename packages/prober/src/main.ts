@@ -254,6 +254,8 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
 
 /** The batch writer of `lifeline run`: a log line per state change, metrics for every write. */
 function createMonitorWriter(store: Store, flushMs: number, logger: Logger, metrics: Metrics): BatchWriter {
+  // Past maxPending every new result drops one: one line when dropping starts, the total at the next good write.
+  let dropped = 0;
   const writer = createBatchWriter(store, {
     flushMs,
     onError: () => metrics.storeError(),
@@ -270,11 +272,23 @@ function createMonitorWriter(store: Store, flushMs: number, logger: Logger, metr
         );
       }
     },
-    onDrop: (dropped) => {
-      metrics.storeDropped(dropped);
-      logger.error({ dropped }, 'the store has been failing too long: oldest unsaved results dropped');
+    onDrop: (count) => {
+      metrics.storeDropped(count);
+      if (dropped === 0) {
+        logger.error(
+          { dropped: count },
+          'too many results wait for the store: the oldest are dropped from now on (counted in lifeline_store_dropped_results_total)',
+        );
+      }
+      dropped += count;
     },
-    onWrite: (seconds, _results, ok) => metrics.storeWrite(seconds, ok),
+    onWrite: (seconds, _results, ok) => {
+      metrics.storeWrite(seconds, ok);
+      if (ok && dropped > 0) {
+        logger.error({ dropped }, `${dropped} result(s) were dropped unsaved while the store could not keep up`);
+        dropped = 0;
+      }
+    },
     onSlow: (inFlightMs, results) =>
       logger.warn(
         { inFlightMs: Math.round(inFlightMs), results, pending: writer.pending },
