@@ -11,8 +11,8 @@ import { logResult } from './logger.js';
 import { createHttpProber } from './probes/http.js';
 import { type Clock, createScheduler } from './scheduler/scheduler.js';
 import { createApiServer } from './server/app.js';
-import { createMetrics } from './server/metrics.js';
-import { createBatchWriter } from './store/batch.js';
+import { createMetrics, type Metrics } from './server/metrics.js';
+import { type BatchWriter, createBatchWriter } from './store/batch.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
 
@@ -20,6 +20,8 @@ import type { Store } from './store/store.js';
 export const MAX_STOP_GRACE_MS = 30_000;
 /** Retention runs on its own timer, never inside a write. */
 export const PRUNE_EVERY_MS = 10 * 60_000;
+/** The last compaction at stop is skipped past this (the next start folds those minutes). */
+export const STOP_COMPACT_MS = 5_000;
 /** Finished minutes are folded into hours and days this often. */
 export const COMPACT_EVERY_MS = 30_000;
 
@@ -79,16 +81,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   const metrics = createMetrics(() => latest);
   const httpProber = createHttpProber();
   metrics.configured(config.checks.length);
-  const writer = store
-    ? createBatchWriter(store, {
-        onError: (error, pending) => {
-          metrics.storeError();
-          logger.error({ err: error, pending }, 'writing results to the store failed; will retry');
-        },
-        onDrop: (dropped) =>
-          logger.error({ dropped }, 'the store has been failing too long: oldest unsaved results dropped'),
-      })
-    : undefined;
+  const writer = store ? createMonitorWriter(store, config.storageFlushMs, logger, metrics) : undefined;
 
   const lastScheduled = new Map<string, number>();
   if (store) {
@@ -132,7 +125,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   const health = createHealth({
     serviceId: 'lifeline',
     description: 'the Lifeline monitor',
-    checks: store ? { store: { run: () => store.ping(), componentType: 'datastore' } } : {},
+    checks: store ? { store: { run: () => storeReady(store, writer), componentType: 'datastore' } } : {},
     // With server.auth's bearer token, `Authorization: Bearer <token>` shows why /readyz fails.
     ...(config.server.auth?.bearer ? { detailsToken: config.server.auth.bearer } : {}),
   });
@@ -151,6 +144,11 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
       server.off('error', reject);
       resolve();
     });
+  }).catch(async (error: unknown) => {
+    // Release the store (its file lock, its pooled connections) so a failed start exits at once.
+    await writer?.close();
+    await store?.close();
+    throw error;
   });
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
@@ -174,13 +172,18 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   const pruneTimer = setInterval(() => void prune(), PRUNE_EVERY_MS);
   pruneTimer.unref();
   void prune();
-  const compact = async () => {
-    try {
-      await store?.compact(Date.now());
-    } catch (error) {
-      logger.error({ err: error }, 'compacting rollups failed; will retry');
-    }
-  };
+  // One compaction at a time: on a stalled database each would hold a pooled connection until its timeout.
+  let compacting: Promise<void> | undefined;
+  const compact = (): Promise<void> =>
+    (compacting ??= (async () => {
+      try {
+        await store?.compact(Date.now());
+      } catch (error) {
+        logger.error({ err: error }, 'compacting rollups failed; will retry');
+      } finally {
+        compacting = undefined;
+      }
+    })());
   const compactTimer = setInterval(() => void compact(), COMPACT_EVERY_MS);
   compactTimer.unref();
   void compact();
@@ -204,9 +207,9 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
           try {
             const next = parseConfig(text, { file: config.source, ...(deps.env ? { env: deps.env } : {}) });
             const diff = scheduler.update(next.checks);
-            const needsRestart = (['storage', 'server', 'scheduler'] as const).filter(
-              (key) => JSON.stringify(next[key]) !== JSON.stringify(config[key]),
-            );
+            const needsRestart = (['storage', 'storageFlushMs', 'server', 'scheduler'] as const)
+              .filter((key) => JSON.stringify(next[key]) !== JSON.stringify(config[key]))
+              .map((key) => (key === 'storageFlushMs' ? 'storageFlush' : key));
             if (needsRestart.length > 0) {
               logger.warn(
                 { sections: needsRestart },
@@ -249,8 +252,14 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
       await httpProber.close();
       clearInterval(pruneTimer);
       clearInterval(compactTimer);
-      await writer?.close();
-      await compact();
+      // Bounded: a store that cannot take the last results costs them (counted in a log line), never a hang.
+      const closed = await writer?.close();
+      if (closed && closed.lost > 0) {
+        logger.error(
+          { lost: closed.lost, timedOut: closed.timedOut },
+          `${closed.lost} result(s) were not confirmed written to the store before exit: they are lost`,
+        );
+      } else await settledWithin(compact(), STOP_COMPACT_MS);
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       health.stop();
@@ -258,6 +267,74 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
       logger.info({ cancelled }, 'lifeline monitor stopped');
     },
   };
+}
+
+/** The batch writer of `lifeline run`: a log line per state change, metrics for every write. */
+function createMonitorWriter(store: Store, flushMs: number, logger: Logger, metrics: Metrics): BatchWriter {
+  // Past maxPending every new result drops one: one line when dropping starts, the total at the next good write.
+  let dropped = 0;
+  const writer = createBatchWriter(store, {
+    flushMs,
+    onError: () => metrics.storeError(),
+    onStateChange: (state) => {
+      if (state.failing) {
+        logger.error(
+          { err: state.error, pending: state.pending },
+          'writing results to the store fails; results wait in memory and are retried with backoff',
+        );
+      } else {
+        logger.info(
+          { pending: state.pending, failedForMs: Math.round(state.failedForMs), failures: state.failures },
+          'writing results to the store works again',
+        );
+      }
+    },
+    onDrop: (count) => {
+      metrics.storeDropped(count);
+      if (dropped === 0) {
+        logger.error(
+          { dropped: count },
+          'too many results wait for the store: the oldest are dropped from now on (counted in lifeline_store_dropped_results_total)',
+        );
+      }
+      dropped += count;
+    },
+    onWrite: (seconds, _results, ok) => {
+      metrics.storeWrite(seconds, ok);
+      if (ok && dropped > 0) {
+        logger.error({ dropped }, `${dropped} result(s) were dropped unsaved while the store could not keep up`);
+        dropped = 0;
+      }
+    },
+    onSlow: (inFlightMs, results) =>
+      logger.warn(
+        { inFlightMs: Math.round(inFlightMs), results, pending: writer.pending },
+        `a write of ${results} result(s) to the store has been in flight for ${Math.round(inFlightMs / 1000)} s`,
+      ),
+  });
+  metrics.storeQueue({
+    flushSeconds: flushMs / 1000,
+    pending: () => writer.pending,
+    failing: () => writer.failing,
+    oldestPending: () => writer.oldestPending(),
+  });
+  return writer;
+}
+
+/** Waits for a promise, at most ms; what it does after that is left to run (or to be cut by store.close()). */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
+/** Readiness of the store: reachable, and taking writes (a full disk still answers SELECT 1). */
+async function storeReady(store: Store, writer: BatchWriter | undefined): Promise<void> {
+  if (writer?.failing) {
+    const reason = writer.lastError instanceof Error ? writer.lastError.message : String(writer.lastError);
+    throw new Error(`writes fail (${writer.pending} result(s) waiting): ${reason}`);
+  }
+  await store.ping();
 }
 
 /** `lifeline check --once`: every check in parallel, results in config order. */
@@ -276,6 +353,7 @@ export async function checkOnce(
 /** Writes one-off results to the store the config names, if it names one. Returns whether it did. */
 export async function storeResults(config: ResolvedConfig, results: readonly CheckResult[]): Promise<boolean> {
   if (!config.storage || config.storage.kind === 'none') return false;
+  // Next to a running monitor (which holds a SQLite file for good) this fails with LIFELINE_ERR_STORE_LOCKED.
   const store = await openStore(config.storage);
   try {
     await store?.write(results);

@@ -71,6 +71,8 @@ export interface ResolvedConfig {
   readonly checks: readonly ResolvedCheck[];
   /** What `storage:` says; undefined when the config does not say (run mode then uses SQLite). */
   readonly storage?: StorageConfig;
+  /** How often `run` writes results (storageFlush): a crash loses at most this window. */
+  readonly storageFlushMs: number;
   readonly server: { readonly port: number; readonly host?: string; readonly auth?: ServerAuth };
   readonly scheduler: { readonly concurrency: number; readonly missedRunWindowMs: number };
   readonly retention: RetentionConfig;
@@ -177,6 +179,7 @@ export function resolveConfig(
     source,
     checks: input.checks.map((check) => resolveCheck(check, readCa)),
     ...(input.storage !== undefined ? { storage: resolveStorage(input.storage) } : {}),
+    storageFlushMs: mustDuration(input.storageFlush ?? DEFAULTS.storageFlush),
     server: {
       port: input.server?.port ?? DEFAULTS.serverPort,
       ...(input.server?.host !== undefined ? { host: input.server.host } : {}),

@@ -245,6 +245,10 @@ export const configSchema = z
       .string({ error: 'storage is a SQLite file path, a postgres:// URL, or "none"' })
       .min(1, 'storage is a SQLite file path, a postgres:// URL, or "none"')
       .optional(),
+    // How often `run` writes results to the store: what a crash (kill -9) can lose, at most.
+    storageFlush: durationField('storageFlush', 1)
+      .refine((text) => (parseDuration(text) ?? 0) <= 60_000, 'storageFlush must be at most 1m')
+      .optional(),
     server: z
       .strictObject({
         port: intField('server.port', 0, 65535).optional(),
@@ -302,4 +306,5 @@ export const DEFAULTS = {
   missedRunWindow: '15m',
   retention: { raw: '7d', minute: '48h', hour: '90d', day: 'forever' },
   storage: './data/lifeline.db',
+  storageFlush: '200ms',
 } as const;

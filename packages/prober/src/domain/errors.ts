@@ -37,3 +37,6 @@ export interface CheckError {
 
 /** Configuration errors exit with 2 and carry this code. */
 export const CONFIG_ERROR_CODE = 'LIFELINE_ERR_CONFIG';
+
+/** A SQLite file already used by another lifeline process (see store/sqlite/lock.ts). */
+export const STORE_LOCKED_CODE = 'LIFELINE_ERR_STORE_LOCKED';

@@ -3,6 +3,15 @@ import type { CheckResult } from '../domain/result.js';
 
 const PHASES = ['dns', 'connect', 'tls', 'ttfb', 'transfer', 'total'] as const;
 
+/** What the store gauges show: read from the batch writer at scrape time. */
+export interface StoreQueueSource {
+  readonly flushSeconds: number;
+  pending(): number;
+  failing(): boolean;
+  /** Epoch ms of the oldest result not stored yet. */
+  oldestPending(): number | undefined;
+}
+
 export interface Metrics {
   readonly registry: Registry;
   /** Counts a finished run (the last-result gauges are read from `latest` when scraped). */
@@ -10,6 +19,12 @@ export interface Metrics {
   skipped(check: string): void;
   lag(seconds: number): void;
   storeError(): void;
+  /** A settled batch write: its duration and whether it worked. */
+  storeWrite(seconds: number, ok: boolean): void;
+  /** Results dropped unsaved because more than maxPending waited. */
+  storeDropped(count: number): void;
+  /** Where the store gauges read from when scraped; flushSeconds is the crash window. */
+  storeQueue(source: StoreQueueSource): void;
   /** Drops the counters of a check no longer configured (its gauges go with its `latest` entry). */
   forget(check: string): void;
   configured(count: number): void;
@@ -71,6 +86,52 @@ export function createMetrics(latest: () => ReadonlyMap<string, CheckResult>): M
     help: 'Failed batch writes to the store',
     registers: [registry],
   });
+  let queue: StoreQueueSource | undefined;
+  const writeDuration = new Histogram({
+    name: 'lifeline_store_write_duration_seconds',
+    help: 'Time a batch write to the store took, failed ones included',
+    labelNames: ['outcome'],
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  const dropped = new Counter({
+    name: 'lifeline_store_dropped_results_total',
+    help: 'Results dropped unsaved because more than the writer bound waited while the store failed',
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'lifeline_store_pending_results',
+    help: 'Results not written to the store yet, the write in flight included: what a crash would lose now',
+    registers: [registry],
+    collect() {
+      this.set(queue?.pending() ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'lifeline_store_oldest_pending_seconds',
+    help: 'Age of the oldest result not written to the store yet (0 when none): grows while writes stall or fail',
+    registers: [registry],
+    collect() {
+      const oldest = queue?.oldestPending();
+      this.set(oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000));
+    },
+  });
+  new Gauge({
+    name: 'lifeline_store_failing',
+    help: '1 while writes to the store fail (results wait and are retried with backoff), else 0',
+    registers: [registry],
+    collect() {
+      this.set(queue?.failing() ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'lifeline_store_flush_interval_seconds',
+    help: 'How often results are written to the store: a crash (kill -9) loses at most the results of this window',
+    registers: [registry],
+    collect() {
+      this.set(queue?.flushSeconds ?? 0);
+    },
+  });
   const configured = new Gauge({
     name: 'lifeline_checks_configured',
     help: 'Checks in the running config',
@@ -90,6 +151,15 @@ export function createMetrics(latest: () => ReadonlyMap<string, CheckResult>): M
     },
     storeError() {
       storeErrors.inc();
+    },
+    storeWrite(seconds, ok) {
+      writeDuration.observe({ outcome: ok ? 'ok' : 'error' }, seconds);
+    },
+    storeDropped(count) {
+      dropped.inc(count);
+    },
+    storeQueue(source) {
+      queue = source;
     },
     forget(check) {
       for (const outcome of ['up', 'degraded', 'down', 'skipped']) results.remove({ check, outcome });

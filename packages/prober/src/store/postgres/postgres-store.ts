@@ -25,7 +25,27 @@ export interface PostgresStoreOptions {
   /** Schema to use (created if missing); tests use one of their own. */
   readonly schema?: string;
   readonly max?: number;
+  /** Connecting (TCP, TLS, startup, auth) or waiting for a pooled client, at most (ms, default 5000). */
+  readonly connectTimeoutMs?: number;
+  /**
+   * One statement of the write path and of reads, at most (ms, default 15000): server-side as
+   * statement_timeout, client-side as query_timeout (plus a second), which also covers a
+   * peer that went silent without a reset.
+   */
+  readonly queryTimeoutMs?: number;
+  /** The same bound for compaction, retention and migrations, which may fold a backlog (ms, default 300000). */
+  readonly maintenanceTimeoutMs?: number;
+  /** TCP keepalive probes start after this much idle time (ms, default 10000). */
+  readonly keepAliveDelayMs?: number;
+  /** An idle pooled connection is closed after this long (ms, default 30000). */
+  readonly idleTimeoutMs?: number;
+  /** close() waits this long for connections to end, then destroys their sockets (ms, default 2000). */
+  readonly closeTimeoutMs?: number;
 }
+
+/** The socket under a pg client: pg keeps it public as `connection.stream`, though not in its types. */
+const socketOf = (client: pg.PoolClient | pg.Client) =>
+  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream;
 
 /**
  * PostgreSQL, for a monitor that must survive its pod or share its history.
@@ -33,9 +53,19 @@ export interface PostgresStoreOptions {
  * record sets, the histograms merged element by element in SQL.
  */
 export function createPostgresStore(options: PostgresStoreOptions): Store {
+  const queryTimeoutMs = options.queryTimeoutMs ?? 15_000;
+  const maintenanceTimeoutMs = options.maintenanceTimeoutMs ?? 300_000;
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.max ?? 4,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    statement_timeout: queryTimeoutMs,
+    // Client-side bound: a statement_timeout is no help when the server cannot answer at all.
+    query_timeout: queryTimeoutMs + 1_000,
+    idle_in_transaction_session_timeout: maintenanceTimeoutMs + 5_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: options.keepAliveDelayMs ?? 10_000,
+    idleTimeoutMillis: options.idleTimeoutMs ?? 30_000,
     types: {
       getTypeParser: (oid: number, format?: 'text' | 'binary') =>
         oid === 20 ? int8 : pg.types.getTypeParser(oid, format as 'text'),
@@ -45,6 +75,46 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   pool.on('error', () => {
     // An idle client lost its connection; the next query gets a new one.
   });
+  // Every connection of the pool, so that close() can destroy what does not end in time.
+  const clients = new Set<pg.PoolClient>();
+  pool.on('connect', (client) => clients.add(client));
+  pool.on('remove', (client) => clients.delete(client));
+
+  /**
+   * Runs fn in a transaction on a client of its own. On any error the client is
+   * destroyed, not returned to the pool (a connection whose query timed out may
+   * still be stuck in it), and not rolled back first: the server rolls back an
+   * aborted connection's transaction, and a ROLLBACK to a silent peer would wait
+   * for a timeout of its own.
+   */
+  async function transaction<T>(fn: (client: pg.PoolClient) => Promise<T>, timeoutMs?: number): Promise<T> {
+    const client = await pool.connect();
+    // A connection lost while the client is checked out is reported by its pending query (or the next
+    // one); without a listener, pg's 'error' event would be an uncaught exception.
+    const ignore = () => {};
+    client.on('error', ignore);
+    try {
+      await client.query('BEGIN');
+      if (timeoutMs !== undefined) await client.query(`SET LOCAL statement_timeout = ${Math.round(timeoutMs)}`);
+      const value = await fn(client);
+      await client.query('COMMIT');
+      client.off('error', ignore);
+      client.release();
+      return value;
+    } catch (error) {
+      client.off('error', ignore);
+      client.release(error instanceof Error ? error : new Error(String(error)));
+      socketOf(client)?.destroy();
+      throw error;
+    }
+  }
+  /** A maintenance statement: longer bounds on both sides (compaction may fold a backlog). */
+  const long = (text: string, values?: unknown[]): pg.QueryConfig =>
+    ({
+      text,
+      ...(values ? { values } : {}),
+      query_timeout: maintenanceTimeoutMs + 1_000,
+    }) as pg.QueryConfig;
   const ids = new Map<string, number>();
   const names = new Map<number, { name: string; url: string }>();
   let ready = false;
@@ -72,7 +142,11 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   };
 
   /** Adds deltas to stored rollup rows in one statement; histograms are added element by element. */
-  async function upsertRollups(client: pg.PoolClient, deltas: Iterable<RollupDelta>): Promise<void> {
+  async function upsertRollups(
+    client: pg.PoolClient,
+    deltas: Iterable<RollupDelta>,
+    maintenance = false,
+  ): Promise<void> {
     const rows = [...deltas].map(({ check, resolution, bucket, rollup }) => ({
       check_id: ids.get(check),
       res: RESOLUTIONS[resolution],
@@ -85,8 +159,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       hist: rollup.histogram,
     }));
     if (rows.length === 0) return;
-    await client.query(
-      `INSERT INTO lifeline_rollups AS o (check_id, res, bucket, n, fails, degraded, sum_ms, max_ms, hist)
+    const text = `INSERT INTO lifeline_rollups AS o (check_id, res, bucket, n, fails, degraded, sum_ms, max_ms, hist)
        SELECT check_id, res, bucket, n, fails, degraded, sum_ms, max_ms, hist
        FROM json_to_recordset($1::json) AS r(check_id int, res int, bucket bigint, n int, fails int, degraded int,
          sum_ms float8, max_ms float8, hist int[])
@@ -94,9 +167,9 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
          n = o.n + excluded.n, fails = o.fails + excluded.fails, degraded = o.degraded + excluded.degraded,
          sum_ms = o.sum_ms + excluded.sum_ms, max_ms = greatest(o.max_ms, excluded.max_ms),
          hist = (SELECT array_agg(coalesce(a, 0) + coalesce(b, 0) ORDER BY i)
-                 FROM unnest(o.hist, excluded.hist) WITH ORDINALITY AS h(a, b, i))`,
-      [JSON.stringify(rows)],
-    );
+                 FROM unnest(o.hist, excluded.hist) WITH ORDINALITY AS h(a, b, i))`;
+    const values = [JSON.stringify(rows)];
+    await client.query(maintenance ? long(text, values) : { text, values });
   }
 
   async function readWatermark(client: pg.PoolClient | pg.Pool): Promise<number | undefined> {
@@ -112,14 +185,16 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       await pool.query('SELECT 1');
     },
     async migrate() {
-      const client = await pool.connect();
-      try {
-        if (options.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(options.schema)}`);
-        await client.query('BEGIN');
+      if (options.schema) {
+        await pool.query(long(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(options.schema)}`));
+      }
+      await transaction(async (client) => {
         // Two monitors starting at once must not both migrate.
-        await client.query("SELECT pg_advisory_xact_lock(hashtext('lifeline-migrate'))");
+        await client.query(long("SELECT pg_advisory_xact_lock(hashtext('lifeline-migrate'))"));
         await client.query(
-          'CREATE TABLE IF NOT EXISTS lifeline_schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
+          long(
+            'CREATE TABLE IF NOT EXISTS lifeline_schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
+          ),
         );
         const { rows } = await client.query<{ v: number | null }>(
           'SELECT max(version) AS v FROM lifeline_schema_migrations',
@@ -131,22 +206,16 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
           );
         }
         for (let version = current; version < POSTGRES_MIGRATIONS.length; version++) {
-          await client.query(POSTGRES_MIGRATIONS[version] as string);
+          await client.query(long(POSTGRES_MIGRATIONS[version] as string));
           await client.query('INSERT INTO lifeline_schema_migrations (version) VALUES ($1)', [version + 1]);
         }
-        await client.query('COMMIT');
-        const checks = await client.query<{ id: number; name: string; url: string }>(
-          'SELECT id, name, url FROM lifeline_checks',
-        );
-        for (const row of checks.rows) {
-          ids.set(row.name, row.id);
-          names.set(row.id, { name: row.name, url: row.url });
-        }
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
-      } finally {
-        client.release();
+      }, maintenanceTimeoutMs);
+      const checks = await pool.query<{ id: number; name: string; url: string }>(
+        'SELECT id, name, url FROM lifeline_checks',
+      );
+      for (const row of checks.rows) {
+        ids.set(row.name, row.id);
+        names.set(row.id, { name: row.name, url: row.url });
       }
       ready = true;
       return POSTGRES_MIGRATIONS.length;
@@ -154,9 +223,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     async write(results) {
       ensure();
       if (results.length === 0) return;
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
+      await transaction(async (client) => {
         await idsFor(client, results);
         const raw = results.map((r) => ({ check_id: ids.get(r.check), ...encode(r) }));
         await client.query(
@@ -171,13 +238,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
         const watermark = await readWatermark(client);
         const late = watermark === undefined ? [] : results.map(rollupInput).filter((i) => i.timeMs < watermark);
         if (late.length > 0) await upsertRollups(client, foldResults(late).values());
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
-      } finally {
-        client.release();
-      }
+      });
     },
     async results(check, query: ResultQuery) {
       ensure();
@@ -252,41 +313,32 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     async compact(now) {
       ensure();
       const until = bucketStart(now, 'minute');
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
+      return transaction(async (client) => {
         // One compactor at a time, whichever monitor or CronJob runs it.
-        await client.query("SELECT pg_advisory_xact_lock(hashtext('lifeline-compact'))");
+        await client.query(long("SELECT pg_advisory_xact_lock(hashtext('lifeline-compact'))"));
         let watermark = await readWatermark(client);
         if (watermark === undefined) {
-          const first = await client.query<{ t: number | null }>('SELECT min(t) AS t FROM lifeline_results');
+          const first = await client.query<{ t: number | null }>(long('SELECT min(t) AS t FROM lifeline_results'));
           const t = first.rows[0]?.t;
           watermark = t === null || t === undefined ? until : bucketStart(t, 'minute');
         }
-        let folded = 0;
-        if (watermark < until) {
-          // Rollups are built from raw rows: the write path is one insert per result.
-          const { rows } = await client.query<{ name: string; check_id: number; t: number; ok: number; dur: number }>(
+        if (watermark >= until) return 0;
+        // Rollups are built from raw rows: the write path is one insert per result.
+        const { rows } = await client.query<{ name: string; check_id: number; t: number; ok: number; dur: number }>(
+          long(
             `SELECT c.name, r.check_id, r.t, r.ok, r.dur FROM lifeline_results r JOIN lifeline_checks c ON c.id = r.check_id
              WHERE r.t >= $1 AND r.t < $2`,
             [watermark, until],
-          );
-          folded = rows.length;
-          for (const r of rows) ids.set(r.name, r.check_id);
-          await upsertRollups(client, foldResults(rows.map((r) => rawRollupInput(r.name, r))).values());
-          await client.query(
-            "INSERT INTO lifeline_meta (key, value) VALUES ('compacted_until', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [String(until)],
-          );
-        }
-        await client.query('COMMIT');
-        return folded;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
-      } finally {
-        client.release();
-      }
+          ),
+        );
+        for (const r of rows) ids.set(r.name, r.check_id);
+        await upsertRollups(client, foldResults(rows.map((r) => rawRollupInput(r.name, r))).values(), true);
+        await client.query(
+          "INSERT INTO lifeline_meta (key, value) VALUES ('compacted_until', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+          [String(until)],
+        );
+        return rows.length;
+      }, maintenanceTimeoutMs);
     },
     async lastScheduled(check) {
       ensure();
@@ -301,31 +353,45 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     async prune(now: number, retention: RetentionConfig): Promise<PruneCounts> {
       ensure();
       const c = cutoffs(now, retention);
-      const del = async (sql: string, params: unknown[]) => (await pool.query(sql, params)).rowCount ?? 0;
-      return {
-        // Raw rows not folded into rollups yet are kept whatever their age.
-        raw:
-          c.raw === null
-            ? 0
-            : await del('DELETE FROM lifeline_results WHERE t < $1', [
-                Math.min(c.raw, (await readWatermark(pool)) ?? 0),
-              ]),
-        minute:
-          c.minute === null
-            ? 0
-            : await del('DELETE FROM lifeline_rollups WHERE res = $1 AND bucket < $2', [RESOLUTIONS.minute, c.minute]),
-        hour:
-          c.hour === null
-            ? 0
-            : await del('DELETE FROM lifeline_rollups WHERE res = $1 AND bucket < $2', [RESOLUTIONS.hour, c.hour]),
-        day:
-          c.day === null
-            ? 0
-            : await del('DELETE FROM lifeline_rollups WHERE res = $1 AND bucket < $2', [RESOLUTIONS.day, c.day]),
-      };
+      return transaction(async (client) => {
+        const del = async (text: string, values: unknown[]) => (await client.query(long(text, values))).rowCount ?? 0;
+        const delRollups = (res: number, before: number | null) =>
+          before === null ? 0 : del('DELETE FROM lifeline_rollups WHERE res = $1 AND bucket < $2', [res, before]);
+        return {
+          // Raw rows not folded into rollups yet are kept whatever their age.
+          raw:
+            c.raw === null
+              ? 0
+              : await del('DELETE FROM lifeline_results WHERE t < $1', [
+                  Math.min(c.raw, (await readWatermark(client)) ?? 0),
+                ]),
+          minute: await delRollups(RESOLUTIONS.minute, c.minute),
+          hour: await delRollups(RESOLUTIONS.hour, c.hour),
+          day: await delRollups(RESOLUTIONS.day, c.day),
+        };
+      }, maintenanceTimeoutMs);
     },
     async close() {
-      await pool.end();
+      let bound: NodeJS.Timeout | undefined;
+      const ended = await Promise.race([
+        pool.end().then(
+          () => true,
+          () => true,
+        ),
+        new Promise<boolean>((resolve) => {
+          bound = setTimeout(() => resolve(false), options.closeTimeoutMs ?? 2_000);
+        }),
+      ]);
+      clearTimeout(bound);
+      // A connection to a silent peer never finishes its goodbye: its socket is destroyed, after
+      // end() has marked the client as ending (else pg reports an unexpected disconnection).
+      if (!ended) {
+        for (const client of clients) {
+          client.on('error', () => {});
+          client.end().catch(() => {});
+          socketOf(client)?.destroy();
+        }
+      }
     },
     async resultsByOutcome(check, ok, query: ResultQuery) {
       ensure();

@@ -25,7 +25,21 @@ import {
   rollupInput,
   type Store,
 } from '../store.js';
+import { type FileLock, lockSqliteFile } from './lock.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+
+export interface SqliteStoreOptions {
+  /** How long to wait for another process that holds the file (ms, default 0: refuse at once). */
+  readonly lockWaitMs?: number;
+}
+
+/**
+ * The WAL is checkpointed every 1,000 pages (SQLite's default, about 4 MiB)
+ * and cut back to this size after a checkpoint; compaction and retention end
+ * with a TRUNCATE checkpoint. A WAL of 16,384 pages (64 MiB) filled small
+ * volumes and kept them full (issue #9).
+ */
+const WAL_LIMIT_BYTES = 4 * 1024 * 1024;
 
 interface RollupRecord {
   n: number;
@@ -59,17 +73,40 @@ const WATERMARK = 'compacted_until';
  * is synchronous; every call here is short (a prepared statement or one
  * transaction), so it does not hold the event loop for long.
  */
-export function createSqliteStore(path: string): Store {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
-  // Each batch appends to every check's newest leaf page: keep those pages
-  // cached, and checkpoint the WAL less often so a page rewritten by many
-  // consecutive batches reaches the main file once (measured in bench/prober).
-  db.pragma('cache_size = -65536');
-  db.pragma('wal_autocheckpoint = 16384');
+export function createSqliteStore(path: string, options: SqliteStoreOptions = {}): Store {
+  let lock: FileLock | undefined;
+  let db: Database.Database;
+  try {
+    if (path !== ':memory:') {
+      mkdirSync(dirname(path), { recursive: true });
+      lock = lockSqliteFile(path, options.lockWaitMs ?? 0);
+    }
+    db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    // Each batch appends to every check's newest leaf page: keep those pages cached.
+    db.pragma('cache_size = -65536');
+    db.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+  /**
+   * Moves the WAL into the file and truncates it; best effort. Never waits for
+   * a reader (an external sqlite3 or backup): better-sqlite3 would block the
+   * event loop while it waits. A full disk or a busy reader: the next one tries again.
+   */
+  const checkpoint = () => {
+    try {
+      db.pragma('busy_timeout = 0');
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // See above.
+    } finally {
+      db.pragma('busy_timeout = 5000');
+    }
+  };
 
   let ready = false;
   const ids = new Map<string, number>();
@@ -261,7 +298,9 @@ export function createSqliteStore(path: string): Store {
     },
     async compact(now) {
       ensure();
-      return compactTx(now);
+      const folded = compactTx(now);
+      checkpoint();
+      return folded;
     },
     async results(check, query: ResultQuery) {
       ensure();
@@ -329,7 +368,7 @@ export function createSqliteStore(path: string): Store {
       ensure();
       const c = cutoffs(now, retention);
       const del = (sql: string, ...args: number[]) => db.prepare(sql).run(...args).changes;
-      return db.transaction(() => ({
+      const counts = db.transaction(() => ({
         // Raw rows not folded into rollups yet are kept whatever their age.
         raw: c.raw === null ? 0 : del('DELETE FROM results WHERE t < ?', Math.min(c.raw, watermark ?? 0)),
         minute:
@@ -337,9 +376,15 @@ export function createSqliteStore(path: string): Store {
         hour: c.hour === null ? 0 : del('DELETE FROM rollups WHERE res = ? AND bucket < ?', RESOLUTIONS.hour, c.hour),
         day: c.day === null ? 0 : del('DELETE FROM rollups WHERE res = ? AND bucket < ?', RESOLUTIONS.day, c.day),
       }))();
+      checkpoint();
+      return counts;
     },
     async close() {
-      db.close();
+      try {
+        if (db.open) db.close();
+      } finally {
+        lock?.release();
+      }
     },
     async resultsByOutcome(check, ok, query: ResultQuery) {
       ensure();
