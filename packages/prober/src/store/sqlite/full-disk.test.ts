@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
@@ -150,6 +150,8 @@ describe('SQLite store on a full disk (issue #9, defect 4)', () => {
       if (filler) unlinkSync(filler);
       await writer.close();
       await store.close();
+      // The volume is small and shared by the tests in this file: each leaves it empty.
+      rmSync(dirname(path), { recursive: true, force: true });
     }
   });
 
@@ -168,6 +170,7 @@ describe('SQLite store on a full disk (issue #9, defect 4)', () => {
       assert.ok(statSync(path).size < 1024 * 1024);
     } finally {
       await store.close();
+      rmSync(dirname(path), { recursive: true, force: true });
     }
   });
 
@@ -193,12 +196,8 @@ describe('SQLite store on a full disk (issue #9, defect 4)', () => {
         },
       }),
     );
-    const monitor = await startMonitor({
-      config: parseConfig(`storage: ${path}\nchecks:\n${checks}`, { file: 'disk.yaml', env: {} }),
-      logger,
-      port: 0,
-    });
-    const readyz = async () => (await fetch(`${monitor.url}/readyz/store`)).status;
+    let monitor: Awaited<ReturnType<typeof startMonitor>> | undefined;
+    const readyz = async () => (await fetch(`${monitor?.url}/readyz/store`)).status;
     const until = async (what: string, fn: () => boolean | Promise<boolean>) => {
       const end = Date.now() + 30_000;
       while (!(await fn())) {
@@ -210,6 +209,11 @@ describe('SQLite store on a full disk (issue #9, defect 4)', () => {
     let filler: string | undefined;
     let stopped = false;
     try {
+      monitor = await startMonitor({
+        config: parseConfig(`storage: ${path}\nchecks:\n${checks}`, { file: 'disk.yaml', env: {} }),
+        logger,
+        port: 0,
+      });
       await until('the store to be ready', async () => (await readyz()) === 200);
       filler = fill(dir);
       await until('readiness to fail while writes fail', async () => (await readyz()) === 503);
@@ -230,8 +234,9 @@ describe('SQLite store on a full disk (issue #9, defect 4)', () => {
       }
     } finally {
       if (filler) unlinkSync(filler);
-      if (!stopped) await monitor.stop();
+      if (!stopped) await monitor?.stop();
       await new Promise((resolve) => target.close(resolve));
+      rmSync(dirname(path), { recursive: true, force: true });
     }
   });
 });
