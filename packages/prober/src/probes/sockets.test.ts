@@ -1,0 +1,185 @@
+// Issue #9, defect 3: every socket a probe opens is closed when the probe
+// ends, whatever phase it is stuck in and however it ends (timeout, abort,
+// a fresh client per run or one kept per check, keepAlive or not). Counted
+// on both sides: the peer's open connections and this process's socket fds.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { parseConfig } from '../config/load.js';
+import type { ResolvedCheck } from '../config/resolved.js';
+import type { CheckResult } from '../domain/result.js';
+import { executeCheck } from '../execute.js';
+import { openSocketFds, type SilentKind, type SilentPeer, startSilentPeer } from '../testing/faults.js';
+import { makeCertificates } from '../testing/tls.js';
+import { createHttpProber } from './http.js';
+import { probeSocket } from './socket.js';
+
+/** Checks run in parallel (as a monitor runs many), each run several times in a row. */
+const CHECKS = 10;
+const RUNS_PER_CHECK = 4;
+/** Every peer here stalls: each run ends on this timeout, or earlier on an abort. */
+const TIMEOUT = '100ms';
+
+function checkNamed(name: string, url: string, extra: string): ResolvedCheck {
+  const yaml = `checks:\n  - name: ${name}\n    every: 10s\n    url: ${url}\n    timeout: ${TIMEOUT}\n${extra
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => `    ${l}\n`)
+    .join('')}`;
+  return parseConfig(yaml, { file: 't.yaml', env: {} }).checks[0] as ResolvedCheck;
+}
+
+const outcome = (r: CheckResult) => (r.ok ? 'ok' : r.error?.code);
+
+interface Case {
+  readonly name: string;
+  readonly peer: SilentKind;
+  readonly url: (port: number) => string;
+  readonly extra?: string;
+  /** What every run reports (the phase of a timeout depends on how loaded the machine is: not asserted here). */
+  readonly expect: 'ok' | 'timeout';
+  readonly http: boolean;
+}
+
+const CASES: readonly Case[] = [
+  {
+    name: 'tcp:// to a peer that accepts and stays silent',
+    peer: 'tcp',
+    url: (p) => `tcp://127.0.0.1:${p}`,
+    expect: 'ok',
+    http: false,
+  },
+  {
+    name: 'tls:// to a peer that accepts TCP and never sends a ServerHello',
+    peer: 'tcp',
+    url: (p) => `tls://127.0.0.1:${p}`,
+    expect: 'timeout',
+    http: false,
+  },
+  {
+    name: 'http:// to a peer that accepts and never answers',
+    peer: 'tcp',
+    url: (p) => `http://127.0.0.1:${p}/`,
+    expect: 'timeout',
+    http: true,
+  },
+  {
+    name: 'https:// to a peer that never finishes the TLS handshake',
+    peer: 'tcp',
+    url: (p) => `https://127.0.0.1:${p}/`,
+    expect: 'timeout',
+    http: true,
+  },
+  {
+    name: 'https:// to a peer that completes the handshake and never answers',
+    peer: 'tls',
+    url: (p) => `https://127.0.0.1:${p}/`,
+    extra: 'insecure: true',
+    expect: 'timeout',
+    http: true,
+  },
+  {
+    name: 'http:// to a peer that sends the headers and never finishes the body',
+    peer: 'half-body',
+    url: (p) => `http://127.0.0.1:${p}/`,
+    extra: 'conditions: ["[BODY].status == pass"]',
+    expect: 'timeout',
+    http: true,
+  },
+  {
+    name: 'http:// to a peer that sends its headers a byte at a time (slowloris)',
+    peer: 'headers',
+    url: (p) => `http://127.0.0.1:${p}/`,
+    expect: 'timeout',
+    http: true,
+  },
+];
+
+describe('no probe leaves a socket open, whatever phase its peer stalls in', () => {
+  let certs: ReturnType<typeof makeCertificates>;
+  before(() => {
+    certs = makeCertificates();
+  });
+
+  for (const c of CASES) {
+    for (const keepAlive of c.http ? [false, true] : [false]) {
+      describe(`${c.name}${c.http ? `, keepAlive ${keepAlive}` : ''}`, () => {
+        let peer: SilentPeer;
+        before(async () => {
+          peer = await startSilentPeer(c.peer, certs.selfSigned);
+        });
+        after(() => peer.close());
+
+        const check = (name: string) => ({
+          ...checkNamed(name, c.url(peer.port), c.extra ?? ''),
+          keepAlive,
+        });
+
+        /**
+         * After the runs: the peer has seen each run's connection and none is
+         * left open, and this process is back to the sockets it had before.
+         */
+        const assertNoneLeft = async (before: { fds: number; accepted: number }, runs: number) => {
+          await peer.settled(before.accepted + runs, 5_000);
+          // undici connects again for a request it has just aborted, and keeps that socket: not here.
+          assert.equal(peer.accepted(), before.accepted + runs, 'one connection per run, none opened after it');
+          assert.equal(openSocketFds(), before.fds, 'socket fds of this process');
+        };
+        const snapshot = () => ({ fds: openSocketFds(), accepted: peer.accepted() });
+
+        it(`${CHECKS * RUNS_PER_CHECK} runs on the monitor's prober (a client kept per check) close every socket`, async () => {
+          const baseline = snapshot();
+          const prober = createHttpProber();
+          try {
+            const results = await Promise.all(
+              Array.from({ length: CHECKS }, async (_, i) => {
+                const out = [];
+                for (let run = 0; run < RUNS_PER_CHECK; run++)
+                  out.push(await executeCheck(check(`c${i}`), { http: prober }));
+                return out;
+              }),
+            );
+            for (const r of results.flat()) assert.equal(outcome(r), c.expect, JSON.stringify(r));
+            // Before the prober is closed: a run must not leave its socket for close() to find.
+            await assertNoneLeft(baseline, CHECKS * RUNS_PER_CHECK);
+          } finally {
+            await prober.close();
+          }
+        });
+
+        it('runs with a client of their own each (check --once) close every socket', async () => {
+          const baseline = snapshot();
+          const results = await Promise.all(Array.from({ length: CHECKS }, (_, i) => executeCheck(check(`once${i}`))));
+          for (const r of results) assert.equal(outcome(r), c.expect, JSON.stringify(r));
+          await assertNoneLeft(baseline, CHECKS);
+        });
+
+        it('runs cancelled as soon as the peer has the connection close every socket', async () => {
+          const baseline = snapshot();
+          const prober = createHttpProber();
+          try {
+            for (let run = 0; run < RUNS_PER_CHECK; run++) {
+              const abort = new AbortController();
+              const connected = peer.nextConnection().then(() => abort.abort());
+              const r = await executeCheck(check('cancelled'), { http: prober, signal: abort.signal });
+              await connected;
+              if (c.expect === 'timeout') assert.equal(outcome(r), 'timeout', JSON.stringify(r));
+            }
+            await assertNoneLeft(baseline, RUNS_PER_CHECK);
+          } finally {
+            await prober.close();
+          }
+        });
+      });
+    }
+  }
+});
+
+describe('the tcp/tls probe', () => {
+  it('reports a connect that throws at once (a bad port) as a result, never a rejection', async () => {
+    for (const tls of [false, true]) {
+      const r = await probeSocket({ host: '127.0.0.1', port: 70_000, tls, timeoutMs: 1_000 });
+      assert.equal(r.connected, false);
+      assert.match(r.error?.message ?? '', /port/i);
+    }
+  });
+});
