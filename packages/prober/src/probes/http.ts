@@ -497,6 +497,7 @@ class Exchange {
 
   onHeaders(statusCode: number, raw: Buffer[]): boolean {
     if (statusCode < 200) return true; // 1xx: the final response follows
+    this.timing.head = this.timing.now();
     this.status = statusCode;
     for (let i = 0; i + 1 < raw.length; i += 2) {
       const field = raw[i] as Buffer;

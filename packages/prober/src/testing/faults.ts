@@ -69,7 +69,7 @@ export function createFaultRoutes() {
  * depth a probe can be stuck at:
  *   tcp        accepts TCP and says nothing (a tls:// or https:// probe waits for the ServerHello)
  *   tls        completes the TLS handshake and says nothing (an https:// probe waits for a response)
- *   headers    an HTTP status line and headers, sent slowly, never the blank line that ends them
+ *   headers    an HTTP status line, then headers a byte at a time, never the blank line that ends them
  *   half-body  a whole response head and part of the body, never the rest
  *   garbage    answers every connection with `reply` (not HTTP) and closes
  */
@@ -120,8 +120,9 @@ export async function startSilentPeer(
     else if (kind === 'half-body')
       socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"status":');
     else if (kind === 'headers') {
-      // Slowloris: one byte of the head at a time, never the end of it.
-      const head = Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nx-pad: ${'a'.repeat(10_000)}`);
+      // Slowloris: the status line at once, then one byte of the headers at a time, never their end.
+      socket.write('HTTP/1.1 200 OK\r\n');
+      const head = Buffer.from(`content-type: text/plain\r\nx-pad: ${'a'.repeat(10_000)}`);
       let at = 0;
       const timer = setInterval(() => {
         if (socket.destroyed || at >= head.length) return clearInterval(timer);
