@@ -12,6 +12,8 @@ import { type SilentPeer, startSilentPeer } from './testing/faults.js';
 import { makeCertificates } from './testing/tls.js';
 
 const CLI = 'packages/prober/bin/lifeline.js';
+/** What bin/lifeline.js says when it has to end a finished command that something still holds open. */
+const PENDING = /^lifeline: finished, but work was still pending \((.*)\); exiting$/;
 /** Generous: the bound of a wait for an event, never a measure of speed. */
 const EXIT_WITHIN_MS = 30_000;
 
@@ -64,6 +66,10 @@ describe('the real CLI exits with silent targets', () => {
   it('check --once prints a timeout for each and exits 1 by itself', async () => {
     const cli = run(process.execPath, [CLI, 'check', '--once', '--config', config]);
     assert.deepEqual(await exitOf(cli), { code: 1, signal: null });
+    assert.ok(
+      !cli.lines.some((l) => PENDING.test(l)),
+      `exited by itself, not by the fallback:\n${cli.lines.join('\n')}`,
+    );
     const results = cli.lines.map(json).filter((l) => l?.check !== undefined);
     assert.deepEqual(
       results.map((r) => [r?.check, (r?.error as { code?: string } | undefined)?.code]),
@@ -93,8 +99,22 @@ describe('the real CLI exits with silent targets', () => {
         cli.lines.some((l) => json(l)?.msg === 'lifeline monitor stopped'),
         cli.lines.join('\n'),
       );
+      assert.ok(
+        !cli.lines.some((l) => PENDING.test(l)),
+        `exited by itself, not by the fallback:\n${cli.lines.join('\n')}`,
+      );
     } finally {
       cli.child.kill('SIGKILL');
     }
+  });
+
+  it('a finished check --once exits even when something it cannot cancel is still pending, and names it', async () => {
+    // Stands for a system name lookup (getaddrinfo) still out: nothing can cancel it.
+    const hold = join(dir, 'hold.mjs');
+    writeFileSync(hold, 'setInterval(() => {}, 3_600_000);\n');
+    const cli = run(process.execPath, ['--import', hold, CLI, 'check', '--once', '--config', config]);
+    assert.deepEqual(await exitOf(cli), { code: 1, signal: null });
+    assert.equal(cli.lines.filter((l) => json(l)?.check !== undefined).length, 5, cli.lines.join('\n'));
+    assert.match(cli.lines.find((l) => PENDING.test(l)) ?? '', /Timeout/);
   });
 });

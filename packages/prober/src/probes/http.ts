@@ -231,22 +231,26 @@ export function createHttpProber(): HttpProber {
   const kept = new Map<string, Kept>();
   // One listener per cancellation signal (the scheduler has one for all its
   // runs), not one per request: it cancels every exchange still waiting on it.
-  const waiting = new WeakMap<AbortSignal, Set<Exchange>>();
+  // Removed when the prober closes, so a short-lived prober leaves nothing on a
+  // signal that outlives it.
+  const waiting = new Map<AbortSignal, { exchanges: Set<Exchange>; onAbort: () => void }>();
   const watch = (signal: AbortSignal): Set<Exchange> => {
-    let exchanges = waiting.get(signal);
-    if (!exchanges) {
-      const set = new Set<Exchange>();
-      exchanges = set;
-      waiting.set(signal, set);
-      signal.addEventListener(
-        'abort',
-        () => {
-          for (const exchange of set) exchange.cancel();
-        },
-        { once: true },
-      );
+    let watched = waiting.get(signal);
+    if (!watched) {
+      const exchanges = new Set<Exchange>();
+      const onAbort = () => {
+        waiting.delete(signal);
+        for (const exchange of exchanges) exchange.cancel();
+      };
+      watched = { exchanges, onAbort };
+      waiting.set(signal, watched);
+      signal.addEventListener('abort', onAbort, { once: true });
     }
-    return exchanges;
+    return watched.exchanges;
+  };
+  const unwatchAll = () => {
+    for (const [signal, { onAbort }] of waiting) signal.removeEventListener('abort', onAbort);
+    waiting.clear();
   };
 
   const connectionIn = (entry: Kept, origin: string, settings: ConnectSettings) => {
@@ -359,6 +363,7 @@ export function createHttpProber(): HttpProber {
       await Promise.all([...entry.connections.values()].map((c) => c.client.close().catch(() => {})));
     },
     async close() {
+      unwatchAll();
       const all = [...kept.values()].flatMap((entry) => [...entry.connections.values()]);
       kept.clear();
       await closeAll(all);
@@ -367,8 +372,13 @@ export function createHttpProber(): HttpProber {
 }
 
 /** One request on a fresh connection, closed afterwards: `lifeline check --once` and tests. */
-export function probeHttp(req: HttpProbeRequest): Promise<Observation> {
-  return createHttpProber().probe(req);
+export async function probeHttp(req: HttpProbeRequest): Promise<Observation> {
+  const prober = createHttpProber();
+  try {
+    return await prober.probe(req);
+  } finally {
+    await prober.close();
+  }
 }
 
 const zeroPhases = (): Phases => ({ dns: 0, connect: 0, tls: 0, ttfb: 0, transfer: 0, total: 0 });

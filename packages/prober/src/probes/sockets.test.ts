@@ -3,12 +3,15 @@
 // a fresh client per run or one kept per check, keepAlive or not). Counted
 // on both sides: the peer's open connections and this process's socket fds.
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { getEventListeners } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { parseConfig } from '../config/load.js';
 import type { ResolvedCheck } from '../config/resolved.js';
 import type { CheckResult } from '../domain/result.js';
 import { executeCheck } from '../execute.js';
 import { openSocketFds, type SilentKind, type SilentPeer, startSilentPeer } from '../testing/faults.js';
+import { closedPort, startDns } from '../testing/targets.js';
 import { makeCertificates } from '../testing/tls.js';
 import { createHttpProber } from './http.js';
 import { probeSocket } from './socket.js';
@@ -182,6 +185,64 @@ describe('the tcp/tls probe', () => {
       const r = await probeSocket({ host: '127.0.0.1', port: 70_000, tls, timeoutMs: 1_000 });
       assert.equal(r.connected, false);
       assert.match(r.error?.message ?? '', /port/i);
+    }
+  });
+});
+
+describe("a monitor's long-lived cancellation signal keeps no listener per run", () => {
+  // The scheduler hands every run the same signal: a listener left per run is a leak that grows for ever.
+  const listeners = (signal: AbortSignal) => getEventListeners(signal, 'abort').length;
+
+  it('dns:// runs, answered and timed out', async () => {
+    const dns = await startDns({ 'api.test': ['10.0.0.1'] });
+    const silent = createSocket('udp4');
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
+    const abort = new AbortController();
+    try {
+      for (let run = 0; run < 5; run++) {
+        const answered = await executeCheck(checkNamed('d', `dns://${dns.server}/api.test`, 'timeout: 5s'), {
+          signal: abort.signal,
+        });
+        assert.equal(answered.ok, true, JSON.stringify(answered));
+        const timedOut = await executeCheck(
+          checkNamed('d', `dns://127.0.0.1:${silent.address().port}/api.test`, 'timeout: 100ms'),
+          { signal: abort.signal },
+        );
+        assert.equal(timedOut.error?.code, 'dns_timeout');
+      }
+      assert.equal(listeners(abort.signal), 0);
+    } finally {
+      silent.close();
+      await dns.close();
+    }
+  });
+
+  it('runs that retry after a failure', async () => {
+    const abort = new AbortController();
+    const c = checkNamed('r', `http://127.0.0.1:${await closedPort()}/`, 'timeout: 5s\nretries: 2');
+    for (let run = 0; run < 5; run++) {
+      const r = await executeCheck(c, { signal: abort.signal });
+      assert.deepEqual([r.error?.code, r.attempts], ['refused', 3]);
+    }
+    assert.equal(listeners(abort.signal), 0);
+  });
+
+  it('tcp:// and http:// runs (the HTTP prober keeps one listener per signal, not one per run)', async () => {
+    const peer = await startSilentPeer('tcp');
+    const abort = new AbortController();
+    const prober = createHttpProber();
+    try {
+      for (let run = 0; run < 5; run++) {
+        await executeCheck(checkNamed('t', `tcp://127.0.0.1:${peer.port}`, 'timeout: 5s'), { signal: abort.signal });
+        await executeCheck(checkNamed('h', `http://127.0.0.1:${peer.port}/`, ''), {
+          signal: abort.signal,
+          http: prober,
+        });
+      }
+      assert.ok(listeners(abort.signal) <= 1, `${listeners(abort.signal)} listeners`);
+    } finally {
+      await prober.close();
+      await peer.close();
     }
   });
 });
