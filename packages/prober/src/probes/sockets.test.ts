@@ -246,3 +246,90 @@ describe("a monitor's long-lived cancellation signal keeps no listener per run",
     }
   });
 });
+
+describe('no probe leaves a socket open on the other paths: success, retry, a lookup that never answers', () => {
+  const snapshot = (peer: SilentPeer) => ({ fds: openSocketFds(), accepted: peer.accepted() });
+
+  it('successful runs close their connection, or keep exactly one per check with keepAlive until close()', async () => {
+    const peer = await startSilentPeer('ok');
+    try {
+      for (const keepAlive of [false, true]) {
+        const before = snapshot(peer);
+        const prober = createHttpProber();
+        const check = (name: string) => ({
+          ...checkNamed(name, `http://127.0.0.1:${peer.port}/`, 'timeout: 10s\nconditions: ["[BODY].status == ok"]'),
+          keepAlive,
+        });
+        try {
+          const results = await Promise.all(
+            Array.from({ length: CHECKS }, async (_, i) => {
+              const out = [];
+              for (let run = 0; run < RUNS_PER_CHECK; run++)
+                out.push(await executeCheck(check(`ok${i}`), { http: prober }));
+              return out;
+            }),
+          );
+          for (const r of results.flat()) assert.equal(outcome(r), 'ok', JSON.stringify(r));
+          if (keepAlive) {
+            // One connection per check, reused by every run; open until the prober closes.
+            assert.equal(peer.accepted(), before.accepted + CHECKS);
+            assert.equal(peer.open(), CHECKS);
+          } else await peer.settled(before.accepted + CHECKS * RUNS_PER_CHECK, 5_000);
+        } finally {
+          await prober.close();
+        }
+        await peer.settled(peer.accepted(), 5_000);
+        assert.equal(openSocketFds(), before.fds, `socket fds of this process, keepAlive ${keepAlive}`);
+      }
+    } finally {
+      await peer.close();
+    }
+  });
+
+  it('runs that retry close the socket of every attempt', async () => {
+    const peer = await startSilentPeer('garbage');
+    const before = snapshot(peer);
+    const prober = createHttpProber();
+    try {
+      for (const keepAlive of [false, true]) {
+        for (let run = 0; run < 5; run++) {
+          const r = await executeCheck(
+            { ...checkNamed('retry', `http://127.0.0.1:${peer.port}/`, 'timeout: 10s\nretries: 2'), keepAlive },
+            { http: prober },
+          );
+          assert.deepEqual([r.error?.code, r.attempts], ['protocol', 3], JSON.stringify(r));
+        }
+      }
+      await peer.settled(before.accepted + 2 * 5 * 3, 5_000);
+      assert.equal(peer.accepted(), before.accepted + 2 * 5 * 3);
+      assert.equal(openSocketFds(), before.fds, 'socket fds of this process');
+    } finally {
+      await prober.close();
+      await peer.close();
+    }
+  });
+
+  it('runs stuck in a name lookup that never answers end in dns, with no socket left', async () => {
+    const fds = openSocketFds();
+    const lookups: unknown[] = [];
+    // A resolver that never answers: the probe's deadline ends the run.
+    const lookup = ((...args: unknown[]) => void lookups.push(args)) as never;
+    const prober = createHttpProber();
+    try {
+      for (const url of ['http://stuck.test/', 'https://stuck.test/']) {
+        const runs = await Promise.all(
+          Array.from({ length: CHECKS }, (_, i) =>
+            executeCheck(checkNamed(`dns${i}`, url, ''), { http: prober, lookup }),
+          ),
+        );
+        for (const r of runs) assert.deepEqual([r.error?.code, r.error?.phase], ['timeout', 'dns'], JSON.stringify(r));
+      }
+      const tcp = await executeCheck(checkNamed('tcp', 'tcp://stuck.test:6379', ''), { lookup });
+      assert.deepEqual([tcp.error?.code, tcp.error?.phase], ['timeout', 'dns']);
+      assert.equal(lookups.length, 2 * CHECKS + 1);
+      assert.equal(openSocketFds(), fds, 'socket fds of this process');
+    } finally {
+      await prober.close();
+    }
+  });
+});

@@ -72,8 +72,9 @@ export function createFaultRoutes() {
  *   headers    an HTTP status line, then headers a byte at a time, never the blank line that ends them
  *   half-body  a whole response head and part of the body, never the rest
  *   garbage    answers every connection with `reply` (not HTTP) and closes
+ *   ok         (not silent: the control) answers every request 200 and keeps the connection
  */
-export type SilentKind = 'tcp' | 'tls' | 'headers' | 'half-body' | 'garbage';
+export type SilentKind = 'tcp' | 'tls' | 'headers' | 'half-body' | 'garbage' | 'ok';
 
 export interface SilentPeer {
   readonly port: number;
@@ -117,7 +118,19 @@ export async function startSilentPeer(
     waiting?.();
     waiting = undefined;
     if (kind === 'garbage') socket.end(options.reply ?? 'SSH-2.0-OpenSSH_9.6\r\n');
-    else if (kind === 'half-body')
+    else if (kind === 'ok') {
+      // A healthy keep-alive server: 200 to every request head (GETs have no body), connection kept.
+      let seen = '';
+      socket.on('data', (chunk: Buffer) => {
+        seen += chunk.toString('latin1');
+        for (let end = seen.indexOf('\r\n\r\n'); end >= 0; end = seen.indexOf('\r\n\r\n')) {
+          seen = seen.slice(end + 4);
+          socket.write(
+            'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 16\r\n\r\n{"status":"ok"}\n',
+          );
+        }
+      });
+    } else if (kind === 'half-body')
       socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"status":');
     else if (kind === 'headers') {
       // Slowloris: the status line at once, then one byte of the headers at a time, never their end.
