@@ -418,6 +418,8 @@ class Exchange {
   private resolve: (hop: Hop) => void = () => {};
   private readonly timer: NodeJS.Timeout;
   private settled = false;
+  /** Ended early (timeout, cancel, body too large): its connection is not reused. */
+  stopped = false;
   private abortRequest: ((error?: Error) => void) | undefined;
   private status: number | null = null;
   private location: string | undefined;
@@ -459,9 +461,6 @@ class Exchange {
   cancel(): void {
     this.stop({ code: 'timeout', phase: this.timing.phase(), message: 'the check was cancelled before it completed' });
   }
-
-  /** Ended early (timeout, cancel, body too large): its connection is not reused. */
-  stopped = false;
 
   /** Ends the request early; undici then destroys the socket, and the prober the connection. */
   stop(error?: CheckError): void {

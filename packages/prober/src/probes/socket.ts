@@ -55,7 +55,7 @@ export function probeSocket(req: SocketProbeRequest): Promise<Observation> {
     try {
       socket = connectSocket(req);
     } catch (error) {
-      // tls.connect throws before there is a socket (a CA that is not a certificate, say): a result, not a rejection.
+      // connect can throw before there is a socket (a port out of range, say): a result, not a rejection.
       return finish(classifyError(error));
     }
     instrument(socket, timing, peer, () => finish());
