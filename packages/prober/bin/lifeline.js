@@ -9,7 +9,9 @@ process.exitCode = await main(process.argv.slice(2));
 // finished command exits anyway after a moment, naming what was still pending.
 // Unref'd: when nothing is pending the process exits at once without it.
 setTimeout(() => {
-  const pending = process.getActiveResourcesInfo().join(', ');
+  const counts = new Map();
+  for (const name of process.getActiveResourcesInfo()) counts.set(name, (counts.get(name) ?? 0) + 1);
+  const pending = [...counts].map(([name, n]) => (n > 1 ? `${n} ${name}` : name)).join(', ');
   process.stderr.write(`lifeline: finished, but work was still pending (${pending}); exiting\n`);
   process.exit();
 }, 2_000).unref();
