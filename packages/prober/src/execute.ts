@@ -75,17 +75,16 @@ export function probe(check: ResolvedCheck, budgetMs: number, options: ExecuteOp
   }
 }
 
+/** Waits `ms`, or until `signal` aborts; leaves no listener on the signal (the scheduler's lives as long as it does). */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 }
 

@@ -91,6 +91,19 @@ describe('evaluateCondition', () => {
     );
     assert.equal(evaluateCondition(parseCondition('[BODY] == pat(*html*)'), { body: '<html>' }).invalidJson, false);
   });
+
+  it('says there was no response, or no body, instead of blaming the format of a body never read', () => {
+    for (const [ctx, shown] of [
+      [{ status: null }, '<no response>'],
+      [{ status: 200 }, '<body not received>'],
+    ] as const) {
+      for (const text of ['[BODY].status == pass', '[BODY] == pat(*ok*)']) {
+        const result = evaluateCondition(parseCondition(text), ctx);
+        assert.deepEqual([result.ok, result.invalidJson ?? false], [false, false], text);
+        assert.equal(result.condition, text.replace(/^(\[BODY\]\S*)/, `$1 (${shown})`));
+      }
+    }
+  });
 });
 
 describe('parseCondition rejects bad syntax with the position', () => {

@@ -251,14 +251,13 @@ function resolvePlaceholder(
     case 'DNS_RCODE':
       return one(ctx.dnsRcode ?? MISSING);
     case 'BODY': {
-      if (op.path.length === 0) {
-        const body = ctx.body ?? MISSING;
-        return {
-          values: [body],
-          wildcard: false,
-          display: `${op.text} (${body === MISSING ? '<missing>' : truncate(body)})`,
-        };
+      if (ctx.body === undefined) {
+        // Nothing was read: say why, rather than blame the body's format.
+        const why = ctx.status === null || ctx.status === undefined ? '<no response>' : '<body not received>';
+        return { values: [MISSING], wildcard: false, display: `${op.text} (${why})` };
       }
+      if (op.path.length === 0)
+        return { values: [ctx.body], wildcard: false, display: `${op.text} (${truncate(ctx.body)})` };
       const parsed = json();
       if (parsed === MISSING)
         return { values: [MISSING], wildcard: false, display: `${op.text} (<not JSON>)`, invalidJson: true };

@@ -1,3 +1,4 @@
+import { errors } from 'undici';
 import type { CheckError, ErrorCode } from '../domain/errors.js';
 
 const TLS_EXPIRED = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
@@ -29,7 +30,9 @@ const BY_CODE: Readonly<Record<string, ErrorCode>> = {
   EHOSTUNREACH: 'unreachable',
   ENETUNREACH: 'unreachable',
   EHOSTDOWN: 'unreachable',
-  // undici (the HTTP client): the peer closed the socket, or sent less body than it announced.
+  // undici (the HTTP client): the peer closed the socket, or sent less body than it announced
+  // (undici reports a body cut short by the peer's close so; it cannot tell it from a lying
+  // Content-Length).
   UND_ERR_SOCKET: 'reset',
   UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'reset',
   UND_ERR_HEADERS_OVERFLOW: 'protocol',
@@ -47,6 +50,11 @@ export function classifyError(error: unknown): CheckError {
   if (TLS_EXPIRED.has(code)) return { code: 'tls_expired', message };
   if (TLS_UNTRUSTED.has(code)) return { code: 'tls_untrusted', message };
   if (TLS_HOSTNAME.has(code)) return { code: 'tls_hostname', message };
+  // undici's parser error has no code when the bytes are not HTTP at all (an SSH banner, say).
+  if (error instanceof errors.HTTPParserError)
+    return { code: 'protocol', message: withSample(message, error as { data?: unknown }) };
+  // A response nobody asked for, a 100 as the final answer, an unrequested upgrade.
+  if (code === 'UND_ERR_SOCKET' && /^bad (response|upgrade)$/.test(message)) return { code: 'protocol', message };
   const mapped = BY_CODE[code];
   if (mapped) return { code: mapped, message };
   if (
@@ -59,4 +67,11 @@ export function classifyError(error: unknown): CheckError {
   }
   if (code.startsWith('HPE_')) return { code: 'protocol', message };
   return { code: 'unknown', message: code ? `${code}: ${message}` : message };
+}
+
+/** The first bytes the peer sent, printable, so a port that speaks another protocol can be recognised. */
+function withSample(message: string, error: { data?: unknown }): string {
+  if (typeof error.data !== 'string' || error.data.length === 0) return message;
+  const sample = error.data.slice(0, 40).replace(/[^\x20-\x7e]/g, '.');
+  return `${message}; near "${sample}"${error.data.length > 40 ? '...' : ''}`;
 }

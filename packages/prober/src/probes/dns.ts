@@ -33,29 +33,32 @@ const RCODES: Readonly<Record<string, string>> = {
  */
 export async function probeDns(req: DnsProbeRequest): Promise<Observation> {
   const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
+  // A resolver of its own (the system's servers unless the check names one),
+  // so that a query still out when the run ends is cancelled: it must not
+  // keep `check --once` alive after its results, nor pile up in a monitor.
   const resolver = new dns.Resolver({ timeout: Math.max(1, Math.ceil(req.timeoutMs)), tries: 1 });
-  const expired = new Promise<'timeout'>((resolve) => {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const stopped = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), req.timeoutMs);
+    onAbort = () => resolve('timeout');
+    if (req.signal?.aborted) onAbort();
+    else req.signal?.addEventListener('abort', onAbort, { once: true });
   });
-  const cancelled = new Promise<'timeout'>((resolve) =>
-    req.signal?.addEventListener('abort', () => resolve('timeout'), { once: true }),
-  );
   try {
     if (req.server) resolver.setServers([req.server]);
     const query = async (): Promise<unknown[]> => {
       if (!req.server && (req.type === 'A' || req.type === 'AAAA')) {
+        // getaddrinfo, as the pod's other lookups (it cannot be cancelled; the system bounds it).
         const found = await dns.lookup(req.name, { all: true, family: req.type === 'A' ? 4 : 6 });
         return found.map((a) => a.address);
       }
-      const target = req.server ? resolver : dns;
-      return (await target.resolve(req.name, req.type)) as unknown[];
+      return (await resolver.resolve(req.name, req.type)) as unknown[];
     };
-    const answers = await Promise.race([query(), expired, cancelled]);
+    const answers = await Promise.race([query(), stopped]);
     const durationMs = performance.now() - started;
     const phases = { ...NO_PHASES, dns: round(durationMs), total: round(durationMs) };
     if (answers === 'timeout') {
-      resolver.cancel();
       return {
         status: null,
         durationMs,
@@ -81,6 +84,8 @@ export async function probeDns(req: DnsProbeRequest): Promise<Observation> {
     return { status: null, durationMs, phases, error: classifyError(error) };
   } finally {
     clearTimeout(timer);
+    if (onAbort) req.signal?.removeEventListener('abort', onAbort);
+    resolver.cancel();
   }
 }
 

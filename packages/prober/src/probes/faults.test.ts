@@ -1,6 +1,7 @@
 // Every error class produced by a real fault on loopback, through the same
 // executeCheck the CLI uses.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -8,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { ConfigError, type ConfigProblem, formatProblem, parseConfig } from '../config/load.js';
 import type { ResolvedCheck } from '../config/resolved.js';
 import { executeCheck } from '../execute.js';
-import { createFaultRoutes } from '../testing/faults.js';
+import { createFaultRoutes, startSilentPeer } from '../testing/faults.js';
 import { closedPort, startDns, startTarget, type Target } from '../testing/targets.js';
 import { makeCertificates } from '../testing/tls.js';
 import { createHttpProber } from './http.js';
@@ -106,6 +107,40 @@ describe('HTTP faults on loopback', () => {
     assert.deepEqual([r.status, r.error?.code], [null, 'refused']);
   });
 
+  it('a [BODY] condition on a refused connection says there was no response', async () => {
+    const r = await executeCheck(
+      check(
+        `url: http://127.0.0.1:${await closedPort()}/\nconditions: ["[BODY].status == pass", "[BODY] == pat(*ok*)"]`,
+      ),
+    );
+    assert.equal(r.error?.code, 'refused');
+    assert.deepEqual(
+      r.conditions?.map((c) => c.condition),
+      ['[BODY].status (<no response>) == pass', '[BODY] (<no response>) == pat(*ok*)'],
+    );
+  });
+
+  it('a slowloris peer (status line, then headers a byte at a time): timeout in ttfb, no status', async () => {
+    const peer = await startSilentPeer('headers');
+    try {
+      const r = await executeCheck(check(`url: http://127.0.0.1:${peer.port}/\ntimeout: 300ms`));
+      assert.deepEqual([r.status, r.error?.code, r.error?.phase], [null, 'timeout', 'ttfb'], JSON.stringify(r));
+      assert.match(r.error?.message ?? '', /stopped in ttfb/);
+    } finally {
+      await peer.close();
+    }
+  });
+
+  it('a peer that accepts and sends nothing: timeout in ttfb', async () => {
+    const peer = await startSilentPeer('tcp');
+    try {
+      const r = await executeCheck(check(`url: http://127.0.0.1:${peer.port}/\ntimeout: 300ms`));
+      assert.deepEqual([r.status, r.error?.code, r.error?.phase], [null, 'timeout', 'ttfb'], JSON.stringify(r));
+    } finally {
+      await peer.close();
+    }
+  });
+
   it('an unknown host: dns_nxdomain, resolved through a loopback DNS server', async () => {
     const dns = await startDns({});
     try {
@@ -148,6 +183,38 @@ describe('HTTP faults on loopback', () => {
   it('expect: health marks a warn report degraded', async () => {
     const r = await executeCheck(check(`url: ${target.url}/health-warn\nexpect: health`));
     assert.deepEqual([r.ok, r.degraded], [true, true]);
+  });
+});
+
+describe('peers that do not speak HTTP: protocol', () => {
+  const replies: [string, string | Buffer][] = [
+    ['an SSH server', 'SSH-2.0-OpenSSH_9.6\r\n'],
+    ['random bytes', randomBytes(64)],
+    ['an invalid header line', 'HTTP/1.1 200 OK\r\nnot a header\r\n\r\n'],
+    ['an invalid status', 'HTTP/1.1 2000 OK\r\n\r\n'],
+    ['a bad chunk size', 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n'],
+    ['a response head past the size limit', `HTTP/1.1 200 OK\r\nx-pad: ${'a'.repeat(70_000)}\r\n\r\n`],
+  ];
+  for (const [name, reply] of replies) {
+    it(`${name}: protocol`, async () => {
+      const peer = await startSilentPeer('garbage', { reply });
+      try {
+        const r = await executeCheck(check(`url: http://127.0.0.1:${peer.port}/\ntimeout: 5s`));
+        assert.deepEqual([r.ok, r.error?.code], [false, 'protocol'], JSON.stringify(r));
+      } finally {
+        await peer.close();
+      }
+    });
+  }
+
+  it('the message shows what the peer sent', async () => {
+    const peer = await startSilentPeer('garbage', { reply: 'SSH-2.0-OpenSSH_9.6\r\n' });
+    try {
+      const r = await executeCheck(check(`url: http://127.0.0.1:${peer.port}/`));
+      assert.match(r.error?.message ?? '', /near "SSH-2\.0-OpenSSH_9\.6\.\."/);
+    } finally {
+      await peer.close();
+    }
   });
 });
 

@@ -67,6 +67,14 @@ class Connection {
 
   /** Only what making a connection needs, not the whole request it came with. */
   private readonly settings: ConnectSettings;
+  /**
+   * Sockets still connecting (DNS, TCP or the TLS handshake): undici owns a
+   * socket only once the connector hands it over, and destroying the Client
+   * does not reach one it never got. A peer that accepts TCP and never
+   * finishes the handshake would otherwise keep it open for ever.
+   */
+  private readonly connecting = new Set<Socket>();
+  private destroyed = false;
 
   constructor(origin: string, { insecure, ca, lookup }: ConnectSettings) {
     this.settings = { insecure, ca, lookup };
@@ -79,12 +87,24 @@ class Connection {
     });
   }
 
+  /** Closes the client and every socket it made, whatever phase each is in. Never rejects. */
+  destroy(): Promise<void> {
+    this.destroyed = true;
+    for (const socket of this.connecting) socket.destroy(new Error('the probe ended while connecting'));
+    this.connecting.clear();
+    return this.client.destroy().catch(() => {});
+  }
+
   private connect(
     protocol: string,
     hostname: string,
     port: string,
     callback: (...args: [null, Socket | TLSSocket] | [Error, null]) => void,
   ): void {
+    if (this.destroyed) {
+      callback(new Error('the connection was closed'), null);
+      return;
+    }
     const secure = protocol === 'https:';
     let socket: Socket | TLSSocket;
     try {
@@ -100,19 +120,24 @@ class Connection {
       callback(error as Error, null);
       return;
     }
+    this.connecting.add(socket);
     socket.setNoDelay(true);
     this.peer = {};
     if (this.timing) instrument(socket, this.timing, this.peer);
     let done = false;
     const fail = (error: Error) => {
+      this.connecting.delete(socket);
+      socket.destroy();
       if (done) return;
       done = true;
       callback(error, null);
     };
-    socket.once('error', fail);
+    // `on`, not `once`: a second error before undici listens must not be thrown.
+    socket.on('error', fail);
     socket.once(secure ? 'secureConnect' : 'connect', () => {
       if (done) return;
       done = true;
+      this.connecting.delete(socket);
       socket.off('error', fail);
       this.open = true;
       socket.once('close', () => {
@@ -206,22 +231,26 @@ export function createHttpProber(): HttpProber {
   const kept = new Map<string, Kept>();
   // One listener per cancellation signal (the scheduler has one for all its
   // runs), not one per request: it cancels every exchange still waiting on it.
-  const waiting = new WeakMap<AbortSignal, Set<Exchange>>();
+  // Removed when the prober closes, so a short-lived prober leaves nothing on a
+  // signal that outlives it.
+  const waiting = new Map<AbortSignal, { exchanges: Set<Exchange>; onAbort: () => void }>();
   const watch = (signal: AbortSignal): Set<Exchange> => {
-    let exchanges = waiting.get(signal);
-    if (!exchanges) {
-      const set = new Set<Exchange>();
-      exchanges = set;
-      waiting.set(signal, set);
-      signal.addEventListener(
-        'abort',
-        () => {
-          for (const exchange of set) exchange.cancel();
-        },
-        { once: true },
-      );
+    let watched = waiting.get(signal);
+    if (!watched) {
+      const exchanges = new Set<Exchange>();
+      const onAbort = () => {
+        waiting.delete(signal);
+        for (const exchange of exchanges) exchange.cancel();
+      };
+      watched = { exchanges, onAbort };
+      waiting.set(signal, watched);
+      signal.addEventListener('abort', onAbort, { once: true });
     }
-    return exchanges;
+    return watched.exchanges;
+  };
+  const unwatchAll = () => {
+    for (const [signal, { onAbort }] of waiting) signal.removeEventListener('abort', onAbort);
+    waiting.clear();
   };
 
   const connectionIn = (entry: Kept, origin: string, settings: ConnectSettings) => {
@@ -234,7 +263,7 @@ export function createHttpProber(): HttpProber {
   };
 
   const closeAll = (connections: Iterable<Connection>) =>
-    Promise.all([...connections].map((c) => c.client.destroy().catch(() => {}))).then(() => {});
+    Promise.all([...connections].map((c) => c.destroy())).then(() => {});
 
   return {
     async probe(req, owner) {
@@ -278,13 +307,16 @@ export function createHttpProber(): HttpProber {
         }
         const last = await exchange.done;
         signalSet?.delete(exchange);
-        if (!owned) void connection.client.destroy().catch(() => {});
-        else if (last.error && exchange.timing.sent === undefined) {
-          // The connection failed before the request went out. undici 7 can
-          // leave a Client stalled after such a failure (after a TLS hostname
-          // mismatch: nodejs/undici#5355), so the next run starts a new one.
+        if (!owned) void connection.destroy();
+        else if (last.error || exchange.stopped) {
+          // The exchange failed or was cut short, in whatever phase: its
+          // connection goes with it, sockets still connecting included, and
+          // the next run starts a new one. undici 7 can leave a Client stalled
+          // after a failed connect (after a TLS hostname mismatch:
+          // nodejs/undici#5355), and after an aborted request it connects
+          // again for the request it has just dropped, and keeps that socket.
           owned.connections.delete(target.origin);
-          void connection.client.destroy().catch(() => {});
+          void connection.destroy();
         }
         const total = performance.now() - started;
         if (last.error || last.location === undefined || maxRedirects === 0) return toObservation(last, total);
@@ -331,6 +363,7 @@ export function createHttpProber(): HttpProber {
       await Promise.all([...entry.connections.values()].map((c) => c.client.close().catch(() => {})));
     },
     async close() {
+      unwatchAll();
       const all = [...kept.values()].flatMap((entry) => [...entry.connections.values()]);
       kept.clear();
       await closeAll(all);
@@ -339,8 +372,13 @@ export function createHttpProber(): HttpProber {
 }
 
 /** One request on a fresh connection, closed afterwards: `lifeline check --once` and tests. */
-export function probeHttp(req: HttpProbeRequest): Promise<Observation> {
-  return createHttpProber().probe(req);
+export async function probeHttp(req: HttpProbeRequest): Promise<Observation> {
+  const prober = createHttpProber();
+  try {
+    return await prober.probe(req);
+  } finally {
+    await prober.close();
+  }
 }
 
 const zeroPhases = (): Phases => ({ dns: 0, connect: 0, tls: 0, ttfb: 0, transfer: 0, total: 0 });
@@ -380,6 +418,8 @@ class Exchange {
   private resolve: (hop: Hop) => void = () => {};
   private readonly timer: NodeJS.Timeout;
   private settled = false;
+  /** Ended early (timeout, cancel, body too large): its connection is not reused. */
+  stopped = false;
   private abortRequest: ((error?: Error) => void) | undefined;
   private status: number | null = null;
   private location: string | undefined;
@@ -422,8 +462,9 @@ class Exchange {
     this.stop({ code: 'timeout', phase: this.timing.phase(), message: 'the check was cancelled before it completed' });
   }
 
-  /** Ends the request early; undici then destroys the socket, so a kept connection starts afresh. */
+  /** Ends the request early; undici then destroys the socket, and the prober the connection. */
   stop(error?: CheckError): void {
+    this.stopped = true;
     this.finish(error);
     this.abortRequest?.();
   }
@@ -465,6 +506,7 @@ class Exchange {
 
   onHeaders(statusCode: number, raw: Buffer[]): boolean {
     if (statusCode < 200) return true; // 1xx: the final response follows
+    this.timing.head = this.timing.now();
     this.status = statusCode;
     for (let i = 0; i + 1 < raw.length; i += 2) {
       const field = raw[i] as Buffer;

@@ -26,14 +26,18 @@ export function probeSocket(req: SocketProbeRequest): Promise<Observation> {
   return new Promise((resolve) => {
     let settled = false;
     const peer: PeerInfo = {};
-    let socket: Socket | TLSSocket;
+    let socket: Socket | TLSSocket | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () =>
+      finish({ code: 'timeout', phase: timing.phase(), message: 'the check was cancelled before it completed' });
     const finish = (error?: CheckError) => {
       if (settled) return;
       settled = true;
       timing.end = timing.now();
       clearTimeout(timer);
       req.signal?.removeEventListener('abort', onAbort);
-      socket.destroy();
+      // Whatever phase it is in (lookup, connect, handshake): the probe is over, so is its socket.
+      socket?.destroy();
       const phases = timing.phases();
       resolve({
         status: null,
@@ -47,10 +51,17 @@ export function probeSocket(req: SocketProbeRequest): Promise<Observation> {
         ...(error ? { error } : {}),
       });
     };
-    socket = connectSocket(req);
+    if (req.signal?.aborted) return onAbort();
+    try {
+      socket = connectSocket(req);
+    } catch (error) {
+      // connect can throw before there is a socket (a port out of range, say): a result, not a rejection.
+      return finish(classifyError(error));
+    }
     instrument(socket, timing, peer, () => finish());
-    socket.once('error', (error) => finish(classifyError(error)));
-    const timer = setTimeout(() => {
+    // `on`, not `once`: a second error event must not be thrown.
+    socket.on('error', (error) => finish(classifyError(error)));
+    timer = setTimeout(() => {
       const phase = timing.phase();
       finish({
         code: 'timeout',
@@ -58,8 +69,6 @@ export function probeSocket(req: SocketProbeRequest): Promise<Observation> {
         message: `no ${req.tls ? 'TLS handshake' : 'connection'} within the timeout (stopped in ${phase})`,
       });
     }, req.timeoutMs);
-    const onAbort = () =>
-      finish({ code: 'timeout', phase: timing.phase(), message: 'the check was cancelled before it completed' });
     req.signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -14,6 +14,8 @@ export class Timing {
   secure?: number;
   sent?: number;
   firstByte?: number;
+  /** The whole head of the final response has arrived (status line and headers). */
+  head?: number;
   end?: number;
 
   now(): number {
@@ -29,9 +31,14 @@ export class Timing {
     if (ipLiteral) this.lookup = this.start;
   }
 
-  /** The phase a request is in right now: for timeout messages. */
+  /**
+   * The phase a request is in right now: for timeout messages. Until the
+   * whole response head has arrived it is still `ttfb`, however many bytes of
+   * it came (a peer that dribbles its headers has not started the transfer).
+   */
   phase(): Phase {
-    if (this.firstByte !== undefined) return 'transfer';
+    if (this.head !== undefined) return 'transfer';
+    if (this.firstByte !== undefined) return 'ttfb';
     if (this.connect !== undefined) return this.secureTransport && this.secure === undefined ? 'tls' : 'ttfb';
     if (this.lookup !== undefined) return 'connect';
     return 'dns';

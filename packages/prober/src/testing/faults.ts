@@ -1,4 +1,7 @@
+import { readdirSync, readlinkSync } from 'node:fs';
 import type http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import tls from 'node:tls';
 
 /**
  * The misbehaving HTTP routes that the fault tests and the fault benchmark
@@ -59,4 +62,157 @@ export function createFaultRoutes() {
       timers.clear();
     },
   };
+}
+
+/**
+ * Peers that accept a connection and then never finish the exchange, at each
+ * depth a probe can be stuck at:
+ *   tcp        accepts TCP and says nothing (a tls:// or https:// probe waits for the ServerHello)
+ *   tls        completes the TLS handshake and says nothing (an https:// probe waits for a response)
+ *   headers    an HTTP status line, then headers a byte at a time, never the blank line that ends them
+ *   half-body  a whole response head and part of the body, never the rest
+ *   garbage    answers every connection with `reply` (not HTTP) and closes
+ *   ok         (not silent: the control) answers every request 200 and keeps the connection
+ */
+export type SilentKind = 'tcp' | 'tls' | 'headers' | 'half-body' | 'garbage' | 'ok';
+
+export interface SilentPeer {
+  readonly port: number;
+  /** Connections accepted so far. */
+  accepted(): number;
+  /** Connections still open on the server's side. */
+  open(): number;
+  /**
+   * Resolves once `total` connections have been accepted in all and every one
+   * of them is closed (by the client: the peer never closes one itself);
+   * rejects after `ms`.
+   */
+  settled(total: number, ms: number): Promise<void>;
+  /** Resolves on the next accepted connection (TLS: once its handshake is done). */
+  nextConnection(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startSilentPeer(
+  kind: SilentKind,
+  options: { key?: string; cert?: string; reply?: string | Buffer } = {},
+): Promise<SilentPeer> {
+  const sockets = new Set<net.Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+  let accepted = 0;
+  let change: (() => void) | undefined;
+  let waiting: (() => void) | undefined;
+  const track = (socket: net.Socket, read = true) => {
+    accepted += 1;
+    sockets.add(socket);
+    socket.on('error', () => {});
+    // Read (and drop) what the client sends: a paused socket would never see its end.
+    if (read) socket.resume();
+    socket.once('close', () => {
+      sockets.delete(socket);
+      change?.();
+    });
+    change?.();
+  };
+  const served = (socket: net.Socket) => {
+    waiting?.();
+    waiting = undefined;
+    if (kind === 'garbage') socket.end(options.reply ?? 'SSH-2.0-OpenSSH_9.6\r\n');
+    else if (kind === 'ok') {
+      // A healthy keep-alive server: 200 to every request head (GETs have no body), connection kept.
+      let seen = '';
+      socket.on('data', (chunk: Buffer) => {
+        seen += chunk.toString('latin1');
+        for (let end = seen.indexOf('\r\n\r\n'); end >= 0; end = seen.indexOf('\r\n\r\n')) {
+          seen = seen.slice(end + 4);
+          socket.write(
+            'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 16\r\n\r\n{"status":"ok"}\n',
+          );
+        }
+      });
+    } else if (kind === 'half-body')
+      socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"status":');
+    else if (kind === 'headers') {
+      // Slowloris: the status line at once, then one byte of the headers at a time, never their end.
+      socket.write('HTTP/1.1 200 OK\r\n');
+      const head = Buffer.from(`content-type: text/plain\r\nx-pad: ${'a'.repeat(10_000)}`);
+      let at = 0;
+      const timer = setInterval(() => {
+        if (socket.destroyed || at >= head.length) return clearInterval(timer);
+        socket.write(head.subarray(at, ++at));
+      }, 20);
+      timers.add(timer);
+      socket.once('close', () => {
+        clearInterval(timer);
+        timers.delete(timer);
+      });
+    }
+  };
+  let server: net.Server;
+  if (kind === 'tls') {
+    if (!options.key || !options.cert) throw new Error('a tls silent peer needs key and cert');
+    server = tls.createServer({ key: options.key, cert: options.cert }, (socket) => {
+      socket.on('error', () => {});
+      socket.resume();
+      served(socket);
+    });
+    // The raw TCP connection (read by TLS): closed when the client closes, whether or not its handshake finished.
+    server.on('connection', (socket: net.Socket) => track(socket, false));
+    server.on('tlsClientError', () => {});
+  } else {
+    server = net.createServer((socket) => {
+      track(socket);
+      served(socket);
+    });
+  }
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    accepted: () => accepted,
+    open: () => sockets.size,
+    settled(total, ms) {
+      const done = () => accepted >= total && sockets.size === 0;
+      if (done()) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          change = undefined;
+          reject(
+            new Error(
+              `${kind} peer after ${ms} ms: ${accepted} of ${total} connections accepted, ${sockets.size} still open`,
+            ),
+          );
+        }, ms);
+        change = () => {
+          if (!done()) return;
+          clearTimeout(timer);
+          change = undefined;
+          resolve();
+        };
+      });
+    },
+    nextConnection: () =>
+      new Promise<void>((resolve) => {
+        waiting = resolve;
+      }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const timer of timers) clearInterval(timer);
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** The sockets this process holds open now (from /proc/self/fd; Linux). */
+export function openSocketFds(): number {
+  let count = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:')) count += 1;
+    } catch {
+      // closed between the listing and the readlink
+    }
+  }
+  return count;
 }
