@@ -28,6 +28,8 @@ describe('parseConfig', () => {
     assert.deepEqual(config.checks[0], {
       name: 'api',
       url: 'http://api:3000/healthcheck',
+      displayUrl: 'http://api:3000/healthcheck',
+      secrets: [],
       kind: 'http',
       target: { kind: 'http' },
       schedule: { kind: 'cron', pattern: '0 8 * * *', timezone: 'UTC' },

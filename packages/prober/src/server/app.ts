@@ -107,7 +107,7 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
         const day = windowStats(hours.get(check.name) ?? []);
         return {
           name: check.name,
-          url: check.url,
+          url: check.displayUrl,
           kind: check.kind,
           schedule: describeSchedule(check),
           state: stateOf(last),
@@ -213,7 +213,7 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
       const check = find(name);
       return json(res, 200, {
         name: check.name,
-        url: check.url,
+        url: check.displayUrl,
         kind: check.kind,
         schedule: describeSchedule(check),
         state: stateOf(deps.latest().get(name)),
