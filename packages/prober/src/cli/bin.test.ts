@@ -19,9 +19,9 @@ interface Run {
 }
 
 /** Runs the CLI to its end (bounded: killed after 20 s). `closeStdout` closes the reading end at once, as `| head` does. */
-function lifeline(args: string[], { closeStdout = false } = {}): Promise<Run> {
+function lifeline(args: string[], { closeStdout = false, node = [] as string[] } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [...node, BIN, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env },
     });
@@ -140,6 +140,28 @@ describe('the lifeline executable', () => {
       });
     }
   });
+
+  // What a pod with a 256 MiB limit gives Node (bench/prober's HEAP_MB): a hostile config must not exhaust it.
+  const hostile: [string, () => string][] = [
+    ['a 1 MiB flow list of 520,000 values', () => `checks: [${Array(520_000).fill('1').join(',')}]\n`],
+    [
+      '50,000 anchors on small lists',
+      () => `${Array.from({ length: 50_000 }, (_, i) => `a${i}: &a${i} [1]\n`).join('')}checks: []\n`,
+    ],
+    ['4 MiB of nested flow lists', () => `checks: ${'['.repeat(4 * 1024 * 1024 - 20)}\n`],
+    ['150,000 nested block lists', () => `checks:\n  ${'- '.repeat(150_000)}x\n`],
+  ];
+  for (const [what, text] of hostile) {
+    it(`${what}: exit 2 within a 128 MB heap, no crash`, async () => {
+      const run = await lifeline(['validate', '-c', configFile('hostile.yaml', text())], {
+        node: ['--max-old-space-size=128'],
+      });
+      assert.equal(run.code, 2, run.stderr.slice(0, 500));
+      assert.match(run.stderr, /\[LIFELINE_ERR_CONFIG\]; nothing was started\n$/);
+      assert.doesNotMatch(run.stderr, /FATAL|heap out of memory/);
+      assert.doesNotMatch(run.stderr, NO_STACK);
+    });
+  }
 
   it('a config that cannot be read at all: one line, exit 2, never a stack', async () => {
     mkdirSync(join(dir, 'a-dir'));

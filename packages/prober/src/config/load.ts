@@ -1,6 +1,18 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
-import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import {
+  CST,
+  type Document,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  Lexer,
+  LineCounter,
+  type Node,
+  parseDocument,
+} from 'yaml';
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem, suggestKey } from './problems.js';
 import { type ResolvedConfig, resolveConfig } from './resolved.js';
@@ -9,11 +21,19 @@ import { configSchema } from './schema.js';
 export { ConfigError, type ConfigProblem, formatProblem, MAX_REPORTED_PROBLEMS } from './problems.js';
 
 /**
- * Config files larger than this are refused before they are read: a config
- * of 5,000 checks is well under it, and parsing a hostile 36 MB file would
- * cost a minute and gigabytes.
+ * Config files larger than this are refused before they are read (a hostile
+ * 36 MB file cost a minute and gigabytes). 10,000 checks take about 1.1 MB.
  */
-export const MAX_CONFIG_BYTES = 1024 * 1024;
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+/**
+ * YAML values (scalars, flow collections, anchors, aliases) in a config, at most. Counted by the lexer before the
+ * document is built: the parser keeps about 1 KB per value, so this bounds the
+ * memory a config can take (a 1 MiB flow list of 520,000 values exhausted a
+ * 128 MB heap). 10,000 checks of 10 values each fit.
+ */
+export const MAX_YAML_VALUES = 120_000;
+/** Lexer tokens (values, indicators, spaces, newlines) at most: 10,000 checks take about 420,000. */
+export const MAX_YAML_TOKENS = 600_000;
 /** `maxAliasCount` of the YAML parser: more alias expansions than this is a billion-laughs bomb. */
 export const MAX_ALIAS_COUNT = 100;
 /** Deeper than this, a config is not a config. */
@@ -154,6 +174,37 @@ const problem = (file: string, at: At, field: string, message: string): ConfigPr
 });
 
 /**
+ * Bounds what the YAML parser will build, from the lexer's token stream
+ * (strings, nothing kept): values, tokens and flow nesting. The parser keeps
+ * about 1 KB per value and a frame per level, so without this a 1 MiB file
+ * could exhaust a 128 MB heap.
+ */
+function prescan(text: string, file: string): void {
+  const refuse = (message: string) => new ConfigError([problem(file, { line: 0, column: 0 }, '', message)]);
+  let values = 0;
+  let tokens = 0;
+  let depth = 0;
+  for (const token of new Lexer().lex(text)) {
+    if (++tokens > MAX_YAML_TOKENS) {
+      throw refuse(
+        `the config has more than ${MAX_YAML_TOKENS} YAML tokens, over the limit (10,000 checks take about 420,000)`,
+      );
+    }
+    // Each of these becomes a node (a scalar, a collection, an anchor's or alias's node).
+    const first = token[0];
+    const node = token === CST.SCALAR || first === '[' || first === '{' || first === '&' || first === '*';
+    if (node && ++values > MAX_YAML_VALUES) {
+      throw refuse(
+        `the config has more than ${MAX_YAML_VALUES} values (keys, items, lists, anchors and aliases), over the limit; a check has about 5 to 10`,
+      );
+    }
+    if (token === '[' || token === '{') {
+      if (++depth > MAX_NESTING_DEPTH) throw refuse(`the config is nested deeper than ${MAX_NESTING_DEPTH} levels`);
+    } else if (token === ']' || token === '}') depth = Math.max(0, depth - 1);
+  }
+}
+
+/**
  * Parses and validates a YAML config. Throws {@link ConfigError} listing every
  * problem with file, line, column and field; returns a frozen config. Never
  * throws anything else, whatever the text.
@@ -174,6 +225,7 @@ function parseUnsafe(text: string, options: ParseOptions): ResolvedConfig {
   const env = options.env ?? process.env;
   const bytes = Buffer.byteLength(text);
   if (bytes > MAX_CONFIG_BYTES) throw tooLarge(file, bytes);
+  prescan(text, file);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const { at, locate } = locator(doc, lineCounter);
@@ -327,7 +379,7 @@ function tooLarge(file: string, bytes: number): ConfigError {
       file,
       { line: 0, column: 0 },
       '',
-      `the config is ${bytes} bytes, over the limit of ${MAX_CONFIG_BYTES} bytes (1 MiB); nothing was read past the limit`,
+      `the config is ${bytes} bytes, over the limit of ${MAX_CONFIG_BYTES} bytes (4 MiB); nothing was read past the limit`,
     ),
   ]);
 }
@@ -348,14 +400,21 @@ export function readConfigText(path: string): string {
     fd = openSync(path, 'r');
     const size = fstatSync(fd).size;
     if (size > MAX_CONFIG_BYTES) throw tooLarge(path, size);
-    const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+    // Sized from fstat; grown (to the limit plus one byte at most) if the file grows while it is read.
+    let buffer = Buffer.alloc(Math.min(MAX_CONFIG_BYTES + 1, size + 4096));
     let length = 0;
     for (;;) {
+      if (length === buffer.length) {
+        if (length > MAX_CONFIG_BYTES) throw tooLarge(path, length);
+        const bigger = Buffer.alloc(Math.min(MAX_CONFIG_BYTES + 1, buffer.length * 2));
+        buffer.copy(bigger);
+        buffer = bigger;
+      }
       const n = readSync(fd, buffer, length, buffer.length - length, null);
       if (n === 0) break;
       length += n;
-      if (length > MAX_CONFIG_BYTES) throw tooLarge(path, length);
     }
+    if (length > MAX_CONFIG_BYTES) throw tooLarge(path, length);
     return buffer.subarray(0, length).toString('utf8');
   } catch (error) {
     if (error instanceof ConfigError) throw error;
