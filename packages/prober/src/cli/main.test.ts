@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -36,6 +36,7 @@ function io(env: Record<string, string> = {}) {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'lifeline-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 function configFile(name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);
