@@ -1,6 +1,6 @@
 import type { LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { scrub } from './config/redact.js';
+import { scrub, scrubUrls } from './config/redact.js';
 import type { ResolvedCheck } from './config/resolved.js';
 import { evaluate, needsBody } from './domain/evaluate.js';
 import type { CheckResult, Observation } from './domain/result.js';
@@ -119,10 +119,17 @@ export async function executeCheck(check: ResolvedCheck, options: ExecuteOptions
   }
 }
 
-/** Error messages (undici's may echo the URL) and condition texts, with the check's secrets as `***`. */
+/**
+ * Error messages (undici's may echo a URL, a redirect names its Location) and
+ * condition texts, with the check's secrets and any URL's credentials as `***`.
+ */
 function redactResult(result: CheckResult, secrets: readonly string[]): CheckResult {
-  if (secrets.length === 0) return result;
-  const error = result.error && { ...result.error, message: scrub(result.error.message, secrets) };
+  if (secrets.length === 0) {
+    if (!result.error) return result;
+    const message = scrubUrls(result.error.message);
+    return message === result.error.message ? result : { ...result, error: { ...result.error, message } };
+  }
+  const error = result.error && { ...result.error, message: scrubUrls(scrub(result.error.message, secrets)) };
   const conditions = result.conditions?.map((c) => ({ ...c, condition: scrub(c.condition, secrets) }));
   return { ...result, ...(error ? { error } : {}), ...(conditions ? { conditions } : {}) };
 }

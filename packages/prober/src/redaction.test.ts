@@ -6,11 +6,20 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { parseConfig } from './config/load.js';
-import { DEFAULT_REDACTED_QUERY_PARAMS, redactCheck, redactOptions, scrub } from './config/redact.js';
+import { DEFAULT_REDACTED_QUERY_PARAMS, redactCheck, redactOptions, scrub, scrubUrls } from './config/redact.js';
 import { startMonitor } from './main.js';
 import { closedPort, startTarget, type Target } from './testing/targets.js';
 
-const SECRETS = ['hunter2pass', 'tok3nvalue', 'b3arer-secret', 'k3y-secret', 'c00kie-secret', 'custom-s3cret'];
+const SECRETS = [
+  'hunter2pass',
+  'tok3nvalue',
+  'b3arer-secret',
+  'k3y-secret',
+  'c00kie-secret',
+  'custom-s3cret',
+  'server-s1gnature',
+  'l0cation-pass',
+];
 
 describe('redactCheck', () => {
   const options = redactOptions({ queryParams: ['X-Custom'], headers: ['x-tenant'] });
@@ -47,6 +56,14 @@ describe('redactCheck', () => {
     assert.equal(scrub('GET http://h/ with Bearer abc.def failed', secrets), 'GET http://h/ with *** failed');
   });
 
+  it('redacts credentials in URLs the config did not name (a Location in a message)', () => {
+    assert.equal(
+      scrubUrls('redirect back to https://u:pw@h/x?X-Amz-Signature=abc&a=1&token=t, already visited'),
+      'redirect back to https://u:***@h/x?X-Amz-Signature=***&a=1&token=***, already visited',
+    );
+    assert.equal(scrubUrls('to http://tok@h/ and mail a@b.c?x=1'), 'to http://***@h/ and mail a@b.c?x=1');
+  });
+
   it('has the documented default query parameters', () => {
     for (const name of ['token', 'access_token', 'api_key', 'apikey', 'key', 'password', 'secret', 'signature', 'sig'])
       assert.ok((DEFAULT_REDACTED_QUERY_PARAMS as readonly string[]).includes(name), name);
@@ -64,8 +81,13 @@ describe('secrets in check URLs and headers never leave the monitor', () => {
         ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
       });
       // A redirect that carries the token on: its error message would echo the URL.
+      // The server's own secrets in the Location (a signature, a password) are not in the config.
       if (req.url?.startsWith('/loop'))
-        res.writeHead(302, { location: `/loop?token=tok3nvalue&n=${seen.length}` }).end();
+        res
+          .writeHead(302, {
+            location: `http://user:l0cation-pass@${req.headers.host}/loop?token=tok3nvalue&sig=server-s1gnature&n=${seen.length}`,
+          })
+          .end();
       else res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"pass"}');
     });
   });

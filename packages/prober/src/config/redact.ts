@@ -153,3 +153,28 @@ export function scrub(text: string, secrets: readonly string[]): string {
   for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
   return out;
 }
+
+const DEFAULT_QUERY_SET: ReadonlySet<string> = new Set(DEFAULT_REDACTED_QUERY_PARAMS);
+const USERINFO_IN_TEXT = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@]+)@/gi;
+const QUERY_IN_TEXT = /([?&])([^=&#\s"'<>]+)=([^&#\s"'<>]*)/g;
+
+/**
+ * Redacts URLs the check did not configure but a message may carry (a
+ * redirect's Location): userinfo, and the default secret query parameters.
+ * Values the config names are scrubbed by {@link scrub}.
+ */
+export function scrubUrls(text: string): string {
+  if (!text.includes('@') && !text.includes('=')) return text;
+  return text
+    .replace(USERINFO_IN_TEXT, (_all, scheme: string, userinfo: string) =>
+      userinfo.includes(':')
+        ? `${scheme}${userinfo.slice(0, userinfo.indexOf(':'))}:${REDACTED}@`
+        : `${scheme}${REDACTED}@`,
+    )
+    .replace(QUERY_IN_TEXT, (all, sep: string, name: string, value: string) => {
+      if (!DEFAULT_QUERY_SET.has(decode(name).toLowerCase())) return all;
+      // Punctuation that ends the sentence ("..., already visited") is kept.
+      const trail = /[,.;:)\]]+$/.exec(value)?.[0] ?? '';
+      return `${sep}${name}=${REDACTED}${trail}`;
+    });
+}
