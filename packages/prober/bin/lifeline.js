@@ -1,7 +1,21 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/main.js';
+// A reader that goes away (`lifeline validate | head`) is not an error of ours: stop quietly, no stack.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
 
-process.exitCode = await main(process.argv.slice(2));
+const { main } = await import('../dist/cli/main.js');
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  // main reports what it knows; anything else is a bug: one line, the stack only with LIFELINE_DEBUG.
+  process.stderr.write(`lifeline: unexpected error: ${String(error?.message ?? error).split('\n')[0]}\n`);
+  if (process.env.LIFELINE_DEBUG) process.stderr.write(`${error?.stack ?? error}\n`);
+  process.exitCode = 1;
+}
 
 // The command is over (check --once printed its results; run has stopped).
 // Nothing it started should keep the process alive, and tests hold it to

@@ -1,5 +1,6 @@
 import type { LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { scrub, scrubUrls } from './config/redact.js';
 import type { ResolvedCheck } from './config/resolved.js';
 import { evaluate, needsBody } from './domain/evaluate.js';
 import type { CheckResult, Observation } from './domain/result.js';
@@ -94,6 +95,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  * The result is the last attempt's, with the number of attempts. Never rejects.
  */
 export async function executeCheck(check: ResolvedCheck, options: ExecuteOptions = {}): Promise<CheckResult> {
+  // The result carries the redacted URL from the start, so logs, stores, the API and metrics never see a secret.
+  const shown = check.displayUrl === check.url ? check : { ...check, url: check.displayUrl };
   const startedAt = (options.now ?? (() => new Date()))();
   const deadline = performance.now() + check.timeoutMs;
   const scheduledAt = options.scheduledAt !== undefined ? new Date(options.scheduledAt).toISOString() : undefined;
@@ -101,13 +104,31 @@ export async function executeCheck(check: ResolvedCheck, options: ExecuteOptions
   for (;;) {
     attempts += 1;
     const observation = await probe(check, deadline - performance.now(), options);
-    const result = evaluate(check, startedAt, observation, {
-      ...(check.retries > 0 ? { attempts } : {}),
-      ...(scheduledAt !== undefined ? { scheduledAt } : {}),
-    });
+    const result = redactResult(
+      evaluate(shown, startedAt, observation, {
+        ...(check.retries > 0 ? { attempts } : {}),
+        ...(scheduledAt !== undefined ? { scheduledAt } : {}),
+      }),
+      check.secrets,
+    );
     const backoff = FIRST_BACKOFF_MS * 2 ** (attempts - 1);
     const left = deadline - performance.now() - backoff;
     if (result.ok || attempts > check.retries || left < MIN_ATTEMPT_MS || options.signal?.aborted) return result;
     await sleep(backoff, options.signal);
   }
+}
+
+/**
+ * Error messages (undici's may echo a URL, a redirect names its Location) and
+ * condition texts, with the check's secrets and any URL's credentials as `***`.
+ */
+function redactResult(result: CheckResult, secrets: readonly string[]): CheckResult {
+  if (secrets.length === 0) {
+    if (!result.error) return result;
+    const message = scrubUrls(result.error.message);
+    return message === result.error.message ? result : { ...result, error: { ...result.error, message } };
+  }
+  const error = result.error && { ...result.error, message: scrubUrls(scrub(result.error.message, secrets)) };
+  const conditions = result.conditions?.map((c) => ({ ...c, condition: scrub(c.condition, secrets) }));
+  return { ...result, ...(error ? { error } : {}), ...(conditions ? { conditions } : {}) };
 }

@@ -56,6 +56,9 @@ export function createLogger(
         colorize: Boolean((destination as { isTTY?: boolean }).isTTY),
         translateTime: false,
         ignore: 'level',
+        // One line per log entry: a result as name, outcome, status, time and error; anything else as its message.
+        hideObject: true,
+        messageFormat: (log, messageKey) => prettyLine(log, messageKey),
       }),
     );
   }
@@ -71,6 +74,28 @@ export function createLogger(
 /** Logs one result: info when it passed, warn when it failed. */
 export function logResult(logger: Logger, result: CheckResult, extra?: Record<string, unknown>): void {
   const fields = extra ? { ...result, ...extra } : result;
-  if (result.ok) logger.info(fields, `check ${result.check} passed: ${result.status}`);
+  // Only an http check has a status to show; "passed: null" said nothing.
+  if (result.ok)
+    logger.info(fields, `check ${result.check} passed${result.status === null ? '' : `: ${result.status}`}`);
   else logger.warn(fields, `check ${result.check} failed: ${result.error?.code ?? 'unknown'}`);
+}
+
+/**
+ * `--format pretty`: `api  up  200  12ms`, `db  down  -  5001ms  timeout: ...`.
+ * Other lines keep their message, with the error's message when there is one.
+ */
+export function prettyLine(log: Record<string, unknown>, messageKey: string): string {
+  const message = String(log[messageKey] ?? '');
+  if (typeof log.check === 'string' && typeof log.ok === 'boolean' && typeof log.durationMs === 'number') {
+    const outcome = log.ok ? (log.degraded ? 'degraded' : 'up') : 'down';
+    const error = log.error as { code?: string; message?: string } | undefined;
+    const parts = [log.check, outcome, typeof log.status === 'number' ? String(log.status) : '-'];
+    parts.push(`${Math.round(log.durationMs)}ms`);
+    if (error) parts.push(`${error.code ?? 'unknown'}: ${error.message ?? ''}`);
+    return parts.join('  ');
+  }
+  const err = log.err as { message?: string } | undefined;
+  const text = err?.message && !message.includes(err.message) ? `${message}: ${err.message}` : message;
+  // A reload's config problems, one per line as `validate` prints them.
+  return Array.isArray(log.problems) ? [text, ...log.problems.map((p) => `  ${String(p)}`)].join('\n') : text;
 }

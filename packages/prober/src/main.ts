@@ -195,7 +195,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
       config: config.source,
       api: url,
       storage: store ? store.kind : 'none',
-      checks: config.checks.map((c) => ({ name: c.name, url: c.url, ...describeSchedule(c) })),
+      checks: config.checks.map((c) => ({ name: c.name, url: c.displayUrl, ...describeSchedule(c) })),
     },
     `lifeline monitor started with ${config.checks.length} check(s); API and /metrics on ${url}`,
   );
@@ -247,7 +247,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     async stop() {
       stopWatching();
       health.beginShutdown();
-      const grace = Math.min(MAX_STOP_GRACE_MS, Math.max(...config.checks.map((c) => c.timeoutMs)) + 1_000);
+      const grace = Math.min(MAX_STOP_GRACE_MS, config.checks.reduce((m, c) => Math.max(m, c.timeoutMs), 0) + 1_000);
       const cancelled = await scheduler.stop(grace);
       await httpProber.close();
       clearInterval(pruneTimer);

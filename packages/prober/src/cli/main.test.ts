@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -36,6 +36,7 @@ function io(env: Record<string, string> = {}) {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'lifeline-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 function configFile(name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);
@@ -152,13 +153,103 @@ describe('lifeline CLI', () => {
     const lines = t.lines();
     assert.equal(lines.at(-1).msg, 'lifeline monitor stopped');
     assert.ok(lines.some((l) => l.check === 'a' && l.status === 200 && l.ok === true));
+    // The default 5 s timeout outlasts the 100 ms interval: said once, in a line that is not a result.
+    const warnings = lines.filter((l) => l.timeoutLongerThanInterval);
+    assert.equal(warnings.length, 1);
+    assert.deepEqual(
+      [warnings[0].timeoutLongerThanInterval, warnings[0].count, warnings[0].check],
+      [['a'], 1, undefined],
+    );
+    assert.match(
+      warnings[0].msg,
+      /^1 check\(s\) have a timeout longer than the time between runs, e\.g\. a: timeout 5s is longer than the 100ms between runs/,
+    );
+    assert.ok(
+      lines.filter((l) => l.check === 'a').every((l) => typeof l.ok === 'boolean' || l.msg.includes('skipped')),
+    );
   });
 
-  it('--format pretty prints for people', async () => {
-    const file = configFile('p.yaml', `checks:\n  - name: a\n    url: ${up.url}\n    every: 10s\n`);
+  it('--format pretty prints one line per result: name, outcome, status, ms, error', async () => {
+    const file = configFile(
+      'p.yaml',
+      `checks:\n  - name: a\n    url: ${up.url}\n    every: 10s\n  - name: b\n    url: ${down.url}\n    every: 10s\n  - name: t\n    url: tcp://127.0.0.1:${closed}\n    every: 10s\n`,
+    );
     const t = io();
-    assert.equal(await main(['check', '--once', '-c', file, '--format', 'pretty'], t.io), 0);
-    assert.match(t.out(), /check a passed: 200/);
-    assert.throws(() => JSON.parse(t.out()));
+    assert.equal(await main(['check', '--once', '-c', file, '--format', 'pretty'], t.io), 1);
+    const lines = t.out().trimEnd().split('\n');
+    assert.equal(lines.length, 3, t.out());
+    assert.match(lines[0] ?? '', /^\[.*\]: a {2}up {2}200 {2}\d+ms$/);
+    assert.match(lines[1] ?? '', /^\[.*\]: b {2}down {2}503 {2}\d+ms {2}http_status: /);
+    assert.match(lines[2] ?? '', /^\[.*\]: t {2}down {2}- {2}\d+ms {2}refused: /);
+  });
+
+  it('a passed tcp, tls or dns check says "passed", not "passed: null"', async () => {
+    const file = configFile(
+      'tcp.yaml',
+      `checks:\n  - name: t\n    url: tcp://${new URL(up.url).host}\n    every: 10s\n`,
+    );
+    const t = io();
+    assert.equal(await main(['check', '--once', '-c', file], t.io), 0);
+    assert.equal(t.lines()[0].msg, 'check t passed');
+  });
+
+  it('validate says what each kind of check does, with secrets redacted, and warns when a timeout outlasts the gap', async () => {
+    const file = configFile(
+      'kinds.yaml',
+      `checks:
+  - name: h
+    url: https://user:hunter22@api/x?token=abc123&q=1
+    method: HEAD
+    every: 10s
+  - name: t
+    url: tcp://redis:6379
+    every: 10s
+  - name: s
+    url: tls://api:443
+    every: 10s
+  - name: d
+    url: dns:///api.default.svc.cluster.local?type=AAAA
+    every: 10s
+  - name: c
+    url: http://api/
+    schedule: "* * * * *"
+    timeout: 2m
+  - name: e
+    url: http://api/
+    every: 200ms
+    timeout: 2s
+`,
+    );
+    const t = io();
+    assert.equal(await main(['validate', '-c', file], t.io), 0);
+    const out = t.out();
+    assert.match(out, /h: HEAD https:\/\/user:\*\*\*@api\/x\?token=\*\*\*&q=1, every 10s/);
+    assert.match(out, /t: connect to tcp:\/\/redis:6379, every 10s/);
+    assert.match(out, /s: TLS handshake with tls:\/\/api:443, every 10s/);
+    assert.match(out, /d: resolve dns:\/\/\/api\.default\.svc\.cluster\.local\?type=AAAA, every 10s/);
+    assert.match(out, /c: GET http:\/\/api\/, cron .* timeout 2m\n/);
+    assert.match(
+      out,
+      /\nwarning: check c: timeout 2m is longer than the 1m between runs: a run still in progress when the next is due makes that next run skipped/,
+    );
+    assert.match(out, /\nwarning: check e: timeout 2s is longer than the 200ms between runs/);
+    assert.equal(out.match(/warning:/g)?.length, 2);
+    assert.doesNotMatch(out, /GET (tcp|tls|dns):|hunter22|abc123/);
+  });
+
+  it('prints at most 50 problems and counts the rest', async () => {
+    const file = configFile('lots.yaml', `checks: [${Array(500).fill('1').join(', ')}]\n`);
+    const t = io();
+    assert.equal(await main(['validate', '-c', file], t.io), 2);
+    const lines = t.err().trimEnd().split('\n');
+    assert.equal(lines.length, 52);
+    assert.equal(lines[50], '... and 450 more problems');
+    assert.match(lines[51] ?? '', /^lifeline: 500 problems in .* \[LIFELINE_ERR_CONFIG\]; nothing was started$/);
+  });
+
+  it('--version prints the version', async () => {
+    const t = io();
+    assert.equal(await main(['--version'], t.io), 0);
+    assert.match(t.out(), /^\d+\.\d+\.\d+\n$/);
   });
 });

@@ -1,10 +1,25 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, formatProblem, loadConfigFile } from '../config/load.js';
-import type { ResolvedConfig } from '../config/resolved.js';
+import { ConfigError, loadConfigFile } from '../config/load.js';
+import type { ResolvedCheck, ResolvedConfig } from '../config/resolved.js';
 import { formatDuration } from '../domain/duration.js';
 import { createLogger, type LogFormat, logResult } from '../logger.js';
-import { checkOnce, startMonitor, storeResults } from '../main.js';
+import { checkOnce, monitorStorage, startMonitor, storeResults } from '../main.js';
 import { nextRunTimes } from '../scheduler/next-run.js';
+import { describeStartupError } from './startup-errors.js';
+import { configWarnings } from './warnings.js';
+
+/** The package's version, for `lifeline --version` (package.json sits two levels up from src/cli and dist/cli). */
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
 
 /** Exit codes, as documented: scripts and CronJobs depend on them. */
 export const EXIT = { ok: 0, checkFailed: 1, usage: 2 } as const;
@@ -29,11 +44,29 @@ function load(path: string | undefined, io: CliIo): ResolvedConfig | number {
     return loadConfigFile(file, io.env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    for (const problem of error.problems) io.stderr.write(`${formatProblem(problem)}\n`);
-    const n = error.problems.length;
+    io.stderr.write(`${error.lines().join('\n')}\n`);
+    const n = error.total;
     io.stderr.write(`lifeline: ${n} problem${n === 1 ? '' : 's'} in ${file} [${error.code}]; nothing was started\n`);
     return EXIT.usage;
   }
+}
+
+const WHAT: Readonly<Record<ResolvedCheck['kind'], string>> = {
+  http: '',
+  tcp: 'connect to',
+  tls: 'TLS handshake with',
+  dns: 'resolve',
+};
+
+/** One line of `validate`: what the check does (the method only for http), when, and its timeout. */
+function describeCheck(check: ResolvedCheck, now: number): string {
+  const does =
+    check.kind === 'http' ? `${check.method} ${check.displayUrl}` : `${WHAT[check.kind]} ${check.displayUrl}`;
+  const when =
+    check.schedule.kind === 'cron'
+      ? `cron "${check.schedule.pattern}" (${check.schedule.timezone}), next ${new Date(nextRunTimes(check.schedule, now, now, 1)[0] as number).toISOString()}`
+      : `every ${formatDuration(check.schedule.intervalMs)}`;
+  return `${check.name}: ${does}, ${when}, timeout ${formatDuration(check.timeoutMs)}`;
 }
 
 /** Resolves on the first SIGTERM/SIGINT; a second one exits at once. */
@@ -80,6 +113,7 @@ export async function main(
   let exitCode: number = EXIT.ok;
   const program = new Command('lifeline')
     .description('Health checks against services by their DNS names, on cron schedules.')
+    .version(packageVersion(), '-V, --version', 'print the version of lifeline')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError();
@@ -149,10 +183,28 @@ export async function main(
           ...(opts.port !== undefined ? { port: opts.port } : {}),
         });
       } catch (error) {
-        logger.fatal({ err: error }, `lifeline cannot start: ${(error as Error).message}`);
+        // One sentence naming the port or path and the option that changes it; a stack only with LIFELINE_DEBUG.
+        const port = opts.port ?? config.server.port;
+        const described = describeStartupError(error, {
+          port,
+          host: config.server.host,
+          storage: monitorStorage(config),
+        });
+        io.stderr.write(`lifeline cannot start: ${described.message}\n`);
+        if (io.env.LIFELINE_DEBUG) io.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
         stop.dispose();
-        exitCode = EXIT.checkFailed;
+        exitCode = described.configuration ? EXIT.usage : EXIT.checkFailed;
         return;
+      }
+      // One line, not one per check (10,000 checks would flood the log), and no `check` field: readers
+      // pick result lines by that field.
+      const warnings = configWarnings(config, Date.now());
+      if (warnings.length > 0) {
+        const [first] = warnings;
+        logger.warn(
+          { timeoutLongerThanInterval: warnings.slice(0, 20).map((w) => w.check), count: warnings.length },
+          `${warnings.length} check(s) have a timeout longer than the time between runs, e.g. ${first?.check}: ${first?.message}`,
+        );
       }
       const signal = await stop.promise;
       logger.info({ signal }, `received ${signal}, waiting for in-flight checks`);
@@ -173,15 +225,8 @@ export async function main(
       }
       io.stdout.write(`${config.source}: ok, ${config.checks.length} check(s)\n`);
       const now = Date.now();
-      for (const check of config.checks) {
-        const when =
-          check.schedule.kind === 'cron'
-            ? `cron "${check.schedule.pattern}" (${check.schedule.timezone}), next ${new Date(nextRunTimes(check.schedule, now, now, 1)[0] as number).toISOString()}`
-            : `every ${formatDuration(check.schedule.intervalMs)}`;
-        io.stdout.write(
-          `  ${check.name}: ${check.method} ${check.url}, ${when}, timeout ${formatDuration(check.timeoutMs)}\n`,
-        );
-      }
+      for (const check of config.checks) io.stdout.write(`  ${describeCheck(check, now)}\n`);
+      for (const w of configWarnings(config, now)) io.stdout.write(`warning: check ${w.check}: ${w.message}\n`);
     });
 
   try {

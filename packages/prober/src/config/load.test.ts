@@ -28,6 +28,8 @@ describe('parseConfig', () => {
     assert.deepEqual(config.checks[0], {
       name: 'api',
       url: 'http://api:3000/healthcheck',
+      displayUrl: 'http://api:3000/healthcheck',
+      secrets: [],
       kind: 'http',
       target: { kind: 'http' },
       schedule: { kind: 'cron', pattern: '0 8 * * *', timezone: 'UTC' },
@@ -221,6 +223,105 @@ describe('parseConfig', () => {
       ['lifeline.yaml:3:10: checks[0].url: environment variable API_HOST is not set'],
     ],
   ];
+  const TCP = SEED.replace('http://api:3000/healthcheck', 'tcp://api:3000');
+  const DNS = SEED.replace('http://api:3000/healthcheck', 'dns:///api');
+  bad.push(
+    [
+      'misspelled keys, suggesting the known key (edit distance at most 2)',
+      `${SEED}    retry: 3\n    Timeout: 5s\n    frobnicate: 1\nserver:\n  prot: 1\nchekcs: []\n`,
+      [
+        'lifeline.yaml:5:5: checks[0].retry: unknown key "retry" (did you mean "retries"?)',
+        'lifeline.yaml:6:5: checks[0].Timeout: unknown key "Timeout" (did you mean "timeout"?)',
+        'lifeline.yaml:7:5: checks[0].frobnicate: unknown key "frobnicate"',
+        'lifeline.yaml:9:3: server.prot: unknown key "prot" (did you mean "port"?)',
+        'lifeline.yaml:10:1: chekcs: unknown key "chekcs" (did you mean "checks"?)',
+      ],
+    ],
+    [
+      'a duplicate name together with the other problems',
+      `${SEED}  - name: api\n    url: 42\n    every: 10s\n`,
+      [
+        'lifeline.yaml:5:11: checks[1].name: duplicate check name "api" (first used by checks[0])',
+        'lifeline.yaml:6:10: checks[1].url: url must be a string',
+      ],
+    ],
+    [
+      'a key given twice',
+      `${SEED}    schedule: "1 8 * * *"\n`,
+      ['lifeline.yaml:5:5: duplicate key "schedule" in one mapping'],
+    ],
+    [
+      'a cron expression that never runs',
+      SEED.replace('0 8 * * *', '0 0 30 2 *'),
+      ['lifeline.yaml:4:15: checks[0].schedule: cron expression "0 0 30 2 *" never runs'],
+    ],
+    [
+      'conditions that cannot apply to the scheme',
+      `${TCP}    conditions: ["[STATUS] == 200", "len([BODY]) > 0", "[CONNECTED] == true"]\n` +
+        `  - name: web\n    url: http://web/\n    every: 10s\n    conditions: ["[CERTIFICATE_EXPIRATION] > 48h", "[DNS_RCODE] == NOERROR"]\n` +
+        `  - name: ns\n    url: dns:///x\n    every: 10s\n    conditions: ["[CONNECTED] == true", "[BODY] == pat(*)", "[IP] == any(1.1.1.1)"]\n`,
+      [
+        'lifeline.yaml:5:18: checks[0].conditions[0]: check "api": [STATUS] does not apply to a tcp:// check (only to http://, https://)',
+        'lifeline.yaml:5:37: checks[0].conditions[1]: check "api": [BODY] does not apply to a tcp:// check',
+        'lifeline.yaml:9:18: checks[1].conditions[0]: check "web": [CERTIFICATE_EXPIRATION] does not apply to a http:// check (only to https://, tls://)',
+        'lifeline.yaml:9:52: checks[1].conditions[1]: check "web": [DNS_RCODE] does not apply to a http:// check (only to dns://)',
+        'lifeline.yaml:13:18: checks[2].conditions[0]: check "ns": [CONNECTED] does not apply to a dns:// check',
+      ],
+    ],
+    [
+      'a timeout that overflows a timer',
+      `${SEED}    timeout: 25d\n`,
+      ['lifeline.yaml:5:14: checks[0].timeout: timeout "25d" is above the maximum of 24d20h31m23s647ms (2147483647ms)'],
+    ],
+    [
+      'a timeout from a variable that overflows a timer',
+      `${SEED}    timeout: \${TIMEOUT:-25d}\n`,
+      ['lifeline.yaml:5:14: checks[0].timeout: timeout "25d" is above the maximum'],
+    ],
+    [
+      'every, jitter and missedRunWindow beyond a timer',
+      `${SEED.replace('schedule: "0 8 * * *"', 'every: 30d\n    jitter: 25d')}scheduler:\n  missedRunWindow: 1000h\n`,
+      [
+        'lifeline.yaml:4:12: checks[0].every: every "30d" is above the maximum of 24d20h31m23s647ms (2147483647ms); use a cron schedule',
+        'lifeline.yaml:5:13: checks[0].jitter: jitter "25d" is above the maximum',
+        'lifeline.yaml:7:20: scheduler.missedRunWindow: scheduler.missedRunWindow "1000h" is above the maximum',
+      ],
+    ],
+    [
+      'a retention past ten years',
+      `${SEED}retention:\n  raw: 3651d\n`,
+      [
+        'lifeline.yaml:6:8: retention.raw: retention "3651d" is above the maximum of 3650d (315360000000ms); write "forever"',
+      ],
+    ],
+    [
+      'a jitter longer than the interval',
+      SEED.replace('schedule: "0 8 * * *"', 'every: 10s\n    jitter: 11s'),
+      ['lifeline.yaml:5:13: checks[0].jitter: jitter "11s" is longer than every "10s": runs would pile up'],
+    ],
+    [
+      'a redact section of the wrong shape',
+      `${SEED}redact:\n  queryParams: token\n  header: [x]\n`,
+      [
+        'lifeline.yaml:6:16: redact.queryParams: redact.queryParams must be a list of names',
+        'lifeline.yaml:7:3: redact.header: unknown key "header" (did you mean "headers"?)',
+      ],
+    ],
+  );
+  void DNS;
+
+  it('accepts the longest durations a timer holds, and conditions that apply', () => {
+    const config = parseConfig(
+      `${SEED.replace('schedule: "0 8 * * *"', 'every: 24d20h31m23s647ms\n    timeout: 24d20h31m23s647ms\n    jitter: 24d20h31m23s647ms')}` +
+        `  - name: t\n    url: tls://api:443\n    every: 10s\n    conditions: ["[CERTIFICATE_EXPIRATION] > 48h", "[CONNECTED] == true", "[RESPONSE_TIME] < 100", "[IP] == 10.0.0.1"]\n` +
+        `  - name: d\n    url: dns:///api?type=A\n    every: 10s\n    conditions: ["[DNS_RCODE] == NOERROR", "len([BODY]) > 0"]\n` +
+        'retention:\n  raw: 3650d\n  day: forever\n',
+      { file: 'f.yaml', env: {} },
+    );
+    assert.equal(config.checks[0]?.timeoutMs, 2 ** 31 - 1);
+    assert.equal(config.retention.rawMs, 3650 * 86_400_000);
+  });
+
   for (const [what, text, expected] of bad) {
     it(`rejects ${what} with file, line and field`, () => {
       const found = problems(text);

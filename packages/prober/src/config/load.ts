@@ -1,35 +1,30 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
-import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
-import type { z } from 'zod';
-import { CONFIG_ERROR_CODE } from '../domain/errors.js';
+import { type Document, isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, type ConfigProblem, suggestKey } from './problems.js';
 import { type ResolvedConfig, resolveConfig } from './resolved.js';
 import { configSchema } from './schema.js';
+import {
+  duplicateKeys,
+  firstAlias,
+  MAX_ALIAS_COUNT,
+  MAX_CONFIG_BYTES,
+  MAX_NESTING_DEPTH,
+  prescan,
+} from './yaml-limits.js';
 
-/** One thing wrong with a config, located in its file. */
-export interface ConfigProblem {
-  readonly file: string;
-  /** 1-based; 0 when the problem is about the file as a whole. */
-  readonly line: number;
-  readonly column: number;
-  /** Dotted path of the field, e.g. `checks[0].schedule`; empty for the document. */
-  readonly field: string;
-  readonly message: string;
-}
+export { ConfigError, type ConfigProblem, formatProblem, MAX_REPORTED_PROBLEMS } from './problems.js';
+export {
+  MAX_ALIAS_COUNT,
+  MAX_CONFIG_BYTES,
+  MAX_NESTING_DEPTH,
+  MAX_YAML_TOKENS,
+  MAX_YAML_VALUES,
+} from './yaml-limits.js';
 
-export function formatProblem(p: ConfigProblem): string {
-  const where = p.line > 0 ? `${p.file}:${p.line}:${p.column}` : p.file;
-  return p.field ? `${where}: ${p.field}: ${p.message}` : `${where}: ${p.message}`;
-}
-
-/** A config that cannot be used. Carries every problem found, not just the first. */
-export class ConfigError extends Error {
-  readonly code = CONFIG_ERROR_CODE;
-  constructor(readonly problems: readonly ConfigProblem[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
+/** Problems located (file:line:column) at most; past this they are only counted. */
+const MAX_LOCATED_PROBLEMS = 1_000;
 
 type Path = readonly (string | number)[];
 
@@ -43,12 +38,19 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 const VARIABLE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
+class TooDeep extends Error {
+  constructor(readonly path: Path) {
+    super('too deep');
+  }
+}
+
 /**
  * Expands `${VAR}` and `${VAR:-default}` in every string value; `$${` is a
  * literal `${`. Expansion happens after YAML parsing, so a value with quotes
  * or colons cannot change the document's structure.
  */
 function expand(value: unknown, path: Path, env: Env, missing: { path: Path; name: string }[]): unknown {
+  if (path.length > MAX_NESTING_DEPTH) throw new TooDeep(path);
   if (typeof value === 'string') {
     return value.replace(VARIABLE, (whole, name: string | undefined, fallback: string | undefined) => {
       if (name === undefined) return '${';
@@ -74,82 +76,162 @@ export interface ParseOptions {
   readonly env?: Env;
 }
 
-/**
- * Parses and validates a YAML config. Throws {@link ConfigError} listing every
- * problem with file, line, column and field; returns a frozen config.
- */
-export function parseConfig(text: string, options: ParseOptions): ResolvedConfig {
-  const { file } = options;
-  const env = options.env ?? process.env;
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+type At = { line: number; column: number };
 
-  const at = (offset: number | undefined) => {
+/** Where each problem is in the YAML source. */
+function locator(doc: Document, lineCounter: LineCounter) {
+  const at = (offset: number | undefined): At => {
     if (offset === undefined) return { line: 1, column: 1 };
     const pos = lineCounter.linePos(offset);
     return { line: pos.line, column: pos.col };
   };
-
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((error) => ({
-        file,
-        ...at(error.pos[0]),
-        field: '',
-        message: `YAML syntax: ${error.message.split('\n')[0]}`,
-      })),
-    );
-  }
-
-  const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
-  if (raw === null || raw === undefined) {
-    throw new ConfigError([
-      { file, line: 0, column: 0, field: '', message: 'the config is empty: expected a mapping with a "checks" list' },
-    ]);
-  }
-
-  /** The YAML node at a path, or the nearest ancestor that exists. */
-  const locate = (path: Path, key?: string) => {
+  // Offsets of the keys of each map, built once per map: a hostile map has 100,000 unknown keys.
+  const keyIndex = new WeakMap<object, Map<unknown, number | undefined>>();
+  const keyOffset = (map: { items: { key: unknown }[] }, key: string) => {
+    let index = keyIndex.get(map);
+    if (!index) {
+      index = new Map();
+      for (const item of map.items) {
+        if (isScalar(item.key) && !index.has(item.key.value)) index.set(item.key.value, item.key.range?.[0]);
+      }
+      keyIndex.set(map, index);
+    }
+    return index.has(key) ? { found: true, offset: index.get(key) } : { found: false, offset: undefined };
+  };
+  /** The YAML node at a path (or its nearest ancestor that exists); with `key`, that key in the map. */
+  const locate = (path: Path, key?: string): At => {
     for (let depth = path.length; depth >= 0; depth--) {
       const node = doc.getIn(path.slice(0, depth), true) as Node | undefined;
       if (!node) continue;
       if (key !== undefined && depth === path.length && isMap(node)) {
-        const pair = node.items.find((item) => isScalar(item.key) && item.key.value === key);
-        if (pair && isScalar(pair.key)) return at(pair.key.range?.[0]);
+        const { found, offset } = keyOffset(node, key);
+        if (found) return at(offset);
       }
       return at(node.range?.[0]);
     }
     return at(doc.contents?.range?.[0]);
   };
+  return { at, locate };
+}
+
+const problem = (file: string, at: At, field: string, message: string): ConfigProblem => ({
+  file,
+  ...at,
+  field,
+  message,
+});
+
+/**
+ * Parses and validates a YAML config. Throws {@link ConfigError} listing every
+ * problem with file, line, column and field; returns a frozen config. Never
+ * throws anything else, whatever the text.
+ */
+export function parseConfig(text: string, options: ParseOptions): ResolvedConfig {
+  try {
+    return parseUnsafe(text, options);
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    // A last guard: a config must never crash the process or print a stack.
+    const reason = error instanceof RangeError ? 'it is nested too deeply' : String((error as Error)?.message ?? error);
+    throw new ConfigError([problem(options.file, { line: 0, column: 0 }, '', `cannot read the config: ${reason}`)]);
+  }
+}
+
+function parseUnsafe(text: string, options: ParseOptions): ResolvedConfig {
+  const { file } = options;
+  const env = options.env ?? process.env;
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_CONFIG_BYTES) throw tooLarge(file, bytes);
+  const tooBig = prescan(text);
+  if (tooBig) throw new ConfigError([problem(file, { line: 0, column: 0 }, '', tooBig)]);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  const { at, locate } = locator(doc, lineCounter);
+
+  if (doc.errors.length > 0) {
+    const problems: ConfigProblem[] = [];
+    for (const error of doc.errors.slice(0, MAX_LOCATED_PROBLEMS)) {
+      const message = /call stack/i.test(error.message)
+        ? 'YAML syntax: the document is nested too deeply'
+        : `YAML syntax: ${error.message.split('\n')[0]}`;
+      problems.push(problem(file, at(error.pos[0]), '', message));
+    }
+    throw new ConfigError(problems, Math.max(0, doc.errors.length - MAX_LOCATED_PROBLEMS));
+  }
+  const duplicates: ConfigProblem[] = [];
+  let moreDuplicates = 0;
+  duplicateKeys(doc, (offset, message) => {
+    if (duplicates.length < MAX_LOCATED_PROBLEMS) duplicates.push(problem(file, at(offset), '', message));
+    else moreDuplicates += 1;
+  });
+  if (duplicates.length > 0) throw new ConfigError(duplicates, moreDuplicates);
+
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    // yaml throws a ReferenceError for an alias bomb, and for an alias to an anchor not (yet) defined.
+    const message = /resource exhaustion/.test(error.message)
+      ? `too many alias references (*name): they would expand past ${MAX_ALIAS_COUNT} copies (a "billion laughs" document?)`
+      : `YAML aliases: ${error.message}`;
+    throw new ConfigError([problem(file, at(firstAlias(doc)), '', message)]);
+  }
+  if (raw === null || raw === undefined) {
+    throw new ConfigError([
+      problem(file, { line: 0, column: 0 }, '', 'the config is empty: expected a mapping with a "checks" list'),
+    ]);
+  }
 
   const problems: ConfigProblem[] = [];
+  let unlocated = 0;
+  /** The message is computed only for a problem that is kept. */
+  const report = (path: Path, message: string | (() => string), key?: string) => {
+    if (problems.length >= MAX_LOCATED_PROBLEMS) unlocated += 1;
+    else {
+      const text = typeof message === 'string' ? message : message();
+      problems.push(problem(file, locate(path, key), formatPath(key === undefined ? path : [...path, key]), text));
+    }
+  };
+
   const missing: { path: Path; name: string }[] = [];
-  const expanded = expand(raw, [], env, missing);
-  for (const m of missing) {
-    problems.push({
-      file,
-      ...locate(m.path),
-      field: formatPath(m.path),
-      message: `environment variable ${m.name} is not set (write \${${m.name}:-default} to give a default)`,
-    });
+  let expanded: unknown;
+  try {
+    expanded = expand(raw, [], env, missing);
+  } catch (error) {
+    if (!(error instanceof TooDeep)) throw error;
+    throw new ConfigError([
+      problem(file, locate(error.path), formatPath(error.path), `nested deeper than ${MAX_NESTING_DEPTH} levels`),
+    ]);
   }
+  for (const m of missing) {
+    report(m.path, `environment variable ${m.name} is not set (write \${${m.name}:-default} to give a default)`);
+  }
+  duplicateNames(expanded, report);
 
   const parsed = configSchema.safeParse(expanded);
   if (!parsed.success) {
     // A value with an unset variable is already reported; its knock-on schema error would only repeat it.
     const unset = new Set(missing.map((m) => formatPath(m.path)));
-    const named = (p: ConfigProblem): ConfigProblem => {
-      // A bad condition names its check: conditions are long, and people look for them by check.
-      const index = /^checks\[(\d+)\]\.conditions/.exec(p.field)?.[1];
-      const name =
-        index === undefined ? undefined : (expanded as { checks?: { name?: unknown }[] }).checks?.[Number(index)]?.name;
-      return typeof name === 'string' ? { ...p, message: `check "${name}": ${p.message}` } : p;
-    };
-    problems.push(
-      ...zodProblems(parsed.error, file, locate)
-        .filter((p) => !unset.has(p.field))
-        .map(named),
-    );
+    for (const issue of parsed.error.issues) {
+      const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+      if (issue.code === 'unrecognized_keys') {
+        const known = keysAt(path);
+        for (const key of issue.keys) {
+          report(
+            path,
+            () => {
+              const suggestion = suggestKey(key, known);
+              return `unknown key "${key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`;
+            },
+            key,
+          );
+        }
+        continue;
+      }
+      if (unset.has(formatPath(path))) continue;
+      report(path, withCheckName(expanded, path, issue.message));
+    }
   }
   // CA files are read now, so a missing one is a config error with its location, not a failed check later.
   const cas = new Map<string, string>();
@@ -163,52 +245,106 @@ export function parseConfig(text: string, options: ParseOptions): ResolvedConfig
         cas.set(check.caFile, pem);
       } catch (error) {
         const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
-        problems.push({
-          file,
-          ...locate(['checks', index, 'caFile']),
-          field: `checks[${index}].caFile`,
-          message: `cannot read ${path}: ${reason}`,
-        });
+        report(['checks', index, 'caFile'], `cannot read ${path}: ${reason}`);
       }
     });
   }
-  if (problems.length > 0) throw new ConfigError(sortProblems(problems));
+  if (problems.length > 0 || unlocated > 0) throw new ConfigError(problems, unlocated);
   return resolveConfig(parsed.data as z.infer<typeof configSchema>, file, (path) => cas.get(path) as string);
 }
 
-function zodProblems(
-  error: z.ZodError,
-  file: string,
-  locate: (path: Path, key?: string) => { line: number; column: number },
-): ConfigProblem[] {
-  const out: ConfigProblem[] = [];
-  for (const issue of error.issues) {
-    const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
-        out.push({ file, ...locate(path, key), field: formatPath([...path, key]), message: `unknown key "${key}"` });
-      }
-      continue;
-    }
-    out.push({ file, ...locate(path), field: formatPath(path), message: issue.message });
+/** A bad condition names its check: conditions are long, and people look for them by check. */
+function withCheckName(expanded: unknown, path: Path, message: string): string {
+  if (path[0] !== 'checks' || path[2] !== 'conditions' || typeof path[1] !== 'number') return message;
+  const name = (expanded as { checks?: { name?: unknown }[] }).checks?.[path[1]]?.name;
+  return typeof name === 'string' ? `check "${name}": ${message}` : message;
+}
+
+/** Reported on the raw document, so they come with every other problem, not only once the rest is valid. */
+function duplicateNames(expanded: unknown, report: (path: Path, message: string) => void): void {
+  const checks = (expanded as { checks?: unknown }).checks;
+  if (!Array.isArray(checks)) return;
+  const seen = new Map<string, number>();
+  checks.forEach((check: unknown, index) => {
+    const name = (check as { name?: unknown } | null)?.name;
+    if (typeof name !== 'string') return;
+    const first = seen.get(name);
+    if (first === undefined) seen.set(name, index);
+    else report(['checks', index, 'name'], `duplicate check name "${name}" (first used by checks[${first}])`);
+  });
+}
+
+/** The keys the schema knows for the object at a path, for "did you mean". */
+function keysAt(path: Path): string[] {
+  let schema: z.ZodType = configSchema;
+  const unwrap = () => {
+    while (schema instanceof z.ZodOptional) schema = schema.unwrap() as z.ZodType;
+  };
+  for (const part of path) {
+    unwrap();
+    if (typeof part === 'number' && schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
+    else if (typeof part === 'string' && schema instanceof z.ZodObject && part in schema.shape)
+      schema = schema.shape[part] as z.ZodType;
+    else return [];
   }
-  return out;
+  unwrap();
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
 }
 
-function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
-  return problems.sort((a, b) => a.line - b.line || a.column - b.column);
+function tooLarge(file: string, bytes: number): ConfigError {
+  return new ConfigError([
+    problem(
+      file,
+      { line: 0, column: 0 },
+      '',
+      `the config is ${bytes} bytes, over the limit of ${MAX_CONFIG_BYTES} bytes (4 MiB); nothing was read past the limit`,
+    ),
+  ]);
 }
 
-/** Reads, parses and validates a config file. Throws {@link ConfigError}. */
+/** Reads, parses and validates a config file. Throws {@link ConfigError}, and only that. */
 export function loadConfigFile(path: string, env?: Env): ResolvedConfig {
-  let text: string;
+  return parseConfig(readConfigText(path), env === undefined ? { file: path } : { file: path, env });
+}
+
+/**
+ * Reads a config file, refusing one over MAX_CONFIG_BYTES before reading it
+ * (the size is taken from the open file, and at most the limit plus one byte
+ * is read, so a file that grows meanwhile is refused too).
+ */
+export function readConfigText(path: string): string {
+  let fd: number | undefined;
   try {
-    text = readFileSync(path, 'utf8');
+    fd = openSync(path, 'r');
+    const size = fstatSync(fd).size;
+    if (size > MAX_CONFIG_BYTES) throw tooLarge(path, size);
+    // Sized from fstat; grown (to the limit plus one byte at most) if the file grows while it is read.
+    let buffer = Buffer.alloc(Math.min(MAX_CONFIG_BYTES + 1, size + 4096));
+    let length = 0;
+    for (;;) {
+      if (length === buffer.length) {
+        if (length > MAX_CONFIG_BYTES) throw tooLarge(path, length);
+        const bigger = Buffer.alloc(Math.min(MAX_CONFIG_BYTES + 1, buffer.length * 2));
+        buffer.copy(bigger);
+        buffer = bigger;
+      }
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    if (length > MAX_CONFIG_BYTES) throw tooLarge(path, length);
+    return buffer.subarray(0, length).toString('utf8');
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
-    throw new ConfigError([
-      { file: path, line: 0, column: 0, field: '', message: `cannot read the config: ${reason}` },
-    ]);
+    if (error instanceof ConfigError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT'
+        ? 'file not found'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : String((error as Error)?.message ?? error);
+    throw new ConfigError([problem(path, { line: 0, column: 0 }, '', `cannot read the config: ${reason}`)]);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
-  return parseConfig(text, env === undefined ? { file: path } : { file: path, env });
 }

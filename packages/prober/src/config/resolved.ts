@@ -3,6 +3,7 @@ import { parseDuration } from '../domain/duration.js';
 import type { CheckKind } from '../domain/evaluate.js';
 import { parseStatusRange, type StatusRange } from '../domain/status.js';
 import type { DnsType } from '../probes/dns.js';
+import { type RedactOptions, redactCheck, redactOptions } from './redact.js';
 import { type CheckInput, type ConfigInput, DEFAULTS, type HTTP_METHODS } from './schema.js';
 
 export type Schedule =
@@ -17,7 +18,15 @@ export type Target =
 /** A check with every default applied; frozen, so nothing changes it after load. */
 export interface ResolvedCheck {
   readonly name: string;
+  /** The URL as configured, secrets included: only the probe may see it. */
   readonly url: string;
+  /**
+   * The URL with userinfo and secret query values as `***`: what results,
+   * logs, the API, metrics and stores carry.
+   */
+  readonly displayUrl: string;
+  /** Secret strings of the URL and credential headers, scrubbed from error messages. */
+  readonly secrets: readonly string[];
   readonly kind: CheckKind;
   readonly target: Target;
   readonly schedule: Schedule;
@@ -92,6 +101,14 @@ function mustDuration(text: string): number {
   return ms;
 }
 
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text; // the schema refuses a bad escape; this only keeps a bug from becoming a crash
+  }
+}
+
 function resolveTarget(url: URL): Target {
   const scheme = url.protocol.slice(0, -1);
   if (scheme === 'tcp' || scheme === 'tls') {
@@ -100,7 +117,7 @@ function resolveTarget(url: URL): Target {
   if (scheme === 'dns') {
     return {
       kind: 'dns',
-      name: decodeURIComponent(url.pathname.replace(/^\//, '')),
+      name: safeDecode(url.pathname.replace(/^\//, '')),
       type: (url.searchParams.get('type') ?? 'A').toUpperCase() as DnsType,
       ...(url.host ? { server: url.host } : {}),
     };
@@ -108,7 +125,7 @@ function resolveTarget(url: URL): Target {
   return { kind: 'http' };
 }
 
-function resolveCheck(input: CheckInput, readCa: (path: string) => string): ResolvedCheck {
+function resolveCheck(input: CheckInput, readCa: (path: string) => string, redact: RedactOptions): ResolvedCheck {
   const schedule: Schedule =
     input.schedule !== undefined
       ? { kind: 'cron', pattern: input.schedule, timezone: input.timezone ?? DEFAULTS.timezone }
@@ -126,15 +143,19 @@ function resolveCheck(input: CheckInput, readCa: (path: string) => string): Reso
           if (typeof range === 'string') throw new Error(`bug: unvalidated status ${range}`);
           return range;
         });
+  const headers = { ...(input.headers ?? {}) };
+  const { displayUrl, secrets } = redactCheck(input.url, headers, redact);
   return {
     name: input.name,
     url: input.url,
+    displayUrl,
+    secrets,
     kind,
     target,
     schedule,
     timeoutMs: mustDuration(input.timeout ?? DEFAULTS.timeout),
     method: input.method ?? DEFAULTS.method,
-    headers: { ...(input.headers ?? {}) },
+    headers,
     ...(input.body !== undefined ? { body: input.body } : {}),
     ...(expectStatus ? { expectStatus } : {}),
     conditions,
@@ -175,9 +196,10 @@ export function resolveConfig(
 ): ResolvedConfig {
   const retention = { ...DEFAULTS.retention, ...(input.retention ?? {}) };
   const raw = retentionMs(retention.raw);
+  const redact = redactOptions(input.redact);
   return deepFreeze({
     source,
-    checks: input.checks.map((check) => resolveCheck(check, readCa)),
+    checks: input.checks.map((check) => resolveCheck(check, readCa, redact)),
     ...(input.storage !== undefined ? { storage: resolveStorage(input.storage) } : {}),
     storageFlushMs: mustDuration(input.storageFlush ?? DEFAULTS.storageFlush),
     server: {

@@ -1,7 +1,7 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
-import { ConditionSyntaxError, parseCondition } from '../domain/conditions.js';
-import { parseDuration } from '../domain/duration.js';
+import { type Condition, ConditionSyntaxError, type Placeholder, parseCondition } from '../domain/conditions.js';
+import { formatDuration, MAX_TIMER_MS, parseDuration } from '../domain/duration.js';
 import { parseStatusRange } from '../domain/status.js';
 import { DNS_TYPES } from '../probes/dns.js';
 
@@ -13,10 +13,17 @@ export const MIN_INTERVAL_MS = 100;
 /** Shortest bearer token or basic password `server.auth` accepts. */
 export const MIN_SECRET_LENGTH = 16;
 export const SCHEMES = ['http:', 'https:', 'tcp:', 'tls:', 'dns:'] as const;
+/**
+ * Retention is compared with timestamps, not put in a timer, so it may be
+ * longer than MAX_TIMER_MS; past ten years, write "forever".
+ */
+export const MAX_RETENTION_MS = 3650 * 86_400_000;
 
 export function cronProblem(pattern: string): string | undefined {
   try {
-    new Cron(pattern, { paused: true, mode: '5-or-6-parts' });
+    const cron = new Cron(pattern, { paused: true, mode: '5-or-6-parts' });
+    // e.g. "0 0 30 2 *" (February 30th) parses but never runs: scheduling it would throw later.
+    if (cron.nextRun() === null) return `cron expression "${pattern}" never runs (no such date)`;
     return undefined;
   } catch (error) {
     const reason = (error as Error).message.replace(/^CronPattern: /, '');
@@ -50,7 +57,12 @@ export function urlProblem(text: string): string | undefined {
     return `"${text}": a ${url.protocol.slice(0, -1)} URL needs a host${url.protocol === 'tcp:' ? ' and a port' : ''}, e.g. ${url.protocol}//redis:6379`;
   }
   if (url.protocol === 'dns:') {
-    const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+    let name: string;
+    try {
+      name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+    } catch {
+      return `"${text}": the name to resolve has a bad percent-escape (write %XX with two hex digits)`;
+    }
     if (!name) return `"${text}": a dns URL names what to resolve, e.g. dns:///api.default.svc.cluster.local?type=A`;
     const type = url.searchParams.get('type') ?? 'A';
     if (!(DNS_TYPES as readonly string[]).includes(type.toUpperCase())) {
@@ -60,7 +72,11 @@ export function urlProblem(text: string): string | undefined {
   return undefined;
 }
 
-function durationField(what: string, minMs: number) {
+/**
+ * A duration string, from `minMs` to `maxMs` (by default what a timer can
+ * hold: a longer timeout would fire after 1 ms and fail every run).
+ */
+function durationField(what: string, minMs: number, maxMs: number = MAX_TIMER_MS, hint = '') {
   return z
     .string({ error: `${what} must be a duration string such as "5s", "500ms" or "1m"` })
     .superRefine((text, ctx) => {
@@ -72,6 +88,11 @@ function durationField(what: string, minMs: number) {
         });
       } else if (ms < minMs) {
         ctx.addIssue({ code: 'custom', message: `${what} "${text}" is below the minimum of ${minMs}ms` });
+      } else if (ms > maxMs) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${what} "${text}" is above the maximum of ${formatDuration(maxMs)} (${maxMs}ms)${hint}`,
+        });
       }
     });
 }
@@ -116,6 +137,53 @@ const conditionsField = z
     });
   });
 
+/** The placeholders a condition reads. */
+function placeholdersOf(condition: Condition): Placeholder[] {
+  const out: Placeholder[] = [];
+  for (const operand of [condition.left, condition.right]) {
+    if (operand.kind === 'placeholder') out.push(operand.name);
+    else if (operand.kind === 'len' || operand.kind === 'has') out.push(operand.arg.name);
+  }
+  return out;
+}
+
+/**
+ * The schemes whose probe observes each placeholder; a condition on anything
+ * else could never hold (or never fail), so it is refused at load. Gatus
+ * accepts these silently; refusing them is the one difference.
+ */
+export const PLACEHOLDER_SCHEMES: Readonly<Record<Placeholder, readonly string[]>> = {
+  STATUS: ['http', 'https'],
+  BODY: ['http', 'https', 'dns'],
+  RESPONSE_TIME: ['http', 'https', 'tcp', 'tls', 'dns'],
+  CONNECTED: ['http', 'https', 'tcp', 'tls'],
+  IP: ['http', 'https', 'tcp', 'tls', 'dns'],
+  CERTIFICATE_EXPIRATION: ['https', 'tls'],
+  DNS_RCODE: ['dns'],
+};
+
+function conditionProblems(conditions: unknown, scheme: string | undefined, ctx: z.RefinementCtx): void {
+  if (!Array.isArray(conditions) || scheme === undefined) return;
+  conditions.forEach((text: unknown, index) => {
+    if (typeof text !== 'string') return;
+    let condition: Condition;
+    try {
+      condition = parseCondition(text);
+    } catch {
+      return; // reported by the field's own schema
+    }
+    for (const placeholder of new Set(placeholdersOf(condition))) {
+      const schemes = PLACEHOLDER_SCHEMES[placeholder];
+      if (schemes.includes(scheme)) continue;
+      ctx.addIssue({
+        code: 'custom',
+        message: `[${placeholder}] does not apply to a ${scheme}:// check (only to ${schemes.map((s) => `${s}://`).join(', ')}) in "${text}"`,
+        path: ['conditions', index],
+      });
+    }
+  });
+}
+
 /** Fields that only make sense on an http(s) check. */
 export const HTTP_ONLY = [
   'method',
@@ -135,7 +203,12 @@ export const checkSchema = z
     }),
     url: problemField(urlProblem, 'url'),
     schedule: problemField(cronProblem, 'schedule').optional(),
-    every: durationField('every', MIN_INTERVAL_MS).optional(),
+    every: durationField(
+      'every',
+      MIN_INTERVAL_MS,
+      MAX_TIMER_MS,
+      '; use a cron schedule for longer intervals',
+    ).optional(),
     timezone: problemField(timeZoneProblem, 'timezone').optional(),
     timeout: durationField('timeout', 1).optional(),
     method: z.enum(HTTP_METHODS, { error: `method must be one of ${HTTP_METHODS.join(', ')}` }).optional(),
@@ -152,34 +225,49 @@ export const checkSchema = z
     retries: intField('retries', 0, 10).optional(),
     jitter: durationField('jitter', 0).optional(),
   })
-  .superRefine((check, ctx) => {
-    if (check.schedule === undefined && check.every === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'a check needs either schedule (cron) or every (interval)' });
-    }
-    if (check.schedule !== undefined && check.every !== undefined) {
-      ctx.addIssue({ code: 'custom', message: 'schedule and every are exclusive: give one', path: ['every'] });
-    }
-    if (check.timezone !== undefined && check.schedule === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'timezone only applies to a cron schedule', path: ['timezone'] });
-    }
-    const scheme = /^([a-z]+):/.exec(check.url)?.[1];
-    if (scheme && scheme !== 'http' && scheme !== 'https') {
-      for (const key of HTTP_ONLY) {
-        if (check[key] !== undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `${key} only applies to http(s) checks, not ${scheme}://`,
-            path: [key],
-          });
+  // Runs even when a field failed, so cross-field problems come in the same pass; so it checks types itself.
+  .superRefine(
+    (check, ctx) => {
+      if (check.schedule === undefined && check.every === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'a check needs either schedule (cron) or every (interval)' });
+      }
+      if (check.schedule !== undefined && check.every !== undefined) {
+        ctx.addIssue({ code: 'custom', message: 'schedule and every are exclusive: give one', path: ['every'] });
+      }
+      if (check.timezone !== undefined && check.schedule === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'timezone only applies to a cron schedule', path: ['timezone'] });
+      }
+      const scheme = /^([a-z]+):/.exec(check.url)?.[1];
+      if (scheme && scheme !== 'http' && scheme !== 'https') {
+        for (const key of HTTP_ONLY) {
+          if (check[key] !== undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `${key} only applies to http(s) checks, not ${scheme}://`,
+              path: [key],
+            });
+          }
         }
       }
-    }
-    for (const key of ['insecure', 'caFile'] as const) {
-      if (check[key] !== undefined && scheme !== 'https' && scheme !== 'tls') {
-        ctx.addIssue({ code: 'custom', message: `${key} only applies to https:// and tls:// checks`, path: [key] });
+      for (const key of ['insecure', 'caFile'] as const) {
+        if (check[key] !== undefined && scheme !== 'https' && scheme !== 'tls') {
+          ctx.addIssue({ code: 'custom', message: `${key} only applies to https:// and tls:// checks`, path: [key] });
+        }
       }
-    }
-  });
+      conditionProblems(check.conditions, scheme, ctx);
+      const every = typeof check.every === 'string' ? parseDuration(check.every) : undefined;
+      const jitter = typeof check.jitter === 'string' ? parseDuration(check.jitter) : undefined;
+      // A run starts up to jitter (exclusive) late, so jitter == every spreads runs over the whole interval.
+      if (every !== undefined && jitter !== undefined && jitter > every && jitter <= MAX_TIMER_MS) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `jitter "${check.jitter}" is longer than every "${check.every}": runs would pile up; make it at most the interval`,
+          path: ['jitter'],
+        });
+      }
+    },
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  );
 
 /**
  * A secret of `server.auth`, usually `${VAR}`. Its messages never echo the
@@ -237,58 +325,57 @@ const authSchema = z
     }
   });
 
-const retentionDuration = z.union([z.literal('forever'), durationField('retention', 60_000)]);
+const retentionDuration = z.union([
+  z.literal('forever'),
+  durationField('retention', 60_000, MAX_RETENTION_MS, '; write "forever" to keep everything'),
+]);
 
-export const configSchema = z
-  .strictObject({
-    storage: z
-      .string({ error: 'storage is a SQLite file path, a postgres:// URL, or "none"' })
-      .min(1, 'storage is a SQLite file path, a postgres:// URL, or "none"')
-      .optional(),
-    // How often `run` writes results to the store: what a crash (kill -9) can lose, at most.
-    storageFlush: durationField('storageFlush', 1)
-      .refine((text) => (parseDuration(text) ?? 0) <= 60_000, 'storageFlush must be at most 1m')
-      .optional(),
-    server: z
-      .strictObject({
-        port: intField('server.port', 0, 65535).optional(),
-        host: z.string({ error: 'server.host must be a string' }).optional(),
-        auth: authSchema.optional(),
-      })
-      .optional(),
-    scheduler: z
-      .strictObject({
-        concurrency: intField('scheduler.concurrency', 1, 100_000).optional(),
-        missedRunWindow: durationField('missedRunWindow', 0).optional(),
-      })
-      .optional(),
-    retention: z
-      .strictObject({
-        raw: retentionDuration.optional(),
-        minute: retentionDuration.optional(),
-        hour: retentionDuration.optional(),
-        day: retentionDuration.optional(),
-      })
-      .optional(),
-    checks: z
-      .array(checkSchema, { error: 'checks must be a list of checks' })
-      .min(1, 'checks must list at least one check'),
-  })
-  .superRefine((config, ctx) => {
-    const seen = new Map<string, number>();
-    config.checks.forEach((check, index) => {
-      const first = seen.get(check.name);
-      if (first !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `duplicate check name "${check.name}" (first used by checks[${first}])`,
-          path: ['checks', index, 'name'],
-        });
-      } else {
-        seen.set(check.name, index);
-      }
-    });
+const nameList = (what: string) =>
+  z.array(z.string({ error: `${what} entries are names (strings)` }).min(1), {
+    error: `${what} must be a list of names`,
   });
+
+export const configSchema = z.strictObject({
+  storage: z
+    .string({ error: 'storage is a SQLite file path, a postgres:// URL, or "none"' })
+    .min(1, 'storage is a SQLite file path, a postgres:// URL, or "none"')
+    .optional(),
+  // How often `run` writes results to the store: what a crash (kill -9) can lose, at most.
+  storageFlush: durationField('storageFlush', 1)
+    .refine((text) => (parseDuration(text) ?? 0) <= 60_000, 'storageFlush must be at most 1m')
+    .optional(),
+  server: z
+    .strictObject({
+      port: intField('server.port', 0, 65535).optional(),
+      host: z.string({ error: 'server.host must be a string' }).optional(),
+      auth: authSchema.optional(),
+    })
+    .optional(),
+  scheduler: z
+    .strictObject({
+      concurrency: intField('scheduler.concurrency', 1, 100_000).optional(),
+      missedRunWindow: durationField('scheduler.missedRunWindow', 0).optional(),
+    })
+    .optional(),
+  retention: z
+    .strictObject({
+      raw: retentionDuration.optional(),
+      minute: retentionDuration.optional(),
+      hour: retentionDuration.optional(),
+      day: retentionDuration.optional(),
+    })
+    .optional(),
+  redact: z
+    .strictObject({
+      queryParams: nameList('redact.queryParams').optional(),
+      headers: nameList('redact.headers').optional(),
+    })
+    .optional(),
+  checks: z
+    .array(checkSchema, { error: 'checks must be a list of checks' })
+    .min(1, 'checks must list at least one check'),
+});
+// Duplicate check names are found by the loader on the raw document, so they are reported with every other problem.
 
 /** The config as written, after `${VAR}` expansion: optional fields may be absent. */
 export type ConfigInput = z.infer<typeof configSchema>;

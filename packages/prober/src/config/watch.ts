@@ -1,5 +1,6 @@
-import { readFileSync, watch } from 'node:fs';
+import { watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import { readConfigText } from './load.js';
 
 /**
  * Calls `onChange(text)` when the file's content changes. Watches the
@@ -15,7 +16,7 @@ export function watchFile(
 ): () => void {
   let last: string | undefined;
   try {
-    last = readFileSync(path, 'utf8');
+    last = readConfigText(path);
   } catch {
     last = undefined;
   }
@@ -23,7 +24,7 @@ export function watchFile(
   const check = () => {
     let text: string;
     try {
-      text = readFileSync(path, 'utf8');
+      text = readConfigText(path);
     } catch (error) {
       onError(error as Error);
       return;

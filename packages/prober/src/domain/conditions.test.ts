@@ -83,6 +83,11 @@ describe('evaluateCondition', () => {
     });
   }
 
+  it('takes [*] over an array of 500,000 items without overflowing the stack', () => {
+    const body = JSON.stringify({ items: Array(500_000).fill({ status: 'ok' }) });
+    assert.equal(evaluateCondition(parseCondition('[BODY].items[*].status == ok'), { body }).ok, true);
+  });
+
   it('marks a [BODY] path on a body that is not JSON as invalid_json', () => {
     const result = evaluateCondition(parseCondition('[BODY].status == pass'), { body: '<html>' });
     assert.deepEqual(

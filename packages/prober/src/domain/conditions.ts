@@ -211,7 +211,10 @@ function walk(value: unknown, path: readonly PathSegment[]): unknown[] {
           next.push((v as Record<string, unknown>)[seg.key]);
       } else if ('index' in seg) {
         if (Array.isArray(v) && seg.index < v.length) next.push(v[seg.index]);
-      } else if (Array.isArray(v)) next.push(...v);
+      } else if (Array.isArray(v)) {
+        // Not push(...v): a body's array can be longer than the stack allows arguments.
+        for (const item of v) next.push(item);
+      }
     }
     current = next;
   }

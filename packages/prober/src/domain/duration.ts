@@ -6,6 +6,13 @@ const UNIT_MS: Readonly<Record<string, number>> = {
   d: 86_400_000,
 };
 
+/**
+ * The longest wait a Node timer can hold: 2^31-1 ms (24d20h31m23.647s).
+ * setTimeout with more fires after 1 ms instead (TimeoutOverflowWarning), so
+ * every duration that reaches a timer is bounded by this at config load.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const WHOLE = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
 

@@ -2,8 +2,11 @@ import type { ResolvedCheck } from '../config/resolved.js';
 
 /** A resolved http check with every default, for tests that build checks directly. */
 export function makeCheck(overrides: Partial<ResolvedCheck> & Pick<ResolvedCheck, 'name'>): ResolvedCheck {
+  const url = overrides.url ?? 'http://api:3000/healthcheck';
   return {
-    url: 'http://api:3000/healthcheck',
+    url,
+    displayUrl: url,
+    secrets: [],
     kind: 'http',
     target: { kind: 'http' },
     schedule: { kind: 'every', intervalMs: 60_000 },

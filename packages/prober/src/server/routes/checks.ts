@@ -49,7 +49,7 @@ function checkFields(ctx: RouteContext, check: ResolvedCheck, stored: ReadonlyMa
   const last = ctx.deps.latest().get(check.name);
   return {
     name: check.name,
-    url: check.url,
+    url: check.displayUrl,
     kind: check.kind,
     schedule: describeSchedule(check),
     state: stateOf(last),

@@ -1,0 +1,88 @@
+/**
+ * Limits that keep a hostile YAML document from costing the process its
+ * memory, stack or minutes, checked before and while the document is built.
+ */
+import { CST, type Document, isAlias, isMap, isPair, isScalar, isSeq, Lexer } from 'yaml';
+
+/**
+ * Config files larger than this are refused before they are read (a hostile
+ * 36 MB file cost a minute and gigabytes). 10,000 checks take about 1.1 MB.
+ */
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+/**
+ * YAML values (scalars, flow collections, anchors, aliases) in a config, at most. Counted by the lexer before the
+ * document is built: the parser keeps about 1 KB per value, so this bounds the
+ * memory a config can take (a 1 MiB flow list of 520,000 values exhausted a
+ * 128 MB heap). 10,000 checks of 10 values each fit.
+ */
+export const MAX_YAML_VALUES = 120_000;
+/** Lexer tokens (values, indicators, spaces, newlines) at most: 10,000 checks take about 420,000. */
+export const MAX_YAML_TOKENS = 600_000;
+/** `maxAliasCount` of the YAML parser: more alias expansions than this is a billion-laughs bomb. */
+export const MAX_ALIAS_COUNT = 100;
+/** Deeper than this, a config is not a config. */
+export const MAX_NESTING_DEPTH = 64;
+
+/**
+ * Bounds what the YAML parser will build, from the lexer's token stream
+ * (strings, nothing kept): values, tokens and flow nesting. The parser keeps
+ * about 1 KB per value and a frame per level, so without this a 1 MiB file
+ * could exhaust a 128 MB heap.
+ */
+export function prescan(text: string): string | undefined {
+  let values = 0;
+  let tokens = 0;
+  let depth = 0;
+  for (const token of new Lexer().lex(text)) {
+    if (++tokens > MAX_YAML_TOKENS) {
+      return `the config has more than ${MAX_YAML_TOKENS} YAML tokens, over the limit (10,000 checks take about 420,000)`;
+    }
+    // Each of these becomes a node (a scalar, a collection, an anchor's or alias's node).
+    const first = token[0];
+    const node = token === CST.SCALAR || first === '[' || first === '{' || first === '&' || first === '*';
+    if (node && ++values > MAX_YAML_VALUES) {
+      return `the config has more than ${MAX_YAML_VALUES} values (keys, items, lists, anchors and aliases), over the limit; a check has about 5 to 10`;
+    }
+    if (token === '[' || token === '{') {
+      if (++depth > MAX_NESTING_DEPTH) return `the config is nested deeper than ${MAX_NESTING_DEPTH} levels`;
+    } else if (token === ']' || token === '}') depth = Math.max(0, depth - 1);
+  }
+  return undefined;
+}
+
+/**
+ * Every node of the document, depth first, without recursion (a deep
+ * document must not overflow the stack here either).
+ */
+export function* nodes(doc: Document): Generator<unknown> {
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    yield node;
+    if (isMap(node) || isSeq(node)) for (let i = node.items.length - 1; i >= 0; i--) stack.push(node.items[i]);
+    else if (isPair(node)) stack.push(node.value, node.key);
+  }
+}
+
+/** The first alias in the document, where a billion-laughs bomb starts. */
+export function firstAlias(doc: Document): number | undefined {
+  for (const node of nodes(doc)) if (isAlias(node)) return node.range?.[0];
+  return undefined;
+}
+
+/**
+ * Keys given twice in one mapping. The YAML parser's own `uniqueKeys` check
+ * compares every key with every other: 75,000 keys took 75 s. A set per map is linear.
+ */
+export function duplicateKeys(doc: Document, report: (offset: number | undefined, message: string) => void): void {
+  for (const node of nodes(doc)) {
+    if (!isMap(node)) continue;
+    const seen = new Set<unknown>();
+    for (const pair of node.items) {
+      if (!isScalar(pair.key)) continue;
+      const key = pair.key.value;
+      if (seen.has(key)) report(pair.key.range?.[0], `duplicate key "${String(key)}" in one mapping`);
+      else seen.add(key);
+    }
+  }
+}
