@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { makeCertificates } from '../testing/tls.js';
 import { ConfigError, formatProblem, loadConfigFile, parseConfig } from './load.js';
 
 function problems(text: string, env: Record<string, string> = {}): string[] {
@@ -373,6 +374,43 @@ describe('loadConfigFile', () => {
         return true;
       },
     );
+  });
+
+  it('refuses a caFile whose PEM does not parse, naming the file and the certificate', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lifeline-config-'));
+    try {
+      const { ca } = makeCertificates();
+      const garbage = '-----BEGIN CERTIFICATE-----\nnot base64 at all!\n-----END CERTIFICATE-----\n';
+      const cases: [string, string, RegExp | undefined][] = [
+        ['good.pem', ca, undefined],
+        [
+          'garbage.pem',
+          garbage,
+          /caFile: cannot read .*garbage\.pem: certificate 1 of 1 is not a valid PEM certificate/,
+        ],
+        ['second.pem', ca + garbage, /certificate 2 of 2 is not a valid PEM certificate/],
+        ['unterminated.pem', ca.replace(/-----END CERTIFICATE-----\s*$/, ''), /have no -----END CERTIFICATE-----/],
+        ['key.pem', '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n', /no PEM certificate in it/],
+      ];
+      for (const [name, pem, expected] of cases) {
+        writeFileSync(join(dir, name), pem);
+        writeFileSync(join(dir, 'c.yaml'), `${SEED.replace('http://api', 'https://api')}    caFile: ${name}\n`);
+        if (expected === undefined) {
+          assert.equal(loadConfigFile(join(dir, 'c.yaml'), {}).checks[0]?.ca, pem);
+          continue;
+        }
+        assert.throws(
+          () => loadConfigFile(join(dir, 'c.yaml'), {}),
+          (error: unknown) => {
+            assert.ok(error instanceof ConfigError);
+            assert.match(formatProblem(error.problems[0] as never), expected, name);
+            return true;
+          },
+        );
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads a file from disk', () => {

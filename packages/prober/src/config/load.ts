@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { type Document, isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
@@ -241,7 +242,8 @@ function parseUnsafe(text: string, options: ParseOptions): ResolvedConfig {
       const path = resolvePath(dirname(file), check.caFile);
       try {
         const pem = readFileSync(path, 'utf8');
-        if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate in it');
+        const problem = caProblem(pem);
+        if (problem) throw new Error(problem);
         cas.set(check.caFile, pem);
       } catch (error) {
         const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
@@ -251,6 +253,28 @@ function parseUnsafe(text: string, options: ParseOptions): ResolvedConfig {
   }
   if (problems.length > 0 || unlocated > 0) throw new ConfigError(problems, unlocated);
   return resolveConfig(parsed.data as z.infer<typeof configSchema>, file, (path) => cas.get(path) as string);
+}
+
+/**
+ * Why a CA file cannot be trusted as written, or undefined. TLS takes a
+ * garbled PEM block without a word and then trusts nothing from it, so each
+ * block is parsed here, where the config can say which one is wrong.
+ */
+export function caProblem(pem: string): string | undefined {
+  const begins = pem.match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0;
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  if (begins === 0) return 'no PEM certificate in it (expected -----BEGIN CERTIFICATE----- blocks)';
+  if (blocks.length !== begins)
+    return `${begins - blocks.length} certificate(s) in it have no -----END CERTIFICATE-----`;
+  for (const [index, block] of blocks.entries()) {
+    try {
+      new X509Certificate(block);
+    } catch (error) {
+      const reason = String((error as Error).message).replace(/^error:[0-9A-F]+:/, '');
+      return `certificate ${index + 1} of ${blocks.length} is not a valid PEM certificate (${reason})`;
+    }
+  }
+  return undefined;
 }
 
 /** A bad condition names its check: conditions are long, and people look for them by check. */
