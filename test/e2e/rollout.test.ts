@@ -136,16 +136,25 @@ describe('zero-loss rollout', () => {
       }
     };
     const workers = Array.from({ length: 8 }, worker);
+    // Load is counted in requests, not in time: a slow machine takes longer, it does not fail.
+    const served = async (n: number, what: string) => {
+      const end = Date.now() + 30_000;
+      while (results.ok < n) {
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what} (${results.ok} of ${n} served)`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
     let c: Backend | undefined;
     try {
-      await new Promise((r) => setTimeout(r, 500));
+      await served(51, 'load through both instances');
       const beforeStop = results.ok;
       a.proc.child.kill('SIGTERM');
       c = await startApi('c');
       backends.push(c);
       while (!c.ready) await new Promise((r) => setTimeout(r, 20));
       const exit = await a.proc.exited;
-      await new Promise((r) => setTimeout(r, 500));
+      const afterExit = results.ok;
+      await served(afterExit + 51, 'load after the stopped instance exited');
       stop = true;
       await Promise.all(workers);
 
