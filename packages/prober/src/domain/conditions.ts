@@ -9,7 +9,7 @@
  *   len([BODY].items) > 0
  *   has([BODY].errors) == false
  *   [BODY].name == pat(api-*)
- *   [STATUS] == any(200, 204)
+ *   [STATUS] == any(200, 204)             (pat() and any() may also be on the left)
  *   [CERTIFICATE_EXPIRATION] > 48h
  *   [CONNECTED] == true   [IP] == 10.0.0.1   [DNS_RCODE] == NOERROR
  */
@@ -46,6 +46,8 @@ export interface Condition {
   readonly left: Operand;
   readonly operator: Operator;
   readonly right: Operand;
+  /** Written with the pat()/any() function on the left; `left` and `right` are swapped back for evaluation. */
+  readonly reversed?: boolean;
 }
 
 /** A condition that does not parse, with the 0-based column where the problem starts. */
@@ -124,8 +126,6 @@ function parseOperand(raw: string, offset: number, condition: string, side: 'lef
         throw new ConditionSyntaxError(`${name}() takes a placeholder such as [BODY].items`, condition, innerAt);
       return { kind: name, arg, text };
     }
-    if (side === 'left')
-      throw new ConditionSyntaxError(`${name}() belongs on the right of the operator`, condition, at);
     if (name === 'pat') return { kind: 'pat', pattern: inner.trim(), text };
     const values = inner.split(',').map((v) => v.trim());
     if (values.some((v) => v === ''))
@@ -134,8 +134,9 @@ function parseOperand(raw: string, offset: number, condition: string, side: 'lef
   }
   if (/^(len|has|pat|any)\(/.test(text)) throw new ConditionSyntaxError('unclosed "("', condition, at);
   if (text.startsWith('[')) {
-    const m = /^\[([A-Z_]+)\]/.exec(text);
-    const name = m?.[1];
+    // Names in any letter case, as Gatus takes them ([status], [Ip]); paths keep theirs.
+    const m = /^\[([A-Za-z_]+)\]/.exec(text);
+    const name = m?.[1]?.toUpperCase();
     if (!m || !(PLACEHOLDERS as readonly string[]).includes(name as string)) {
       throw new ConditionSyntaxError(
         `unknown placeholder ${m ? m[0] : text.split(/[.\s]/)[0]} (known: ${PLACEHOLDERS.map((p) => `[${p}]`).join(', ')})`,
@@ -168,16 +169,24 @@ export function parseCondition(text: string): Condition {
   }
   const found = findOperator(text);
   if (!found) throw new ConditionSyntaxError(`no operator (use one of ${OPERATORS.join(' ')})`, text, 0);
-  const left = parseOperand(text.slice(0, found.index), 0, text, 'left');
+  const written = parseOperand(text.slice(0, found.index), 0, text, 'left');
   const rightStart = found.index + found.operator.length;
   const right = parseOperand(text.slice(rightStart), rightStart, text, 'right');
-  if (left.kind === 'literal' && right.kind === 'literal') {
+  const isFunction = (o: Operand) => o.kind === 'pat' || o.kind === 'any';
+  const literalish = (o: Operand) => o.kind === 'literal' || isFunction(o);
+  if (literalish(written) && literalish(right)) {
     throw new ConditionSyntaxError('a condition needs a placeholder such as [STATUS] on one side', text, 0);
   }
-  if ((right.kind === 'pat' || right.kind === 'any') && found.operator !== '==' && found.operator !== '!=') {
-    throw new ConditionSyntaxError(`${right.kind}() only works with == and !=`, text, found.index);
+  const fn = isFunction(written) ? written : isFunction(right) ? right : undefined;
+  if (fn && found.operator !== '==' && found.operator !== '!=') {
+    throw new ConditionSyntaxError(`${fn.kind}() only works with == and !=`, text, found.index);
   }
-  return { text: text.trim(), left, operator: found.operator, right };
+  // `any(200, 429) == [STATUS]`, as Gatus allows: == and != are symmetric, so
+  // the function is kept on the right, where evaluation looks for it.
+  if (isFunction(written)) {
+    return { text: text.trim(), left: right, operator: found.operator, right: written, reversed: true };
+  }
+  return { text: text.trim(), left: written, operator: found.operator, right };
 }
 
 /** What a probe observed, as conditions see it. Absent fields resolve to nothing. */
@@ -289,18 +298,7 @@ function evaluateOperand(op: Operand, ctx: ConditionContext, json: () => unknown
     case 'has': {
       const inner = resolvePlaceholder(op.arg, ctx, json);
       const v = inner.values[0] as Value;
-      const result =
-        op.kind === 'has'
-          ? v !== MISSING
-          : v === MISSING
-            ? MISSING
-            : typeof v === 'string'
-              ? v.length
-              : Array.isArray(v)
-                ? v.length
-                : v && typeof v === 'object'
-                  ? Object.keys(v).length
-                  : String(v).length;
+      const result = op.kind === 'has' ? v !== MISSING : lengthOf(v, op.arg, json);
       return {
         values: [result],
         wildcard: false,
@@ -314,6 +312,25 @@ function evaluateOperand(op: Operand, ctx: ConditionContext, json: () => unknown
     case 'any':
       return { values: [], wildcard: false, display: op.text };
   }
+}
+
+/**
+ * len(), as Gatus counts: the elements of an array (a whole body that is a
+ * JSON array included); the characters of the minified JSON of an object;
+ * the characters of anything else as text (a whole body as received).
+ */
+function lengthOf(v: Value, arg: Operand & { kind: 'placeholder' }, json: () => unknown): Value {
+  if (v === MISSING) return MISSING;
+  if (typeof v === 'string') {
+    if (arg.name === 'BODY' && arg.path.length === 0 && /^\s*\[[\s\S]*\]\s*$/.test(v)) {
+      const parsed = json();
+      if (Array.isArray(parsed)) return parsed.length;
+    }
+    return v.length;
+  }
+  if (Array.isArray(v)) return v.length;
+  if (v !== null && typeof v === 'object') return JSON.stringify(v).length;
+  return String(v).length;
 }
 
 function toNumber(v: Value): number | undefined {
@@ -405,7 +422,9 @@ export function evaluateCondition(
     ok = compareOne(left.values[0] ?? MISSING, condition.operator, condition.right, rightValue);
   }
   return {
-    condition: `${left.display} ${condition.operator} ${right.display}`,
+    condition: condition.reversed
+      ? `${right.display} ${condition.operator} ${left.display}`
+      : `${left.display} ${condition.operator} ${right.display}`,
     ok,
     invalidJson: Boolean(left.invalidJson || right.invalidJson),
   };
