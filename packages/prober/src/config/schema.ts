@@ -161,6 +161,11 @@ export const PLACEHOLDER_SCHEMES: Readonly<Record<Placeholder, readonly string[]
   IP: ['http', 'https', 'tcp', 'tls', 'dns'],
   CERTIFICATE_EXPIRATION: ['https', 'tls'],
   DNS_RCODE: ['dns'],
+  DNS_TIME: ['http', 'https', 'tcp', 'tls', 'dns'],
+  CONNECT_TIME: ['http', 'https', 'tcp', 'tls'],
+  TLS_TIME: ['https', 'tls'],
+  TTFB: ['http', 'https'],
+  HEADER: ['http', 'https'],
 };
 
 function conditionProblems(conditions: unknown, scheme: string | undefined, ctx: z.RefinementCtx): void {

@@ -128,7 +128,7 @@ describe('parseCondition rejects bad syntax with the position', () => {
     ['== 200', /missing the left side/, 1],
     ['[STATUSS] == 200', /unknown placeholder \[STATUSS\]/, 1],
     ['[STATUS_] == 200', /unknown placeholder/, 1],
-    ['[STATUS].code == 200', /only \[BODY\] takes a path/, 9],
+    ['[STATUS].code == 200', /only \[BODY\] and \[HEADER\] take a path/, 9],
     ['[BODY].items[x] == 1', /expected \[n\] or \[\*\]/, 13],
     ['[BODY]..a == 1', /expected a key after "\."/, 7],
     ['len(200) == 1', /len\(\) takes a placeholder/, 5],

@@ -12,6 +12,8 @@
  *   [STATUS] == any(200, 204)             (pat() and any() may also be on the left)
  *   [CERTIFICATE_EXPIRATION] > 48h
  *   [CONNECTED] == true   [IP] == 10.0.0.1   [DNS_RCODE] == NOERROR
+ *   [DNS_TIME] < 50   [CONNECT_TIME] < 20   [TLS_TIME] < 100   [TTFB] < 200   (ms, as [RESPONSE_TIME])
+ *   [HEADER].content-type == pat(application/json*)   has([HEADER].etag) == true
  */
 
 export const PLACEHOLDERS = [
@@ -22,6 +24,11 @@ export const PLACEHOLDERS = [
   'IP',
   'CERTIFICATE_EXPIRATION',
   'DNS_RCODE',
+  'DNS_TIME',
+  'CONNECT_TIME',
+  'TLS_TIME',
+  'TTFB',
+  'HEADER',
 ] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 export const OPERATORS = ['==', '!=', '<=', '>=', '<', '>'] as const;
@@ -146,8 +153,11 @@ function parseOperand(raw: string, offset: number, condition: string, side: 'lef
     }
     const rest = text.slice(m[0].length);
     const path = parsePath(rest, at + m[0].length, condition);
-    if (path.length > 0 && name !== 'BODY')
-      throw new ConditionSyntaxError(`only [BODY] takes a path`, condition, at + m[0].length);
+    if (name === 'HEADER') {
+      if (path.length !== 1 || !('key' in (path[0] as PathSegment)))
+        throw new ConditionSyntaxError('[HEADER] takes a header name, e.g. [HEADER].content-type', condition, at);
+    } else if (path.length > 0 && name !== 'BODY')
+      throw new ConditionSyntaxError(`only [BODY] and [HEADER] take a path`, condition, at + m[0].length);
     return { kind: 'placeholder', name: name as Placeholder, path, text };
   }
   return { kind: 'literal', value: text };
@@ -199,6 +209,13 @@ export interface ConditionContext {
   /** Time left until the certificate expires, ms. */
   readonly certificateExpirationMs?: number;
   readonly dnsRcode?: string;
+  /** Phase timings of the run, ms. */
+  readonly dnsTimeMs?: number;
+  readonly connectTimeMs?: number;
+  readonly tlsTimeMs?: number;
+  readonly ttfbMs?: number;
+  /** Response headers, names in lower case (repeated ones joined with ", "). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface ConditionResult {
@@ -241,6 +258,8 @@ interface Evaluation {
   readonly wildcard: boolean;
   readonly display: string;
   readonly invalidJson?: boolean;
+  /** A header the response did not have: compares as "", and has() is false. */
+  readonly absent?: boolean;
 }
 
 function resolvePlaceholder(
@@ -262,6 +281,21 @@ function resolvePlaceholder(
       return one(ctx.certificateExpirationMs ?? MISSING);
     case 'DNS_RCODE':
       return one(ctx.dnsRcode ?? MISSING);
+    case 'DNS_TIME':
+      return one(ctx.dnsTimeMs ?? MISSING);
+    case 'CONNECT_TIME':
+      return one(ctx.connectTimeMs ?? MISSING);
+    case 'TLS_TIME':
+      return one(ctx.tlsTimeMs ?? MISSING);
+    case 'TTFB':
+      return one(ctx.ttfbMs ?? MISSING);
+    case 'HEADER': {
+      if (ctx.headers === undefined) return one(MISSING);
+      const name = (op.path[0] as { key: string }).key.toLowerCase();
+      const value = Object.hasOwn(ctx.headers, name) ? ctx.headers[name] : undefined;
+      if (value === undefined) return { values: [''], wildcard: false, display: `${op.text} (<absent>)`, absent: true };
+      return one(value);
+    }
     case 'BODY': {
       if (ctx.body === undefined) {
         // Nothing was read: say why, rather than blame the body's format.
@@ -298,7 +332,7 @@ function evaluateOperand(op: Operand, ctx: ConditionContext, json: () => unknown
     case 'has': {
       const inner = resolvePlaceholder(op.arg, ctx, json);
       const v = inner.values[0] as Value;
-      const result = op.kind === 'has' ? v !== MISSING : lengthOf(v, op.arg, json);
+      const result = op.kind === 'has' ? v !== MISSING && !inner.absent : lengthOf(v, op.arg, json);
       return {
         values: [result],
         wildcard: false,
