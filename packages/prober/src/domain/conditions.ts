@@ -332,7 +332,8 @@ function evaluateOperand(op: Operand, ctx: ConditionContext, json: () => unknown
     case 'has': {
       const inner = resolvePlaceholder(op.arg, ctx, json);
       const v = inner.values[0] as Value;
-      const result = op.kind === 'has' ? v !== MISSING && !inner.absent : lengthOf(v, op.arg, json);
+      // has(): a JSON null is no value, as in Gatus (`has([BODY].errors) == false` holds for "errors": null).
+      const result = op.kind === 'has' ? v !== MISSING && v !== null && !inner.absent : lengthOf(v, op.arg, json);
       return {
         values: [result],
         wildcard: false,

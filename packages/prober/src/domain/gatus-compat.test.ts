@@ -40,10 +40,16 @@ export const GATUS_DIFFERENCES = {
   badIndex: 'a negative or non-numeric array index ([-1], [wat]) is refused at load, where Gatus fails it at every run',
   emptyFunction: 'has() or len() without a placeholder is refused at load; Gatus reads has() as false',
   spaces: 'spaces around the operator are optional: [STATUS]==201 loads (Gatus refuses it)',
+  notANumber:
+    'an ordering (<, >) with a side that is not a number or a duration is false; Gatus reads that side as 0, so [RESPONSE_TIME] > potato holds there',
+  exactNumbers:
+    'numbers compare exactly (123.4 > 123; [RESPONSE_TIME] keeps 2 decimals); Gatus truncates to whole numbers first',
+  dnsBody:
+    'a dns:// check\'s [BODY] is every answer as a JSON array (["10.0.0.7","10.0.0.8"]); Gatus\'s is one answer as text. lifeline import gatus rewrites [BODY] == 10.0.0.7 as [BODY] == pat(*"10.0.0.7"*)',
 } as const;
 type Why = keyof typeof GATUS_DIFFERENCES;
 
-type Scheme = 'http' | 'https' | 'dns';
+type Scheme = 'http' | 'https' | 'dns' | 'tcp';
 interface Seen {
   readonly status?: number;
   readonly ms?: number;
@@ -735,6 +741,50 @@ const endpoints: GatusCase[] = [
   })),
 ];
 
+/**
+ * Not from Gatus's test tables: behaviour read from its code at the same commit
+ * (config/endpoint/condition.go, placeholder.go; client/client.go QueryDNS), so that every
+ * difference the README lists is asserted too. Not counted in the agreement figure.
+ */
+export const GATUS_CODE_CASES: readonly GatusCase[] = [
+  {
+    from: 'condition.go: a non-number compares as 0',
+    condition: '[RESPONSE_TIME] > potato',
+    seen: { ms: 50 },
+    gatus: true,
+    differs: { lifeline: false, why: 'notANumber' },
+  },
+  {
+    from: 'condition.go: numbers compare as whole numbers (a float is truncated)',
+    condition: '[BODY].balance > 123',
+    seen: { body: '{"balance": 123.4}' },
+    gatus: false,
+    differs: { lifeline: true, why: 'exactNumbers' },
+  },
+  {
+    from: 'client.go QueryDNS: the body is the (last) answer as text',
+    condition: '[BODY] == 93.184.215.14',
+    scheme: 'dns',
+    seen: { rcode: 'NOERROR', body: '["93.184.215.14"]' },
+    gatus: true,
+    differs: { lifeline: false, why: 'dnsBody' },
+  },
+  {
+    from: 'placeholder.go: has() is false for a path whose value is null',
+    condition: 'has([BODY].errors) == false',
+    seen: { body: '{"errors": null}' },
+    gatus: true,
+  },
+  {
+    from: 'placeholder.go: [CERTIFICATE_EXPIRATION] is 0 without TLS',
+    condition: '[CERTIFICATE_EXPIRATION] == 0',
+    scheme: 'tcp',
+    seen: { connected: true },
+    gatus: true,
+    differs: refused('scheme'),
+  },
+];
+
 export const GATUS_CASES: readonly GatusCase[] = [
   ...validate,
   ...evaluation,
@@ -748,6 +798,7 @@ const URLS: Readonly<Record<Scheme, [string, CheckKind]>> = {
   http: ['http://api.test/health', 'http'],
   https: ['https://api.test/health', 'http'],
   dns: ['dns://8.8.8.8/example.com?type=A', 'dns'],
+  tcp: ['tcp://db.test:5432', 'tcp'],
 };
 
 function observation(seen: Seen = {}): Observation {
@@ -783,6 +834,18 @@ describe('Gatus compatibility (TwiN/gatus@08c4635 test tables)', () => {
       assert.equal(judge(c), expected);
     });
   }
+
+  for (const c of GATUS_CODE_CASES) {
+    const expected = c.differs ? c.differs.lifeline : c.gatus;
+    it(`(from Gatus's code) ${c.from}: ${c.condition} -> ${expected}${c.differs ? ` (Gatus: ${c.gatus}; differs: ${c.differs.why})` : ''}`, () => {
+      assert.equal(judge(c), expected);
+    });
+  }
+
+  it('lists a reason for every kind of difference, and every reason is a tested case', () => {
+    const kinds = new Set([...GATUS_CASES, ...GATUS_CODE_CASES].flatMap((c) => (c.differs ? [c.differs.why] : [])));
+    assert.deepEqual([...kinds].sort(), Object.keys(GATUS_DIFFERENCES).sort());
+  });
 
   it('counts the agreement and lists every difference with a reason', () => {
     const differing = GATUS_CASES.filter((c) => c.differs);
