@@ -21,6 +21,7 @@
  * asserts the Lifeline behaviour; README.md "Coming from Gatus" lists the same reasons.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { checkSchema } from '../config/schema.js';
 import { parseCondition } from './conditions.js';
@@ -852,6 +853,12 @@ describe('Gatus compatibility (TwiN/gatus@08c4635 test tables)', () => {
     const agree = GATUS_CASES.filter((c) => !c.differs && judge(c) === c.gatus).length;
     for (const c of differing) assert.notEqual(c.differs?.lifeline, c.gatus, `${c.from} is listed but agrees`);
     assert.equal(agree + differing.length, GATUS_CASES.length);
+    // The README states the same figures, and has a row per kind of difference.
+    const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
+    const section = readme.split('## Coming from Gatus')[1]?.split('\n## ')[0] ?? '';
+    assert.match(section, new RegExp(`${agree} of ${GATUS_CASES.length} cases agree; the other ${differing.length}`));
+    const rows = section.split('| where Lifeline differs')[1]?.split('\n\n')[0]?.split('\n').slice(2) ?? [];
+    assert.equal(rows.length, Object.keys(GATUS_DIFFERENCES).length, 'one README row per kind of difference');
     console.log(
       `gatus compatibility: ${agree} of ${GATUS_CASES.length} Gatus cases agree; ${differing.length} deliberate differences in ${new Set(differing.map((c) => c.differs?.why)).size} kinds`,
     );
