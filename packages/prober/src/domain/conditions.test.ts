@@ -53,6 +53,8 @@ describe('evaluateCondition', () => {
     ['[BODY].count >= 7', true, '[BODY].count (7) >= 7'],
     ['[BODY].flag == true', true, '[BODY].flag (true) == true'],
     ['[BODY].nope == x', false, '[BODY].nope (<missing>) == x'],
+    ['has([BODY].constructor) == false', true, 'has([BODY].constructor) (false) == false'],
+    ['[BODY].toString == pat(*)', false, '[BODY].toString (<missing>) == pat(*)'],
     ['[BODY].items[*].status == ok', true, '[BODY].items[*].status ([ok, ok]) == ok'],
     ['[BODY].mixed[*].status == ok', false, '[BODY].mixed[*].status ([ok, down]) == ok'],
     ['[BODY].empty[*].status == ok', false, '[BODY].empty[*].status ([<missing>]) == ok'],

@@ -233,7 +233,8 @@ function walk(value: unknown, path: readonly PathSegment[]): unknown[] {
     const next: unknown[] = [];
     for (const v of current) {
       if ('key' in seg) {
-        if (v && typeof v === 'object' && !Array.isArray(v) && seg.key in (v as object))
+        // Own keys only: `[BODY].constructor` of {} is missing, not Object's prototype.
+        if (v && typeof v === 'object' && !Array.isArray(v) && Object.hasOwn(v, seg.key))
           next.push((v as Record<string, unknown>)[seg.key]);
       } else if ('index' in seg) {
         if (Array.isArray(v) && seg.index < v.length) next.push(v[seg.index]);
