@@ -7,6 +7,7 @@
  * Gatus's config reference: https://github.com/TwiN/gatus#configuration
  */
 import { checkSchema } from '../../config/schema.js';
+import { CLIENT_DROPPED, ENDPOINT_DROPPED, NOT_YET, TOP_LEVEL_DROPPED, UNSUPPORTED_SCHEMES } from './reasons.js';
 
 export interface ImportNote {
   /** Where in the Gatus config, e.g. `endpoints[2] (front-end).client.proxy-url`. */
@@ -30,59 +31,6 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const text = (v: unknown): string | undefined =>
   typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
-
-const NOT_YET = {
-  alerting: 'Lifeline has no alerting yet (alerts and their channels are planned)',
-  push: 'Lifeline has no push checks yet (external endpoints need them)',
-} as const;
-
-/** Top-level keys other than endpoints, storage, web, metrics, concurrency, alerting, external-endpoints. */
-const TOP_LEVEL_DROPPED: Readonly<Record<string, string>> = {
-  ui: 'Lifeline has no dashboard settings',
-  announcements: 'Lifeline has no announcements',
-  maintenance: 'Lifeline has no maintenance windows',
-  security:
-    'Gatus keeps bcrypt hashes and OIDC settings; Lifeline takes server.auth (a bearer token or a basic password) instead: set it by hand',
-  suites: 'Lifeline has no suites (chained requests sharing [CONTEXT])',
-  remote: 'Lifeline has no remote instances',
-  connectivity: 'Lifeline has no connectivity checker; a check that fails is a result either way',
-  tunneling: 'Lifeline has no SSH tunnels',
-  'skip-invalid-config-update':
-    'Lifeline keeps running its last valid config when a reloaded file is invalid, and logs the problems',
-  'disable-monitoring-lock': 'Lifeline runs checks in parallel, bounded by scheduler.concurrency',
-};
-
-/** Gatus endpoint types Lifeline has no probe for, by URL scheme. */
-const UNSUPPORTED_SCHEMES: Readonly<Record<string, string>> = {
-  icmp: 'Lifeline has no ICMP (ping) probe; a tcp:// check on a port the host serves is the nearest',
-  udp: 'Lifeline has no UDP probe',
-  sctp: 'Lifeline has no SCTP probe',
-  ws: 'Lifeline has no WebSocket probe',
-  wss: 'Lifeline has no WebSocket probe',
-  grpc: 'Lifeline has no gRPC health probe; an HTTP health endpoint of the service, if it has one, is the nearest',
-  grpcs: 'Lifeline has no gRPC health probe',
-  ssh: 'Lifeline has no SSH probe; a tcp:// check on port 22 checks that it listens',
-  starttls: 'Lifeline has no STARTTLS probe',
-};
-
-const CLIENT_DROPPED: Readonly<Record<string, string>> = {
-  'dns-resolver': 'Lifeline resolves http checks with the system resolver (a dns:// check can name a server)',
-  oauth2: 'Lifeline does not fetch OAuth2 tokens; put a token in headers (from an environment variable) instead',
-  'proxy-url': 'Lifeline does not send checks through a proxy',
-  'identity-aware-proxy': 'Lifeline does not fetch Identity-Aware-Proxy tokens',
-  tls: 'Lifeline has no client certificates (mTLS) yet; caFile sets the trusted CAs',
-  network: 'only ICMP uses it, and Lifeline has no ICMP probe',
-  tunnel: 'Lifeline has no SSH tunnels',
-  'store-cookies': 'each Lifeline run is a fresh client without cookies',
-};
-
-const ENDPOINT_DROPPED: Readonly<Record<string, string>> = {
-  'maintenance-windows': 'Lifeline has no maintenance windows',
-  ui: 'Lifeline has no per-check dashboard settings (credentials in URLs and headers are redacted anyway)',
-  'extra-labels': 'Lifeline has no per-check metric labels',
-  'always-run': 'Lifeline has no suites',
-  store: 'Lifeline has no suites',
-};
 
 const ENDPOINT_KNOWN = new Set([
   'enabled',
@@ -156,6 +104,111 @@ function conditionProblem(condition: string, problem: string | undefined): strin
   return problem ?? 'it does not load';
 }
 
+type Note = (message: string, dropped?: boolean, field?: string) => void;
+
+/** One endpoint being converted: the Gatus mapping, the check so far, and where notes go. */
+interface Endpoint {
+  readonly endpoint: Obj;
+  readonly check: LifelineCheck;
+  /** The Lifeline scheme: http, https, tcp, tls or dns. */
+  readonly kind: string;
+  readonly http: boolean;
+  readonly note: Note;
+}
+
+/** method, headers, body (its placeholders filled in, GraphQL wrapped); false when the check cannot be made. */
+function convertRequest(e: Endpoint, name: string, group: string, url: string): boolean {
+  if (e.endpoint.method !== undefined) {
+    const method = text(e.endpoint.method)?.toUpperCase();
+    if (!e.http) e.note('only http(s) checks have a method in Lifeline', true, 'method');
+    else if (method && method !== 'GET') e.check.method = method;
+  }
+  if (e.endpoint.headers !== undefined) {
+    if (!e.http) e.note('only http(s) checks send headers in Lifeline', true, 'headers');
+    else if (isObj(e.endpoint.headers)) {
+      const headers: Record<string, string> = {};
+      for (const [key, value] of Object.entries(e.endpoint.headers)) headers[key] = text(value) ?? '';
+      e.check.headers = headers;
+    }
+  }
+  let body = text(e.endpoint.body);
+  if (body !== undefined && body !== '') {
+    if (!e.http) {
+      e.note(`Lifeline's ${e.kind}:// checks send nothing; the body is left out`, true, 'body');
+    } else {
+      const resolved = resolveBody(body, { name, group, url });
+      if (resolved === undefined) {
+        e.note(
+          'the body uses [LOCAL_ADDRESS] or [RANDOM_STRING_N], which Lifeline does not fill in: skipped',
+          true,
+          'body',
+        );
+        return false;
+      }
+      body = resolved;
+      if (e.endpoint.graphql === true) {
+        body = JSON.stringify({ query: body });
+        e.check.headers = { 'content-type': 'application/json', ...((e.check.headers as object) ?? {}) };
+      }
+      e.check.body = body;
+    }
+  }
+  return true;
+}
+
+/** Conditions, each one Lifeline refuses left out with its reason; a dns:// body condition rewritten. */
+function convertConditions(e: Endpoint): void {
+  if (Array.isArray(e.endpoint.conditions)) {
+    const conditions: string[] = [];
+    e.endpoint.conditions.forEach((raw, i) => {
+      const condition = text(raw);
+      if (condition === undefined) return;
+      const converted = e.kind === 'dns' ? dnsCondition(condition) : condition;
+      if (converted !== condition)
+        e.note(
+          `"${condition}" is "${converted}": a dns:// body is every answer as a JSON array`,
+          false,
+          `conditions[${i}]`,
+        );
+      const loaded = checkSchema.safeParse({ name: 'c', url: e.check.url, every: '1m', conditions: [converted] });
+      if (loaded.success) conditions.push(converted);
+      else
+        e.note(
+          `"${condition}" is left out: ${conditionProblem(condition, loaded.error.issues[0]?.message)}`,
+          true,
+          `conditions[${i}]`,
+        );
+    });
+    if (conditions.length > 0) e.check.conditions = conditions;
+    else if (e.endpoint.conditions.length > 0 && e.http)
+      e.note(
+        'no condition is left: the check passes on a 200-399 status, as Lifeline does without conditions',
+        true,
+        'conditions',
+      );
+  }
+}
+
+/** client.timeout, insecure and ignore-redirect; the other client settings, a line each. */
+function convertClient(e: Endpoint): void {
+  const client = e.endpoint.client;
+  if (isObj(client)) {
+    for (const [key, value] of Object.entries(client)) {
+      if (key === 'timeout') {
+        const timeout = text(value);
+        if (timeout !== undefined) e.check.timeout = timeout;
+      } else if (key === 'insecure') {
+        if (value === true && (e.kind === 'https' || e.kind === 'tls')) e.check.insecure = true;
+        else if (value === true)
+          e.note(`ignored on ${e.kind}:// (no certificate), as in Gatus`, false, 'client.insecure');
+      } else if (key === 'ignore-redirect') {
+        if (value === true && e.http) e.check.maxRedirects = 0;
+      } else if (CLIENT_DROPPED[key]) e.note(`${CLIENT_DROPPED[key]}`, true, `client.${key}`);
+      else e.note('an unknown client setting', true, `client.${key}`);
+    }
+  }
+}
+
 interface Context {
   readonly notes: ImportNote[];
   readonly names: Set<string>;
@@ -205,91 +258,19 @@ function convertEndpoint(endpoint: unknown, index: number, ctx: Context): Lifeli
   }
   const kind = isDns ? 'dns' : (scheme as string);
   const http = kind === 'http' || kind === 'https';
+  const e: Endpoint = { endpoint, check, kind, http, note };
 
   check.every = text(endpoint.interval) ?? '60s';
 
-  if (endpoint.method !== undefined) {
-    const method = text(endpoint.method)?.toUpperCase();
-    if (!http) note('only http(s) checks have a method in Lifeline', true, 'method');
-    else if (method && method !== 'GET') check.method = method;
-  }
-  if (endpoint.headers !== undefined) {
-    if (!http) note('only http(s) checks send headers in Lifeline', true, 'headers');
-    else if (isObj(endpoint.headers)) {
-      const headers: Record<string, string> = {};
-      for (const [key, value] of Object.entries(endpoint.headers)) headers[key] = text(value) ?? '';
-      check.headers = headers;
-    }
-  }
-  let body = text(endpoint.body);
-  if (body !== undefined && body !== '') {
-    if (!http) {
-      note(`Lifeline's ${kind}:// checks send nothing; the body is left out`, true, 'body');
-    } else {
-      const resolved = resolveBody(body, { name: gatusName, group: group ?? '', url: rawUrl });
-      if (resolved === undefined) {
-        note(
-          'the body uses [LOCAL_ADDRESS] or [RANDOM_STRING_N], which Lifeline does not fill in: skipped',
-          true,
-          'body',
-        );
-        ctx.names.delete(name);
-        return undefined;
-      }
-      body = resolved;
-      if (endpoint.graphql === true) {
-        body = JSON.stringify({ query: body });
-        check.headers = { 'content-type': 'application/json', ...((check.headers as object) ?? {}) };
-      }
-      check.body = body;
-    }
+  if (!convertRequest(e, gatusName, group ?? '', rawUrl)) {
+    ctx.names.delete(name);
+    return undefined;
   }
 
-  if (Array.isArray(endpoint.conditions)) {
-    const conditions: string[] = [];
-    endpoint.conditions.forEach((raw, i) => {
-      const condition = text(raw);
-      if (condition === undefined) return;
-      const converted = kind === 'dns' ? dnsCondition(condition) : condition;
-      if (converted !== condition)
-        note(
-          `"${condition}" is "${converted}": a dns:// body is every answer as a JSON array`,
-          false,
-          `conditions[${i}]`,
-        );
-      const loaded = checkSchema.safeParse({ name: 'c', url: check.url, every: '1m', conditions: [converted] });
-      if (loaded.success) conditions.push(converted);
-      else
-        note(
-          `"${condition}" is left out: ${conditionProblem(condition, loaded.error.issues[0]?.message)}`,
-          true,
-          `conditions[${i}]`,
-        );
-    });
-    if (conditions.length > 0) check.conditions = conditions;
-    else if (endpoint.conditions.length > 0 && http)
-      note(
-        'no condition is left: the check passes on a 200-399 status, as Lifeline does without conditions',
-        true,
-        'conditions',
-      );
-  }
+  convertConditions(e);
 
-  const client = endpoint.client;
-  if (isObj(client)) {
-    for (const [key, value] of Object.entries(client)) {
-      if (key === 'timeout') {
-        const timeout = text(value);
-        if (timeout !== undefined) check.timeout = timeout;
-      } else if (key === 'insecure') {
-        if (value === true && (kind === 'https' || kind === 'tls')) check.insecure = true;
-        else if (value === true) note(`ignored on ${kind}:// (no certificate), as in Gatus`, false, 'client.insecure');
-      } else if (key === 'ignore-redirect') {
-        if (value === true && http) check.maxRedirects = 0;
-      } else if (CLIENT_DROPPED[key]) note(`${CLIENT_DROPPED[key]}`, true, `client.${key}`);
-      else note('an unknown client setting', true, `client.${key}`);
-    }
-  }
+  convertClient(e);
+
   if (Array.isArray(endpoint.alerts) && endpoint.alerts.length > 0) {
     note(`${endpoint.alerts.length} alert(s): ${NOT_YET.alerting}`, true, 'alerts');
   }
