@@ -96,6 +96,15 @@ function resolveBody(body: string, e: { name: string; group: string; url: string
     .replaceAll('[ENDPOINT_URL]', e.url);
 }
 
+/**
+ * checkSchema on a check whose `${VAR}`s stand for values the environment
+ * gives at load: each is taken as "0", which a host, port, path, header or
+ * condition accepts, so a check is not dropped for using one.
+ */
+function loads(check: object) {
+  return checkSchema.safeParse(JSON.parse(JSON.stringify(check).replace(/\$\{[^}"]*\}/g, '0')));
+}
+
 /** Why a Gatus condition does not load in Lifeline. */
 function conditionProblem(condition: string, problem: string | undefined): string {
   if (/\[DOMAIN_EXPIRATION\]/i.test(condition))
@@ -170,7 +179,7 @@ function convertConditions(e: Endpoint): void {
           false,
           `conditions[${i}]`,
         );
-      const loaded = checkSchema.safeParse({ name: 'c', url: e.check.url, every: '1m', conditions: [converted] });
+      const loaded = loads({ name: 'c', url: e.check.url, every: '1m', conditions: [converted] });
       if (loaded.success) conditions.push(converted);
       else
         e.note(
@@ -281,7 +290,7 @@ function convertEndpoint(endpoint: unknown, index: number, ctx: Context): Lifeli
   if (endpoint.ssh !== undefined && kind !== 'ssh') note('only ssh:// endpoints use it', false, 'ssh');
 
   // Whatever Lifeline still refuses (an interval under 100ms, an unknown method...) drops the check, with why.
-  const loaded = checkSchema.safeParse(check);
+  const loaded = loads(check);
   if (!loaded.success) {
     const issue = loaded.error.issues[0];
     note(`cannot be carried over: ${issue?.path.join('.') || 'check'}: ${issue?.message ?? 'invalid'}`);

@@ -240,6 +240,14 @@ describe('convertGatus', () => {
     ]);
   });
 
+  it('keeps a check whose URL or condition takes ${VAR}s from the environment, as Lifeline expands them at load', () => {
+    const { config, notes } = convertGatus({
+      endpoints: [{ name: 'env', url: 'https://${API_HOST}:${API_PORT}/health', conditions: ['[STATUS] == ${CODE}'] }],
+    });
+    assert.deepEqual(notes, []);
+    assert.deepEqual(config.checks[0]?.conditions, ['[STATUS] == ${CODE}']);
+  });
+
   it('keeps names unique, and says nothing was convertible rather than write an empty config', () => {
     const { config } = convertGatus({
       endpoints: [
