@@ -2,23 +2,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { pino } from 'pino';
 import { loadConfigFile, parseConfig } from './config/load.js';
 import { startMonitor } from './main.js';
+import { captureLogger } from './testing/log.js';
 import { startTarget, type Target } from './testing/targets.js';
 
-function capture() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { logger: pino({ base: null }, stream), lines };
-}
+const capture = captureLogger;
 
 async function until<T>(what: string, fn: () => T | Promise<T>, ms = 10_000): Promise<NonNullable<T>> {
   const end = Date.now() + ms;

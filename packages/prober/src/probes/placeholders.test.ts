@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { checkSchema } from '../config/schema.js';
+import { checkSchema, PLACEHOLDER_SCHEMES } from '../config/schema.js';
 import { parseCondition } from '../domain/conditions.js';
 import { needsHeaders } from '../domain/evaluate.js';
 import type { CheckResult } from '../domain/result.js';
@@ -122,4 +123,21 @@ describe('the new placeholders at config load', () => {
       else assert.match(loaded.error?.issues.map((i) => i.message).join('\n') ?? 'loaded', problem);
     });
   }
+});
+
+describe('README: the table of placeholders per scheme', () => {
+  it('says what PLACEHOLDER_SCHEMES enforces, for every placeholder', () => {
+    const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
+    const table = readme.split('| placeholder ')[1]?.split('\n\n')[0] ?? '';
+    const stated: Record<string, string[]> = {};
+    for (const row of table.split('\n').slice(2)) {
+      const [names, schemes] = row.split('|').slice(1, 3);
+      const list = schemes?.trim() === 'all' ? ['http', 'https', 'tcp', 'tls', 'dns'] : (schemes ?? '').split(',');
+      for (const [, name] of (names ?? '').matchAll(/`\[([A-Z_]+)\]/g))
+        stated[name as string] = list.map((s) => s.trim());
+    }
+    const enforced = Object.fromEntries(Object.entries(PLACEHOLDER_SCHEMES).map(([k, v]) => [k, [...v].sort()]));
+    for (const k of Object.keys(stated)) stated[k]?.sort();
+    assert.deepEqual(stated, enforced);
+  });
 });

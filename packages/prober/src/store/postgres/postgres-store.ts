@@ -137,6 +137,18 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     }
   }
 
+  /** One page of a check's raw results, newest first; `outcome` is a fixed SQL filter, never user input. */
+  async function page(check: string, query: ResultQuery, outcome: '' | 'AND ok <> 0' | 'AND ok = 0') {
+    const id = ids.get(check);
+    if (id === undefined) return [];
+    const { rows } = await pool.query<RawRow>(
+      `SELECT * FROM lifeline_results WHERE check_id = $1 ${outcome} AND t >= $2 AND t < $3 ORDER BY t DESC LIMIT $4`,
+      [id, query.since ?? 0, query.until ?? Number.MAX_SAFE_INTEGER, query.limit],
+    );
+    const url = names.get(id)?.url ?? '';
+    return rows.map((row) => decode(check, url, row));
+  }
+
   const ensure = () => {
     if (!ready) throw new Error('store used before migrate()');
   };
@@ -242,14 +254,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     },
     async results(check, query: ResultQuery) {
       ensure();
-      const id = ids.get(check);
-      if (id === undefined) return [];
-      const { rows } = await pool.query<RawRow>(
-        'SELECT * FROM lifeline_results WHERE check_id = $1 AND t >= $2 AND t < $3 ORDER BY t DESC LIMIT $4',
-        [id, query.since ?? 0, query.until ?? Number.MAX_SAFE_INTEGER, query.limit],
-      );
-      const url = names.get(id)?.url ?? '';
-      return rows.map((row) => decode(check, url, row));
+      return page(check, query, '');
     },
     async latest() {
       ensure();
@@ -395,16 +400,8 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     },
     async resultsByOutcome(check, ok, query: ResultQuery) {
       ensure();
-      const id = ids.get(check);
-      if (id === undefined) return [];
       // `ok = 0` is written out, not a parameter, so the planner can use the partial index (schema v3).
-      const { rows } = await pool.query<RawRow>(
-        `SELECT * FROM lifeline_results WHERE check_id = $1 AND ${ok ? 'ok <> 0' : 'ok = 0'} AND t >= $2 AND t < $3
-         ORDER BY t DESC LIMIT $4`,
-        [id, query.since ?? 0, query.until ?? Number.MAX_SAFE_INTEGER, query.limit],
-      );
-      const url = names.get(id)?.url ?? '';
-      return rows.map((row) => decode(check, url, row));
+      return page(check, query, ok ? 'AND ok <> 0' : 'AND ok = 0');
     },
     async failureStates(checks) {
       ensure();

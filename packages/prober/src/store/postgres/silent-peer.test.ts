@@ -4,14 +4,13 @@
 // database is the real one, behind a TCP proxy this test owns.
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { pino } from 'pino';
 import { serviceMissing } from '../../../../../test/support/services.js';
 import { parseConfig } from '../../config/load.js';
 import type { CheckResult } from '../../domain/result.js';
 import { startMonitor } from '../../main.js';
+import { captureLogger } from '../../testing/log.js';
 import { startTcpProxy, type TcpProxy } from '../../testing/tcp-proxy.js';
 import { createBatchWriter, type StoreWriteState } from '../batch.js';
 import type { Store } from '../store.js';
@@ -194,16 +193,7 @@ describe('PostgreSQL store behind a silent or resetting peer (issue #9, defect 2
     await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
     const { port } = target.address() as net.AddressInfo;
     const url = `postgres://postgres@127.0.0.1:${proxy.port}/test?options=-c%20search_path%3D${schema}`;
-    const lines: Record<string, unknown>[] = [];
-    const logger = pino(
-      { base: null },
-      new Writable({
-        write(chunk, _enc, done) {
-          for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-          done();
-        },
-      }),
-    );
+    const { logger, lines } = captureLogger();
     const config = `storage: ${url}\nchecks:\n  - name: monitored\n    url: tcp://127.0.0.1:${port}\n    every: 100ms\n`;
     const monitor = await startMonitor({ config: parseConfig(config, { file: 'pg.yaml', env: {} }), logger, port: 0 });
     let stopped = false;

@@ -7,13 +7,12 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, unlinkSy
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { pino } from 'pino';
 import { parseConfig } from '../../config/load.js';
 import type { CheckResult } from '../../domain/result.js';
 import { startMonitor } from '../../main.js';
+import { captureLogger } from '../../testing/log.js';
 import { createBatchWriter, type StoreWriteState } from '../batch.js';
 import type { Store } from '../store.js';
 import { createSqliteStore } from './sqlite-store.js';
@@ -186,16 +185,7 @@ describe('SQLite store on a full disk (issue #9, defect 4)', () => {
       { length: 5 },
       (_, i) => `  - name: tcp-${i}\n    url: tcp://127.0.0.1:${port}\n    every: 100ms\n`,
     ).join('');
-    const lines: Record<string, unknown>[] = [];
-    const logger = pino(
-      { base: null },
-      new Writable({
-        write(chunk, _enc, done) {
-          for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-          done();
-        },
-      }),
-    );
+    const { logger, lines } = captureLogger();
     let monitor: Awaited<ReturnType<typeof startMonitor>> | undefined;
     const readyz = async () => (await fetch(`${monitor?.url}/readyz/store`)).status;
     const until = async (what: string, fn: () => boolean | Promise<boolean>) => {

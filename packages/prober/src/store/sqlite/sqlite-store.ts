@@ -266,6 +266,14 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     readStmts ??= prepareReads();
     return readStmts;
   };
+  /** One page of a check's raw results, newest first, from a statement taking (id, since, until, limit). */
+  const page = (check: string, query: ResultQuery, statement: Database.Statement): CheckResult[] => {
+    const id = ids.get(check);
+    if (id === undefined) return [];
+    const rows = statement.all(id, query.since ?? 0, query.until ?? Number.MAX_SAFE_INTEGER, query.limit) as RawRow[];
+    const url = urls.get(id)?.url ?? '';
+    return rows.map((row) => decode(check, url, row));
+  };
 
   return {
     kind: 'sqlite',
@@ -304,16 +312,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     },
     async results(check, query: ResultQuery) {
       ensure();
-      const id = ids.get(check);
-      if (id === undefined) return [];
-      const rows = stmts.results.all(
-        id,
-        query.since ?? 0,
-        query.until ?? Number.MAX_SAFE_INTEGER,
-        query.limit,
-      ) as RawRow[];
-      const url = urls.get(id)?.url ?? '';
-      return rows.map((row) => decode(check, url, row));
+      return page(check, query, stmts.results);
     },
     async latest() {
       ensure();
@@ -388,16 +387,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     },
     async resultsByOutcome(check, ok, query: ResultQuery) {
       ensure();
-      const id = ids.get(check);
-      if (id === undefined) return [];
-      const rows = (ok ? reads().passed : reads().failed).all(
-        id,
-        query.since ?? 0,
-        query.until ?? Number.MAX_SAFE_INTEGER,
-        query.limit,
-      ) as RawRow[];
-      const url = urls.get(id)?.url ?? '';
-      return rows.map((row) => decode(check, url, row));
+      return page(check, query, ok ? reads().passed : reads().failed);
     },
     async failureStates(checks) {
       ensure();
