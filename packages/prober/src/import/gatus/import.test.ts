@@ -9,6 +9,7 @@ import { PassThrough } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { parse, parseAllDocuments } from 'yaml';
 import { main } from '../../cli/main.js';
+import { startTarget } from '../../testing/targets.js';
 import { convertGatus } from './convert.js';
 
 const BIN = new URL('../../../bin/lifeline.js', import.meta.url).pathname;
@@ -143,6 +144,65 @@ describe('lifeline import gatus, on the example configs of Gatus’s repository'
     assert.equal(broken.code, 2);
     assert.match(broken.stderr, /bad\.yaml:\d+:\d+: not YAML/);
     assert.equal(existsSync(join(dir, 'x.yaml')) || existsSync(join(dir, 'y.yaml')), false);
+  });
+});
+
+describe('an imported Gatus config, run by lifeline check --once against a server on loopback', () => {
+  it('passes where Gatus would pass, and fails where Gatus would fail', async () => {
+    const target = await startTarget((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(
+        req.url === '/items' ? '[{"id": 1}, {"id": 2}, {"id": 3}]' : '{"status": "UP", "user": {"name": "john"}}',
+      );
+    });
+    try {
+      const gatus = join(dir, 'loopback-gatus.yaml');
+      writeFileSync(
+        gatus,
+        [
+          'endpoints:',
+          '  - name: health',
+          '    group: core',
+          `    url: "${target.url}/health"`,
+          '    interval: 30s',
+          '    conditions:',
+          '      - "[status] == 200"',
+          '      - "any(200, 429) == [STATUS]"',
+          '      - "[BODY].status == UP"',
+          '      - "len([BODY].user) == 15"',
+          '      - "[BODY] == pat(*john*)"',
+          '  - name: items',
+          `    url: "${target.url}/items"`,
+          '    conditions:',
+          '      - "len([BODY]) == 3"',
+          '      - "[BODY][0].id == 1"',
+          '  - name: wrong',
+          `    url: "${target.url}/health"`,
+          '    conditions:',
+          '      - "[BODY].status == DOWN"',
+          '',
+        ].join('\n'),
+      );
+      const out = join(dir, 'loopback-lifeline.yaml');
+      const imported = await lifeline(['import', 'gatus', '--from', gatus, '--out', out]);
+      assert.equal(imported.code, 0, imported.stderr);
+      const checked = await lifeline(['check', '--once', '--config', out]);
+      assert.equal(checked.code, 1, 'the check meant to fail fails');
+      const results = checked.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { check: string; ok: boolean });
+      assert.deepEqual(
+        results.map((r) => [r.check, r.ok]),
+        [
+          ['core.health', true],
+          ['items', true],
+          ['wrong', false],
+        ],
+      );
+    } finally {
+      await target.close();
+    }
   });
 });
 
