@@ -2,7 +2,7 @@ import type { LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { scrub, scrubUrls } from './config/redact.js';
 import type { ResolvedCheck } from './config/resolved.js';
-import { evaluate, needsBody } from './domain/evaluate.js';
+import { evaluate, needsBody, needsHeaders } from './domain/evaluate.js';
 import type { CheckResult, Observation } from './domain/result.js';
 import { probeDns } from './probes/dns.js';
 import { type HttpProbeRequest, type HttpProber, probeHttp } from './probes/http.js';
@@ -47,6 +47,7 @@ export function probe(check: ResolvedCheck, budgetMs: number, options: ExecuteOp
         signal: options.signal,
         lookup: options.lookup,
         readBody: needsBody(check),
+        readHeaders: needsHeaders(check),
         maxBodyBytes: check.maxBodyBytes,
         maxRedirects: check.maxRedirects,
         insecure: check.insecure,

@@ -6,6 +6,7 @@ import { formatDuration } from '../domain/duration.js';
 import { createLogger, type LogFormat, logResult } from '../logger.js';
 import { checkOnce, monitorStorage, startMonitor, storeResults } from '../main.js';
 import { nextRunTimes } from '../scheduler/next-run.js';
+import { importGatus } from './import-gatus.js';
 import { describeStartupError } from './startup-errors.js';
 import { configWarnings } from './warnings.js';
 
@@ -227,6 +228,19 @@ export async function main(
       const now = Date.now();
       for (const check of config.checks) io.stdout.write(`  ${describeCheck(check, now)}\n`);
       for (const w of configWarnings(config, now)) io.stdout.write(`warning: check ${w.check}: ${w.message}\n`);
+    });
+
+  program
+    .command('import')
+    .description("convert another monitor's config into a Lifeline config")
+    .command('gatus')
+    .description(
+      'convert a Gatus config (a file, or a directory of them) and print each setting it could not carry over; exit 0 all converted, 1 something left out, 2 unreadable',
+    )
+    .requiredOption('--from <path>', 'the Gatus config file, or a directory of YAML files')
+    .option('--out <file>', 'where to write the Lifeline config (default: stdout)')
+    .action((opts: { from: string; out?: string }) => {
+      exitCode = importGatus(opts, io);
     });
 
   try {

@@ -150,7 +150,8 @@ function placeholdersOf(condition: Condition): Placeholder[] {
 /**
  * The schemes whose probe observes each placeholder; a condition on anything
  * else could never hold (or never fail), so it is refused at load. Gatus
- * accepts these silently; refusing them is the one difference.
+ * accepts these silently (e.g. 0 for [CERTIFICATE_EXPIRATION] on http://): a deliberate
+ * difference, listed with the others in README "Coming from Gatus".
  */
 export const PLACEHOLDER_SCHEMES: Readonly<Record<Placeholder, readonly string[]>> = {
   STATUS: ['http', 'https'],
@@ -160,6 +161,11 @@ export const PLACEHOLDER_SCHEMES: Readonly<Record<Placeholder, readonly string[]
   IP: ['http', 'https', 'tcp', 'tls', 'dns'],
   CERTIFICATE_EXPIRATION: ['https', 'tls'],
   DNS_RCODE: ['dns'],
+  DNS_TIME: ['http', 'https', 'tcp', 'tls', 'dns'],
+  CONNECT_TIME: ['http', 'https', 'tcp', 'tls'],
+  TLS_TIME: ['https', 'tls'],
+  TTFB: ['http', 'https'],
+  HEADER: ['http', 'https'],
 };
 
 function conditionProblems(conditions: unknown, scheme: string | undefined, ctx: z.RefinementCtx): void {

@@ -9,9 +9,11 @@
  *   len([BODY].items) > 0
  *   has([BODY].errors) == false
  *   [BODY].name == pat(api-*)
- *   [STATUS] == any(200, 204)
+ *   [STATUS] == any(200, 204)             (pat() and any() may also be on the left)
  *   [CERTIFICATE_EXPIRATION] > 48h
  *   [CONNECTED] == true   [IP] == 10.0.0.1   [DNS_RCODE] == NOERROR
+ *   [DNS_TIME] < 50   [CONNECT_TIME] < 20   [TLS_TIME] < 100   [TTFB] < 200   (ms, as [RESPONSE_TIME])
+ *   [HEADER].content-type == pat(application/json*)   has([HEADER].etag) == true
  */
 
 export const PLACEHOLDERS = [
@@ -22,6 +24,11 @@ export const PLACEHOLDERS = [
   'IP',
   'CERTIFICATE_EXPIRATION',
   'DNS_RCODE',
+  'DNS_TIME',
+  'CONNECT_TIME',
+  'TLS_TIME',
+  'TTFB',
+  'HEADER',
 ] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 export const OPERATORS = ['==', '!=', '<=', '>=', '<', '>'] as const;
@@ -46,6 +53,8 @@ export interface Condition {
   readonly left: Operand;
   readonly operator: Operator;
   readonly right: Operand;
+  /** Written with the pat()/any() function on the left; `left` and `right` are swapped back for evaluation. */
+  readonly reversed?: boolean;
 }
 
 /** A condition that does not parse, with the 0-based column where the problem starts. */
@@ -124,8 +133,6 @@ function parseOperand(raw: string, offset: number, condition: string, side: 'lef
         throw new ConditionSyntaxError(`${name}() takes a placeholder such as [BODY].items`, condition, innerAt);
       return { kind: name, arg, text };
     }
-    if (side === 'left')
-      throw new ConditionSyntaxError(`${name}() belongs on the right of the operator`, condition, at);
     if (name === 'pat') return { kind: 'pat', pattern: inner.trim(), text };
     const values = inner.split(',').map((v) => v.trim());
     if (values.some((v) => v === ''))
@@ -134,8 +141,9 @@ function parseOperand(raw: string, offset: number, condition: string, side: 'lef
   }
   if (/^(len|has|pat|any)\(/.test(text)) throw new ConditionSyntaxError('unclosed "("', condition, at);
   if (text.startsWith('[')) {
-    const m = /^\[([A-Z_]+)\]/.exec(text);
-    const name = m?.[1];
+    // Names in any letter case, as Gatus takes them ([status], [Ip]); paths keep theirs.
+    const m = /^\[([A-Za-z_]+)\]/.exec(text);
+    const name = m?.[1]?.toUpperCase();
     if (!m || !(PLACEHOLDERS as readonly string[]).includes(name as string)) {
       throw new ConditionSyntaxError(
         `unknown placeholder ${m ? m[0] : text.split(/[.\s]/)[0]} (known: ${PLACEHOLDERS.map((p) => `[${p}]`).join(', ')})`,
@@ -145,8 +153,11 @@ function parseOperand(raw: string, offset: number, condition: string, side: 'lef
     }
     const rest = text.slice(m[0].length);
     const path = parsePath(rest, at + m[0].length, condition);
-    if (path.length > 0 && name !== 'BODY')
-      throw new ConditionSyntaxError(`only [BODY] takes a path`, condition, at + m[0].length);
+    if (name === 'HEADER') {
+      if (path.length !== 1 || !('key' in (path[0] as PathSegment)))
+        throw new ConditionSyntaxError('[HEADER] takes a header name, e.g. [HEADER].content-type', condition, at);
+    } else if (path.length > 0 && name !== 'BODY')
+      throw new ConditionSyntaxError(`only [BODY] and [HEADER] take a path`, condition, at + m[0].length);
     return { kind: 'placeholder', name: name as Placeholder, path, text };
   }
   return { kind: 'literal', value: text };
@@ -168,16 +179,24 @@ export function parseCondition(text: string): Condition {
   }
   const found = findOperator(text);
   if (!found) throw new ConditionSyntaxError(`no operator (use one of ${OPERATORS.join(' ')})`, text, 0);
-  const left = parseOperand(text.slice(0, found.index), 0, text, 'left');
+  const written = parseOperand(text.slice(0, found.index), 0, text, 'left');
   const rightStart = found.index + found.operator.length;
   const right = parseOperand(text.slice(rightStart), rightStart, text, 'right');
-  if (left.kind === 'literal' && right.kind === 'literal') {
+  const isFunction = (o: Operand) => o.kind === 'pat' || o.kind === 'any';
+  const literalish = (o: Operand) => o.kind === 'literal' || isFunction(o);
+  if (literalish(written) && literalish(right)) {
     throw new ConditionSyntaxError('a condition needs a placeholder such as [STATUS] on one side', text, 0);
   }
-  if ((right.kind === 'pat' || right.kind === 'any') && found.operator !== '==' && found.operator !== '!=') {
-    throw new ConditionSyntaxError(`${right.kind}() only works with == and !=`, text, found.index);
+  const fn = isFunction(written) ? written : isFunction(right) ? right : undefined;
+  if (fn && found.operator !== '==' && found.operator !== '!=') {
+    throw new ConditionSyntaxError(`${fn.kind}() only works with == and !=`, text, found.index);
   }
-  return { text: text.trim(), left, operator: found.operator, right };
+  // `any(200, 429) == [STATUS]`, as Gatus allows: == and != are symmetric, so
+  // the function is kept on the right, where evaluation looks for it.
+  if (isFunction(written)) {
+    return { text: text.trim(), left: right, operator: found.operator, right: written, reversed: true };
+  }
+  return { text: text.trim(), left: written, operator: found.operator, right };
 }
 
 /** What a probe observed, as conditions see it. Absent fields resolve to nothing. */
@@ -190,6 +209,13 @@ export interface ConditionContext {
   /** Time left until the certificate expires, ms. */
   readonly certificateExpirationMs?: number;
   readonly dnsRcode?: string;
+  /** Phase timings of the run, ms. */
+  readonly dnsTimeMs?: number;
+  readonly connectTimeMs?: number;
+  readonly tlsTimeMs?: number;
+  readonly ttfbMs?: number;
+  /** Response headers, names in lower case (repeated ones joined with ", "). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface ConditionResult {
@@ -207,7 +233,8 @@ function walk(value: unknown, path: readonly PathSegment[]): unknown[] {
     const next: unknown[] = [];
     for (const v of current) {
       if ('key' in seg) {
-        if (v && typeof v === 'object' && !Array.isArray(v) && seg.key in (v as object))
+        // Own keys only: `[BODY].constructor` of {} is missing, not Object's prototype.
+        if (v && typeof v === 'object' && !Array.isArray(v) && Object.hasOwn(v, seg.key))
           next.push((v as Record<string, unknown>)[seg.key]);
       } else if ('index' in seg) {
         if (Array.isArray(v) && seg.index < v.length) next.push(v[seg.index]);
@@ -232,6 +259,8 @@ interface Evaluation {
   readonly wildcard: boolean;
   readonly display: string;
   readonly invalidJson?: boolean;
+  /** A header the response did not have: compares as "", and has() is false. */
+  readonly absent?: boolean;
 }
 
 function resolvePlaceholder(
@@ -253,6 +282,21 @@ function resolvePlaceholder(
       return one(ctx.certificateExpirationMs ?? MISSING);
     case 'DNS_RCODE':
       return one(ctx.dnsRcode ?? MISSING);
+    case 'DNS_TIME':
+      return one(ctx.dnsTimeMs ?? MISSING);
+    case 'CONNECT_TIME':
+      return one(ctx.connectTimeMs ?? MISSING);
+    case 'TLS_TIME':
+      return one(ctx.tlsTimeMs ?? MISSING);
+    case 'TTFB':
+      return one(ctx.ttfbMs ?? MISSING);
+    case 'HEADER': {
+      if (ctx.headers === undefined) return one(MISSING);
+      const name = (op.path[0] as { key: string }).key.toLowerCase();
+      const value = Object.hasOwn(ctx.headers, name) ? ctx.headers[name] : undefined;
+      if (value === undefined) return { values: [''], wildcard: false, display: `${op.text} (<absent>)`, absent: true };
+      return one(value);
+    }
     case 'BODY': {
       if (ctx.body === undefined) {
         // Nothing was read: say why, rather than blame the body's format.
@@ -289,18 +333,8 @@ function evaluateOperand(op: Operand, ctx: ConditionContext, json: () => unknown
     case 'has': {
       const inner = resolvePlaceholder(op.arg, ctx, json);
       const v = inner.values[0] as Value;
-      const result =
-        op.kind === 'has'
-          ? v !== MISSING
-          : v === MISSING
-            ? MISSING
-            : typeof v === 'string'
-              ? v.length
-              : Array.isArray(v)
-                ? v.length
-                : v && typeof v === 'object'
-                  ? Object.keys(v).length
-                  : String(v).length;
+      // has(): a JSON null is no value, as in Gatus (`has([BODY].errors) == false` holds for "errors": null).
+      const result = op.kind === 'has' ? v !== MISSING && v !== null && !inner.absent : lengthOf(v, op.arg, json);
       return {
         values: [result],
         wildcard: false,
@@ -314,6 +348,25 @@ function evaluateOperand(op: Operand, ctx: ConditionContext, json: () => unknown
     case 'any':
       return { values: [], wildcard: false, display: op.text };
   }
+}
+
+/**
+ * len(), as Gatus counts: the elements of an array (a whole body that is a
+ * JSON array included); the characters of the minified JSON of an object;
+ * the characters of anything else as text (a whole body as received).
+ */
+function lengthOf(v: Value, arg: Operand & { kind: 'placeholder' }, json: () => unknown): Value {
+  if (v === MISSING) return MISSING;
+  if (typeof v === 'string') {
+    if (arg.name === 'BODY' && arg.path.length === 0 && /^\s*\[[\s\S]*\]\s*$/.test(v)) {
+      const parsed = json();
+      if (Array.isArray(parsed)) return parsed.length;
+    }
+    return v.length;
+  }
+  if (Array.isArray(v)) return v.length;
+  if (v !== null && typeof v === 'object') return JSON.stringify(v).length;
+  return String(v).length;
 }
 
 function toNumber(v: Value): number | undefined {
@@ -405,7 +458,9 @@ export function evaluateCondition(
     ok = compareOne(left.values[0] ?? MISSING, condition.operator, condition.right, rightValue);
   }
   return {
-    condition: `${left.display} ${condition.operator} ${right.display}`,
+    condition: condition.reversed
+      ? `${right.display} ${condition.operator} ${left.display}`
+      : `${left.display} ${condition.operator} ${right.display}`,
     ok,
     invalidJson: Boolean(left.invalidJson || right.invalidJson),
   };

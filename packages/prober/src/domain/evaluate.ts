@@ -40,6 +40,17 @@ export function needsBody(check: Pick<EvaluatedCheck, 'conditions' | 'expect'>):
   );
 }
 
+/** Whether a check reads response headers ([HEADER].name): the probe keeps them only then. */
+export function needsHeaders(check: Pick<EvaluatedCheck, 'conditions'>): boolean {
+  return check.conditions.some((c) =>
+    [c.left, c.right].some(
+      (o) =>
+        (o.kind === 'placeholder' && o.name === 'HEADER') ||
+        ((o.kind === 'len' || o.kind === 'has') && o.arg.name === 'HEADER'),
+    ),
+  );
+}
+
 /**
  * Turns what a probe observed into a result. PURE: the start time is passed
  * in. Order: a transport error fails the run; then a body too large to judge;
@@ -75,6 +86,11 @@ export function evaluate(
           ? { certificateExpirationMs: observation.certificateExpirationMs }
           : {}),
         ...(observation.dnsRcode !== undefined ? { dnsRcode: observation.dnsRcode } : {}),
+        dnsTimeMs: observation.phases.dns,
+        connectTimeMs: observation.phases.connect,
+        tlsTimeMs: observation.phases.tls,
+        ttfbMs: observation.phases.ttfb,
+        ...(observation.headers !== undefined ? { headers: observation.headers } : {}),
       },
       body,
     );

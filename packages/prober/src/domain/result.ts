@@ -65,4 +65,6 @@ export interface Observation {
   /** ms until the peer certificate expires (negative when it has). */
   readonly certificateExpirationMs?: number;
   readonly dnsRcode?: string;
+  /** Response headers (names in lower case), when a condition reads [HEADER]. */
+  readonly headers?: Readonly<Record<string, string>>;
 }

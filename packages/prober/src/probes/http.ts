@@ -16,6 +16,8 @@ export interface HttpProbeRequest {
   readonly maxBodyBytes?: number | undefined;
   /** Read the body (conditions or `expect: health` need it); otherwise it is discarded. */
   readonly readBody?: boolean | undefined;
+  /** Keep the final response's headers ([HEADER] conditions need them). */
+  readonly readHeaders?: boolean | undefined;
   /** Redirects followed at most (default 10); 0 reports the 3xx itself. */
   readonly maxRedirects?: number | undefined;
   /** Skip certificate verification. Off by default. */
@@ -45,6 +47,7 @@ interface Hop {
   readonly contentType?: string;
   readonly ip?: string;
   readonly certificateExpirationMs?: number;
+  readonly headers?: Readonly<Record<string, string>>;
   readonly phases: Phases;
 }
 
@@ -396,7 +399,20 @@ function toObservation(hop: Hop, totalMs: number): Observation {
   if (hop.contentType !== undefined) observation.contentType = hop.contentType;
   if (hop.ip !== undefined) observation.ip = hop.ip;
   if (hop.certificateExpirationMs !== undefined) observation.certificateExpirationMs = hop.certificateExpirationMs;
+  if (hop.headers !== undefined) observation.headers = hop.headers;
   return observation;
+}
+
+/** Raw header pairs as a record: names in lower case, repeated fields joined with ", " (RFC 9110, 5.3). */
+function decodeHeaders(raw: Buffer[]): Record<string, string> {
+  const headers: Record<string, string> = Object.create(null);
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as Buffer).toString('latin1').toLowerCase();
+    const value = (raw[i + 1] as Buffer).toString('latin1');
+    const seen = headers[name];
+    headers[name] = seen === undefined ? value : `${seen}, ${value}`;
+  }
+  return headers;
 }
 
 function onDeadline(exchange: Exchange): void {
@@ -424,6 +440,7 @@ class Exchange {
   private status: number | null = null;
   private location: string | undefined;
   private contentType: string | undefined;
+  private headers: Record<string, string> | undefined;
   private chunks: Buffer[] = [];
   private received = 0;
   private tooLarge = false;
@@ -484,6 +501,7 @@ class Exchange {
     if (this.req.readBody && status !== null && !error) hop.body = Buffer.concat(this.chunks).toString('utf8');
     if (this.tooLarge) hop.bodyTooLarge = true;
     if (this.contentType !== undefined) hop.contentType = this.contentType;
+    if (this.headers !== undefined) hop.headers = this.headers;
     if (peer.ip !== undefined) hop.ip = peer.ip;
     if (peer.certificateExpirationMs !== undefined) hop.certificateExpirationMs = peer.certificateExpirationMs;
     this.resolve(hop);
@@ -508,6 +526,7 @@ class Exchange {
     if (statusCode < 200) return true; // 1xx: the final response follows
     this.timing.head = this.timing.now();
     this.status = statusCode;
+    if (this.req.readHeaders) this.headers = decodeHeaders(raw);
     for (let i = 0; i + 1 < raw.length; i += 2) {
       const field = raw[i] as Buffer;
       // Only names of the right length are decoded: most headers are neither.
