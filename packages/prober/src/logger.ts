@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { type Logger, pino } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import type { CheckResult } from './domain/result.js';
 
 export type LogFormat = 'json' | 'pretty';
@@ -48,6 +49,9 @@ export function createLogger(
     mixin: () => ({ time: new Date().toISOString() }),
   } as const;
   if (format === 'pretty') {
+    // Loaded only for `--format pretty` (people at a terminal): a CronJob's JSON lines never pay
+    // for it (issue 14, goal 1). It is CommonJS, so require() loads it synchronously.
+    const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
     return pino(
       options,
       pretty({

@@ -25,6 +25,9 @@ export const STOP_COMPACT_MS = 5_000;
 /** Finished minutes are folded into hours and days this often. */
 export const COMPACT_EVERY_MS = 30_000;
 
+// Where they were before `check --once` moved to its own module; the package index exports them from here.
+export { checkOnce, storeResults } from './once.js';
+
 export interface MonitorDeps {
   readonly config: ResolvedConfig;
   readonly logger: Logger;
@@ -335,32 +338,4 @@ async function storeReady(store: Store, writer: BatchWriter | undefined): Promis
     throw new Error(`writes fail (${writer.pending} result(s) waiting): ${reason}`);
   }
   await store.ping();
-}
-
-/** `lifeline check --once`: every check in parallel, results in config order. */
-export async function checkOnce(
-  config: ResolvedConfig,
-  options: { signal?: AbortSignal; lookup?: LookupFunction } = {},
-): Promise<CheckResult[]> {
-  const http = createHttpProber();
-  try {
-    return await Promise.all(config.checks.map((check) => executeCheck(check, { ...options, http })));
-  } finally {
-    await http.close();
-  }
-}
-
-/** Writes one-off results to the store the config names, if it names one. Returns whether it did. */
-export async function storeResults(config: ResolvedConfig, results: readonly CheckResult[]): Promise<boolean> {
-  if (!config.storage || config.storage.kind === 'none') return false;
-  // Next to a running monitor (which holds a SQLite file for good) this fails with LIFELINE_ERR_STORE_LOCKED.
-  const store = await openStore(config.storage);
-  try {
-    await store?.write(results);
-    // A CronJob may be the only writer: it keeps hour and day rollups current itself.
-    await store?.compact(Date.now());
-  } finally {
-    await store?.close();
-  }
-  return true;
 }

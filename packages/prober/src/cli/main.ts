@@ -4,10 +4,6 @@ import { ConfigError, loadConfigFile } from '../config/load.js';
 import type { ResolvedCheck, ResolvedConfig } from '../config/resolved.js';
 import { formatDuration } from '../domain/duration.js';
 import { createLogger, type LogFormat, logResult } from '../logger.js';
-import { checkOnce, monitorStorage, startMonitor, storeResults } from '../main.js';
-import { nextRunTimes } from '../scheduler/next-run.js';
-import { importGatus } from './import-gatus.js';
-import { describeStartupError } from './startup-errors.js';
 import { configWarnings } from './warnings.js';
 
 /** The package's version, for `lifeline --version` (package.json sits two levels up from src/cli and dist/cli). */
@@ -21,6 +17,9 @@ function packageVersion(): string {
     return 'unknown';
   }
 }
+
+// Each command imports what only it uses inside its action: `check --once` (a CronJob, every
+// minute) never loads the monitor's store drivers, server or metrics (issue 14, goal 1).
 
 /** Exit codes, as documented: scripts and CronJobs depend on them. */
 export const EXIT = { ok: 0, checkFailed: 1, usage: 2 } as const;
@@ -60,7 +59,11 @@ const WHAT: Readonly<Record<ResolvedCheck['kind'], string>> = {
 };
 
 /** One line of `validate`: what the check does (the method only for http), when, and its timeout. */
-function describeCheck(check: ResolvedCheck, now: number): string {
+function describeCheck(
+  check: ResolvedCheck,
+  now: number,
+  nextRunTimes: typeof import('../scheduler/next-run.js').nextRunTimes,
+): string {
   const does =
     check.kind === 'http' ? `${check.method} ${check.displayUrl}` : `${WHAT[check.kind]} ${check.displayUrl}`;
   const when =
@@ -132,6 +135,7 @@ export async function main(
         return;
       }
       const logger = createLogger(opts.format, io.stdout);
+      const { checkOnce, storeResults } = await import('../once.js');
       const abort = new AbortController();
       const stop = onStopSignal(io, exitNow);
       // A CronJob past its activeDeadlineSeconds gets SIGTERM: report what was in flight as cancelled.
@@ -173,6 +177,7 @@ export async function main(
         return;
       }
       const logger = createLogger(opts.format, io.stdout, { buffered: true });
+      const { monitorStorage, startMonitor } = await import('../main.js');
       const stop = onStopSignal(io, exitNow);
       let monitor: Awaited<ReturnType<typeof startMonitor>>;
       try {
@@ -184,6 +189,7 @@ export async function main(
           ...(opts.port !== undefined ? { port: opts.port } : {}),
         });
       } catch (error) {
+        const { describeStartupError } = await import('./startup-errors.js');
         // One sentence naming the port or path and the option that changes it; a stack only with LIFELINE_DEBUG.
         const port = opts.port ?? config.server.port;
         const described = describeStartupError(error, {
@@ -218,7 +224,7 @@ export async function main(
     .command('validate')
     .description('check a config and report every problem; exit 0 when valid, 2 when not')
     .addOption(configOption())
-    .action((opts: { config?: string }) => {
+    .action(async (opts: { config?: string }) => {
       const config = load(opts.config, io);
       if (typeof config === 'number') {
         exitCode = config;
@@ -226,7 +232,8 @@ export async function main(
       }
       io.stdout.write(`${config.source}: ok, ${config.checks.length} check(s)\n`);
       const now = Date.now();
-      for (const check of config.checks) io.stdout.write(`  ${describeCheck(check, now)}\n`);
+      const { nextRunTimes } = await import('../scheduler/next-run.js');
+      for (const check of config.checks) io.stdout.write(`  ${describeCheck(check, now, nextRunTimes)}\n`);
       for (const w of configWarnings(config, now)) io.stdout.write(`warning: check ${w.check}: ${w.message}\n`);
     });
 
@@ -239,7 +246,8 @@ export async function main(
     )
     .requiredOption('--from <path>', 'the Gatus config file, or a directory of YAML files')
     .option('--out <file>', 'where to write the Lifeline config (default: stdout)')
-    .action((opts: { from: string; out?: string }) => {
+    .action(async (opts: { from: string; out?: string }) => {
+      const { importGatus } = await import('./import-gatus.js');
       exitCode = importGatus(opts, io);
     });
 

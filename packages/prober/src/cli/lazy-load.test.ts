@@ -1,0 +1,103 @@
+// What `lifeline check --once` loads (issue 14, goal 1): a CronJob runs it every minute in a
+// 128Mi pod, so it must not pay for the monitor's store drivers, server or metrics. Asserted on
+// the real executable (bin/lifeline.js over dist/), with a loader hook recording every module.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+const BIN = new URL('../../bin/lifeline.js', import.meta.url).pathname;
+const RECORDER = new URL('../testing/record-modules.mjs', import.meta.url).pathname;
+
+/** Modules `check --once` must not load without storage: drivers, server, metrics, health, pretty logs. */
+const MONITOR_ONLY: readonly [string, RegExp][] = [
+  ['better-sqlite3', /\/node_modules\/better-sqlite3\//],
+  ['pg', /\/node_modules\/(pg|pg-pool|pg-protocol)\//],
+  ['prom-client', /\/node_modules\/prom-client\//],
+  ['pino-pretty', /\/node_modules\/pino-pretty\//],
+  ['@lifeline/health', /\/packages\/health\/|\/@lifeline\/health\//],
+  ['the store', /\/prober\/dist\/store\//],
+  ['the server', /\/prober\/dist\/server\//],
+  ['the monitor', /\/prober\/dist\/main\.js$/],
+];
+
+const dir = mkdtempSync(join(tmpdir(), 'lifeline-lazy-'));
+let target: Server;
+let url: string;
+
+before(async () => {
+  target = createServer((_req, res) => res.end('ok')).listen(0, '127.0.0.1');
+  await new Promise((resolve) => target.once('listening', resolve));
+  url = `http://127.0.0.1:${(target.address() as AddressInfo).port}/`;
+});
+after(() => {
+  rmSync(dir, { recursive: true, force: true });
+  return new Promise<void>((resolve) => target.close(() => resolve()));
+});
+
+/** Runs `lifeline check --once` on a config; returns its exit code and the URLs of the modules it loaded. */
+function checkOnce(
+  name: string,
+  config: string,
+  extra: string[] = [],
+): Promise<{ code: number | null; modules: string[] }> {
+  const file = join(dir, `${name}.yaml`);
+  const list = join(dir, `${name}.modules`);
+  writeFileSync(file, config);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', RECORDER, BIN, 'check', '--once', '--config', file, ...extra], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, LIFELINE_RECORD_MODULES: list },
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, modules: readFileSync(list, 'utf8').split('\n').filter(Boolean) });
+    });
+  });
+}
+
+const loaded = (modules: string[], pattern: RegExp) => modules.filter((m) => pattern.test(m));
+
+describe('lifeline check --once loads only what it uses', () => {
+  it('without storage: no store, server, metrics, @lifeline/health or pino-pretty', async () => {
+    const run = await checkOnce('plain', `checks:\n  - name: local\n    url: ${url}\n    every: 60s\n`);
+    assert.equal(run.code, 0);
+    // The recorder saw the command's own modules, so an empty match below means something.
+    assert.ok(loaded(run.modules, /\/prober\/dist\/probes\/http\.js$/).length === 1, 'the http probe was loaded');
+    assert.ok(loaded(run.modules, /\/node_modules\/undici\//).length > 0, 'undici was loaded');
+    for (const [what, pattern] of MONITOR_ONLY) {
+      assert.deepEqual(loaded(run.modules, pattern), [], `check --once without storage loaded ${what}`);
+    }
+  });
+
+  it('with storage: the store and its driver, still no server or metrics', async () => {
+    const db = join(dir, 'results.db');
+    const run = await checkOnce(
+      'stored',
+      `storage: ${db}\nchecks:\n  - name: local\n    url: ${url}\n    every: 60s\n`,
+    );
+    assert.equal(run.code, 0);
+    assert.ok(loaded(run.modules, /\/prober\/dist\/store\/open\.js$/).length === 1, 'the store was loaded');
+    assert.ok(loaded(run.modules, /\/node_modules\/better-sqlite3\//).length > 0, 'better-sqlite3 was loaded');
+    for (const [what, pattern] of MONITOR_ONLY.filter(([w]) =>
+      ['prom-client', 'the server', 'the monitor'].includes(w),
+    )) {
+      assert.deepEqual(loaded(run.modules, pattern), [], `check --once with storage loaded ${what}`);
+    }
+  });
+
+  it('--format pretty loads pino-pretty', async () => {
+    const run = await checkOnce('pretty', `checks:\n  - name: local\n    url: ${url}\n    every: 60s\n`, [
+      '--format',
+      'pretty',
+    ]);
+    assert.equal(run.code, 0);
+    assert.ok(loaded(run.modules, /\/node_modules\/pino-pretty\//).length > 0, 'pino-pretty was loaded');
+  });
+});
