@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfigFile } from '../config/load.js';
 import type { ResolvedCheck, ResolvedConfig } from '../config/resolved.js';
@@ -136,6 +137,11 @@ export async function main(
       }
       const logger = createLogger(opts.format, io.stdout);
       const { checkOnce, storeResults } = await import('../once.js');
+      // undici parses HTTP with llhttp compiled to WebAssembly. V8's optimizing tier would recompile its
+      // one huge parser function in the background: ~35 MiB of peak RSS and 0.15 s of CPU that a
+      // process sending a request per check and exiting never gets back (issue 14, goal 1). The
+      // baseline compiler parses a response just as correctly. Before the first request, or it is too late.
+      setFlagsFromString('--liftoff-only');
       const abort = new AbortController();
       const stop = onStopSignal(io, exitNow);
       // A CronJob past its activeDeadlineSeconds gets SIGTERM: report what was in flight as cancelled.

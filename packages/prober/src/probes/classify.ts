@@ -1,5 +1,5 @@
-import { errors } from 'undici';
 import type { CheckError, ErrorCode } from '../domain/errors.js';
+import { errors } from './undici.js';
 
 const TLS_EXPIRED = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
 const TLS_UNTRUSTED = new Set([

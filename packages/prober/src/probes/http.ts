@@ -1,10 +1,10 @@
 import type { LookupFunction, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { Client } from 'undici';
 import type { CheckError } from '../domain/errors.js';
 import type { Mutable, Observation, Phases } from '../domain/result.js';
 import { classifyError } from './classify.js';
 import { connectSocket, instrument, isIpLiteral, type PeerInfo, Timing } from './timing.js';
+import { Client } from './undici.js';
 
 export interface HttpProbeRequest {
   readonly url: string;
