@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { createHealth, type Health } from '@lifeline/health';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { type Raw, rawRequest } from '../../../packages/health/src/testing/raw-http.js';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
@@ -13,6 +13,7 @@ import { toErrorBody } from './errors.js';
 describe('api app', () => {
   let server: Server;
   let base: string;
+  let logger: Logger;
   const logLines: Record<string, unknown>[] = [];
   const health = createHealth({
     serviceId: 'api',
@@ -39,7 +40,8 @@ describe('api app', () => {
         };
       },
     };
-    const app = createApp({ serviceId: 'api', version: '1.2.3', logger: pino(sink), health: throwing });
+    logger = pino(sink);
+    const app = createApp({ serviceId: 'api', version: '1.2.3', logger, health: throwing });
     server = createServer(app).listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -135,12 +137,42 @@ describe('api app', () => {
     assert.equal((await get('/livez')).body, 'ok');
   });
 
-  it('logs one JSON line per request, health paths included', async () => {
+  it('answers kubelet probes without an info access-log line; at debug, one line each; other requests keep theirs (issue 14)', async () => {
+    const count = logLines.length;
+    for (const path of ['/livez', '/readyz']) {
+      const res = await fetch(`${base}${path}`);
+      assert.deepEqual([res.status, await res.text()], [200, 'ok']);
+    }
+    assert.equal((await fetch(`${base}/readyz`, { method: 'HEAD' })).status, 200);
+    await (await fetch(`${base}/`)).text();
+    await new Promise((r) => setImmediate(r));
+    const urls = logLines.slice(count).map((l) => [l.level, (l.req as { url?: string } | undefined)?.url]);
+    assert.deepEqual(urls, [[30, '/']], 'only the normal request is logged, at info');
+
+    logger.level = 'debug';
+    try {
+      const before = logLines.length;
+      await (await fetch(`${base}/livez`)).text();
+      await new Promise((r) => setImmediate(r));
+      const added = logLines.slice(before) as { level: number; req: { url: string }; res: { statusCode: number } }[];
+      assert.deepEqual(
+        added.map((l) => [l.level, l.req.url, l.res.statusCode]),
+        [[20, '/livez', 200]],
+      );
+    } finally {
+      logger.level = 'info';
+    }
+  });
+
+  it('logs one JSON line per request, /healthcheck and a probe with a query included', async () => {
     const count = logLines.length;
     await (await fetch(`${base}/healthcheck`)).text();
     await new Promise((r) => setImmediate(r));
     const added = logLines.slice(count);
     assert.equal(added.length, 1);
+    await (await fetch(`${base}/readyz?verbose`)).text();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(logLines.length, count + 2, 'a person asking /readyz?verbose is logged');
     const line = added[0] as {
       req: { method: string; url: string };
       res: { statusCode: number };
@@ -176,6 +208,14 @@ describe('loadConfig', () => {
     assert.deepEqual(
       [config.port, config.host, config.serviceId, config.version, config.shutdownDelayMs, config.databaseUrl],
       [3000, undefined, 'api', '0.1.0', 5000, undefined],
+    );
+  });
+  it('takes LOG_LEVEL, info by default', () => {
+    assert.equal(loadConfig({}, '0').logLevel, 'info');
+    assert.equal(loadConfig({ LOG_LEVEL: 'debug' }, '0').logLevel, 'debug');
+    assert.throws(
+      () => loadConfig({ LOG_LEVEL: 'loud' }, '0'),
+      /LOG_LEVEL must be one of fatal, error, .*, got "loud"/,
     );
   });
   it('names the variable that is wrong', () => {

@@ -1,4 +1,5 @@
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { Health } from '@lifeline/health';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
@@ -14,10 +15,20 @@ export interface AppDeps {
 }
 
 /**
+ * The kubelet's probes, exactly as deploy/kubernetes/base/api-deployment.yaml sends them.
+ * They are answered before Express and its access log (issue 14, goal 4): every pod is probed
+ * every few seconds, and neither the router's cost nor a log line per probe buys anything.
+ * `?verbose`, `/readyz/<check>` and `/healthcheck` are for people and monitors: they take
+ * the ordinary way, access log included.
+ */
+const PROBE_PATHS: ReadonlySet<string> = new Set(['/livez', '/readyz']);
+
+/**
  * The seed's service, built on @lifeline/health, as a node:http request
  * listener: `http.createServer(createApp(deps))`. Only `main.ts` calls
  * `listen()`, so tests can drive the app in-process.
  *
+ * Probes (`GET /livez`, `GET /readyz`) are logged at debug only (`LOG_LEVEL=debug`).
  * Every failure is JSON without a stack: 400 for a malformed path, query or
  * request line, 404 for an unknown route, a generic 500 (logged with its stack)
  * for anything else.
@@ -56,6 +67,13 @@ export function createApp(deps: AppDeps): RequestListener {
   });
 
   return (req, res) => {
+    if (PROBE_PATHS.has(req.url as string)) {
+      const started = performance.now();
+      if (deps.health.handle(req, res)) {
+        if (deps.logger.isLevelEnabled('debug')) logProbe(deps.logger, req, res, started);
+        return;
+      }
+    }
     // Express's router passes a request whose target it cannot parse (`GET http://[/x`)
     // past every middleware, error handlers included, straight to this callback; without
     // it, Express's finalhandler would answer an HTML page.
@@ -76,4 +94,20 @@ export function createApp(deps: AppDeps): RequestListener {
       sendError(problem, req, res, deps.logger);
     });
   };
+}
+
+/** The access-log line of a probe, at debug: the same shape as pino-http's, without the request id. */
+function logProbe(logger: Logger, req: IncomingMessage, res: ServerResponse, started: number): void {
+  const line = () =>
+    logger.debug(
+      {
+        req: { method: req.method, url: req.url, remoteAddress: req.socket.remoteAddress },
+        res: { statusCode: res.statusCode },
+        responseTime: Math.round(performance.now() - started),
+      },
+      'probe answered',
+    );
+  // The fast path may have finished the answer already; a check run on a cold cache finishes it later.
+  if (res.writableFinished) line();
+  else res.once('finish', line);
 }

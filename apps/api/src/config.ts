@@ -10,6 +10,18 @@ export interface ApiConfig {
   readonly shutdownDelayMs: number;
   readonly drainTimeoutMs: number;
   readonly healthDetailsToken: string | undefined;
+  /** pino's level; `debug` adds a line per kubelet probe (/livez, /readyz), which `info` leaves out. */
+  readonly logLevel: LogLevel;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+function logLevel(text: string | undefined): LogLevel {
+  if (text === undefined || text === '') return 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(text))
+    throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${text}"`);
+  return text as LogLevel;
 }
 
 function integer(
@@ -40,5 +52,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ve
     shutdownDelayMs: integer(env, 'SHUTDOWN_DELAY_MS', 5_000, 600_000),
     drainTimeoutMs: integer(env, 'DRAIN_TIMEOUT_MS', 10_000, 600_000),
     healthDetailsToken: env.HEALTH_DETAILS_TOKEN || undefined,
+    logLevel: logLevel(env.LOG_LEVEL),
   };
 }

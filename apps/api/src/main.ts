@@ -30,6 +30,7 @@ try {
   logger.fatal((error as Error).message);
   process.exit(2);
 }
+logger.level = config.logLevel;
 
 // Dependencies are optional: with DATABASE_URL / REDIS_URL set, each gets a
 // readiness check and is closed on shutdown.
