@@ -1,8 +1,10 @@
 // Benchmark of @lifeline/health against a bare node:http server sending the
-// same bytes, @godaddy/terminus and lightship. Each target runs in its own
+// same bytes, @godaddy/terminus and lightship, and of the real apps/api (its
+// probes, and GET / as the normal traffic whose latency the probe path must not change). Each target runs in its own
 // process; autocannon drives it from this one. Rounds rotate the order, and
 // each figure is the median over rounds. Writes docs/benchmarks.md.
 //   npm run bench:health            (BENCH_DURATION=5 BENCH_ROUNDS=3 by default)
+//   BENCH_CASES=api,bare npm run bench:health   only the cases whose name contains one of these (no docs written)
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -12,10 +14,11 @@ import { machine, ROOT, writeSection } from '../common.js';
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const ONLY = process.env.BENCH_CASES?.split(',').filter(Boolean);
 
 interface Case {
   readonly name: string;
-  readonly variant: 'bare' | 'lifeline' | 'terminus' | 'lightship';
+  readonly variant: 'bare' | 'lifeline' | 'terminus' | 'lightship' | 'api';
   readonly path: string;
   readonly note: string;
 }
@@ -29,6 +32,19 @@ const CASES: Case[] = [
     note: 'process only; the Redis readiness check still refreshes every 5 s in the background',
   },
   { name: '@lifeline/health /readyz', variant: 'lifeline', path: '/readyz', note: 'Redis check, cached (TTL 5 s)' },
+  {
+    name: 'apps/api /livez',
+    variant: 'api',
+    path: '/livez',
+    note: 'the real app (Express 5 + pino-http): probes answered before Express, not access-logged',
+  },
+  { name: 'apps/api /readyz', variant: 'api', path: '/readyz', note: 'the same, Redis and event-loop checks cached' },
+  {
+    name: 'apps/api GET / (normal traffic)',
+    variant: 'api',
+    path: '/',
+    note: 'through Express and pino-http, one access-log line each (to /dev/null)',
+  },
   { name: '@godaddy/terminus /readyz', variant: 'terminus', path: '/readyz', note: 'Redis PING on every request' },
   {
     name: 'lightship /ready',
@@ -66,7 +82,15 @@ function dependencyCalls(child: ChildProcess): Promise<number> {
   });
 }
 
-async function measure(c: Case): Promise<{ rps: number; depPerSec: number; errors: number }> {
+interface Sample {
+  readonly rps: number;
+  readonly depPerSec: number;
+  readonly errors: number;
+  readonly mean: number;
+  readonly p99: number;
+}
+
+async function measure(c: Case): Promise<Sample> {
   const { child, port } = await startTarget(c.variant);
   try {
     const url = `http://127.0.0.1:${port}${c.path}`;
@@ -78,6 +102,8 @@ async function measure(c: Case): Promise<{ rps: number; depPerSec: number; error
       rps: result.requests.average,
       depPerSec: (after - before) / DURATION,
       errors: result.errors + result.timeouts + result.non2xx,
+      mean: result.latency.mean,
+      p99: result.latency.p99,
     };
   } finally {
     child.kill('SIGKILL');
@@ -91,30 +117,45 @@ const median = (xs: number[]) => {
     : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
 };
 
-const samples = new Map<string, { rps: number[]; dep: number[]; errors: number }>();
+interface Samples {
+  rps: number[];
+  dep: number[];
+  mean: number[];
+  p99: number[];
+  errors: number;
+}
+const RUN = ONLY ? CASES.filter((c) => ONLY.some((o) => c.name.includes(o))) : CASES;
+const samples = new Map<string, Samples>();
 for (let round = 0; round < ROUNDS; round++) {
-  const order = CASES.map((_, i) => CASES[(i + round) % CASES.length] as Case);
+  const order = RUN.map((_, i) => RUN[(i + round) % RUN.length] as Case);
   for (const c of order) {
     const r = await measure(c);
-    const s = samples.get(c.name) ?? { rps: [], dep: [], errors: 0 };
+    const s = samples.get(c.name) ?? { rps: [], dep: [], mean: [], p99: [], errors: 0 };
     s.rps.push(r.rps);
     s.dep.push(r.depPerSec);
+    s.mean.push(r.mean);
+    s.p99.push(r.p99);
     s.errors += r.errors;
     samples.set(c.name, s);
     console.log(
-      `round ${round + 1} ${c.name}: ${Math.round(r.rps)} req/s, ${r.depPerSec.toFixed(1)} dependency calls/s`,
+      `round ${round + 1} ${c.name}: ${Math.round(r.rps)} req/s, mean ${r.mean.toFixed(2)} ms, p99 ${r.p99} ms, ${r.depPerSec.toFixed(1)} dependency calls/s`,
     );
   }
 }
+if (ONLY) process.exit(0);
 
 const bare = median(samples.get(CASES[0]?.name as string)?.rps ?? []);
 const rows = CASES.map((c) => {
-  const s = samples.get(c.name) as { rps: number[]; dep: number[]; errors: number };
+  const s = samples.get(c.name) as Samples;
   const rps = median(s.rps);
-  return `| ${c.name} | ${Math.round(rps).toLocaleString('en-US')} | ${((rps / bare) * 100).toFixed(1)}% | ${median(s.dep).toFixed(1)} | ${s.errors} | ${c.note} |`;
+  return `| ${c.name} | ${Math.round(rps).toLocaleString('en-US')} | ${((rps / bare) * 100).toFixed(1)}% | ${median(s.mean).toFixed(2)} / ${median(s.p99)} | ${median(s.dep).toFixed(1)} | ${s.errors} | ${c.note} |`;
 });
-const livez = median(samples.get(CASES[1]?.name as string)?.rps ?? []) / bare;
-const readyz = median(samples.get(CASES[2]?.name as string)?.rps ?? []) / bare;
+const ratio = (name: string) => median(samples.get(name)?.rps ?? []) / bare;
+const livez = ratio('@lifeline/health /livez');
+const readyz = ratio('@lifeline/health /readyz');
+const apiLivez = ratio('apps/api /livez');
+const apiReadyz = ratio('apps/api /readyz');
+const verdict = (...xs: number[]) => (xs.every((x) => x >= 0.9) ? 'met' : 'NOT met');
 
 const section = `
 ## @lifeline/health: probe throughput and dependency load
@@ -124,11 +165,15 @@ Each target runs alone in its own process; rounds rotate the order; figures are 
 Machine: ${machine()}.
 The dependency is a real Redis on 127.0.0.1:6379 (PING), counted in each target.
 
-| target | requests/s | vs bare | dependency calls/s under that load | errors | notes |
-| --- | ---: | ---: | ---: | ---: | --- |
+| target | requests/s | vs bare | latency mean / p99 (ms) | dependency calls/s under that load | errors | notes |
+| --- | ---: | ---: | ---: | ---: | ---: | --- |
 ${rows.join('\n')}
 
-Target: \`/livez\` and a cached \`/readyz\` at >= 90% of bare. Measured: /livez ${(livez * 100).toFixed(1)}%, /readyz ${(readyz * 100).toFixed(1)}% — ${livez >= 0.9 && readyz >= 0.9 ? 'met' : 'NOT met'}.
+Target: \`/livez\` and a cached \`/readyz\` at >= 90% of bare. Measured: /livez ${(livez * 100).toFixed(1)}%, /readyz ${(readyz * 100).toFixed(1)}% — ${verdict(livez, readyz)}.
+Target (issue 14, goal 4): the same through the real apps/api, whose probes are answered before Express and
+not access-logged (\`LOG_LEVEL=debug\` logs them). Measured: /livez ${(apiLivez * 100).toFixed(1)}%, /readyz ${(apiReadyz * 100).toFixed(1)}% — ${verdict(apiLivez, apiReadyz)}.
+Its normal traffic (\`GET /\`) still goes through Express and pino-http: compare its latency with the same row
+of an earlier run of this bench (before issue 14 it was the path every probe took too).
 @godaddy/terminus runs its check on every probe request, so its dependency load equals the probe rate;
 @lifeline/health serves probes from the cache, one dependency call per TTL whatever the probe rate.
 Ratios are what this benchmark is for; absolute requests/s depend on the machine and on autocannon sharing its 2 cores.

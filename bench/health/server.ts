@@ -3,8 +3,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTerminus } from '@godaddy/terminus';
-import { createHealth, redisCheck } from '@lifeline/health';
+import { createHealth, eventLoopDelayCheck, redisCheck } from '@lifeline/health';
+import { pino } from 'pino';
 import { createClient } from 'redis';
+import { createApp } from '../../apps/api/src/app.js';
 
 const variant = process.argv[2];
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -42,6 +44,17 @@ if (variant === 'bare') {
   const server = http.createServer((req, res) => {
     if (!health.handle(req, res)) notFound(res);
   });
+  health.start();
+  port = await listen(server);
+} else if (variant === 'api') {
+  // The real apps/api (Express 5 + pino-http), wired as its main.ts does with REDIS_URL set. Its
+  // JSON access log goes to /dev/null: serialized and written as in a pod, not read by this bench.
+  const health = createHealth({ checks: { eventloop: eventLoopDelayCheck(), redis: redisCheck(counted) } });
+  const logger = pino(
+    { base: { service: 'api' }, timestamp: pino.stdTimeFunctions.isoTime },
+    pino.destination({ dest: '/dev/null', sync: true }),
+  );
+  const server = http.createServer(createApp({ serviceId: 'api', version: '0.1.0', logger, health }));
   health.start();
   port = await listen(server);
 } else if (variant === 'terminus') {
