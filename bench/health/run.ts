@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import { machine, ROOT, writeSection } from '../common.js';
+import { procStats } from '../prober/throughput.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -88,6 +89,8 @@ interface Sample {
   readonly errors: number;
   readonly mean: number;
   readonly p99: number;
+  /** The target's CPU (every thread) per answered request: steadier than requests/s on a shared machine. */
+  readonly cpuPerRequestUs: number;
 }
 
 async function measure(c: Case): Promise<Sample> {
@@ -96,7 +99,9 @@ async function measure(c: Case): Promise<Sample> {
     const url = `http://127.0.0.1:${port}${c.path}`;
     await autocannon({ url, connections: CONNECTIONS, duration: 1 }); // warm-up
     const before = await dependencyCalls(child);
+    const cpuBefore = procStats(child.pid as number).cpu;
     const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION });
+    const cpuAfter = procStats(child.pid as number).cpu;
     const after = await dependencyCalls(child);
     return {
       rps: result.requests.average,
@@ -104,6 +109,7 @@ async function measure(c: Case): Promise<Sample> {
       errors: result.errors + result.timeouts + result.non2xx,
       mean: result.latency.mean,
       p99: result.latency.p99,
+      cpuPerRequestUs: ((cpuAfter - cpuBefore) * 1e6) / Math.max(1, result.requests.total),
     };
   } finally {
     child.kill('SIGKILL');
@@ -122,6 +128,7 @@ interface Samples {
   dep: number[];
   mean: number[];
   p99: number[];
+  cpu: number[];
   errors: number;
 }
 const RUN = ONLY ? CASES.filter((c) => ONLY.some((o) => c.name.includes(o))) : CASES;
@@ -130,27 +137,30 @@ for (let round = 0; round < ROUNDS; round++) {
   const order = RUN.map((_, i) => RUN[(i + round) % RUN.length] as Case);
   for (const c of order) {
     const r = await measure(c);
-    const s = samples.get(c.name) ?? { rps: [], dep: [], mean: [], p99: [], errors: 0 };
+    const s = samples.get(c.name) ?? { rps: [], dep: [], mean: [], p99: [], cpu: [], errors: 0 };
     s.rps.push(r.rps);
     s.dep.push(r.depPerSec);
     s.mean.push(r.mean);
     s.p99.push(r.p99);
+    s.cpu.push(r.cpuPerRequestUs);
     s.errors += r.errors;
     samples.set(c.name, s);
     console.log(
-      `round ${round + 1} ${c.name}: ${Math.round(r.rps)} req/s, mean ${r.mean.toFixed(2)} ms, p99 ${r.p99} ms, ${r.depPerSec.toFixed(1)} dependency calls/s`,
+      `round ${round + 1} ${c.name}: ${Math.round(r.rps)} req/s, mean ${r.mean.toFixed(2)} ms, p99 ${r.p99} ms, ${r.cpuPerRequestUs.toFixed(1)} µs CPU/request, ${r.depPerSec.toFixed(1)} dependency calls/s`,
     );
   }
 }
 if (ONLY) process.exit(0);
 
 const bare = median(samples.get(CASES[0]?.name as string)?.rps ?? []);
+const bareCpu = median(samples.get(CASES[0]?.name as string)?.cpu ?? []);
 const rows = CASES.map((c) => {
   const s = samples.get(c.name) as Samples;
   const rps = median(s.rps);
-  return `| ${c.name} | ${Math.round(rps).toLocaleString('en-US')} | ${((rps / bare) * 100).toFixed(1)}% | ${median(s.mean).toFixed(2)} / ${median(s.p99)} | ${median(s.dep).toFixed(1)} | ${s.errors} | ${c.note} |`;
+  return `| ${c.name} | ${Math.round(rps).toLocaleString('en-US')} | ${((rps / bare) * 100).toFixed(1)}% | ${median(s.mean).toFixed(2)} / ${median(s.p99)} | ${median(s.cpu).toFixed(1)} (${((bareCpu / median(s.cpu)) * 100).toFixed(0)}%) | ${median(s.dep).toFixed(1)} | ${s.errors} | ${c.note} |`;
 });
 const ratio = (name: string) => median(samples.get(name)?.rps ?? []) / bare;
+const cpuRatio = (name: string) => bareCpu / median(samples.get(name)?.cpu ?? []);
 const livez = ratio('@lifeline/health /livez');
 const readyz = ratio('@lifeline/health /readyz');
 const apiLivez = ratio('apps/api /livez');
@@ -165,13 +175,14 @@ Each target runs alone in its own process; rounds rotate the order; figures are 
 Machine: ${machine()}.
 The dependency is a real Redis on 127.0.0.1:6379 (PING), counted in each target.
 
-| target | requests/s | vs bare | latency mean / p99 (ms) | dependency calls/s under that load | errors | notes |
-| --- | ---: | ---: | ---: | ---: | ---: | --- |
+| target | requests/s | vs bare | latency mean / p99 (ms) | target CPU µs/request (bare's as % of it) | dependency calls/s under that load | errors | notes |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |
 ${rows.join('\n')}
 
 Target: \`/livez\` and a cached \`/readyz\` at >= 90% of bare. Measured: /livez ${(livez * 100).toFixed(1)}%, /readyz ${(readyz * 100).toFixed(1)}% — ${verdict(livez, readyz)}.
 Target (issue 14, goal 4): the same through the real apps/api, whose probes are answered before Express and
-not access-logged (\`LOG_LEVEL=debug\` logs them). Measured: /livez ${(apiLivez * 100).toFixed(1)}%, /readyz ${(apiReadyz * 100).toFixed(1)}% — ${verdict(apiLivez, apiReadyz)}.
+not access-logged (\`LOG_LEVEL=debug\` logs them). Measured: /livez ${(apiLivez * 100).toFixed(1)}%, /readyz ${(apiReadyz * 100).toFixed(1)}% — ${verdict(apiLivez, apiReadyz)};
+by the target's CPU per request, which the machine's other load disturbs less: /livez ${(cpuRatio('apps/api /livez') * 100).toFixed(0)}%, /readyz ${(cpuRatio('apps/api /readyz') * 100).toFixed(0)}% of bare's efficiency.
 Its normal traffic (\`GET /\`) still goes through Express and pino-http: compare its latency with the same row
 of an earlier run of this bench (before issue 14 it was the path every probe took too).
 @godaddy/terminus runs its check on every probe request, so its dependency load equals the probe rate;

@@ -68,9 +68,10 @@ export function createApp(deps: AppDeps): RequestListener {
 
   return (req, res) => {
     if (PROBE_PATHS.has(req.url as string)) {
-      const started = performance.now();
+      const debug = deps.logger.isLevelEnabled('debug');
+      const started = debug ? performance.now() : 0;
       if (deps.health.handle(req, res)) {
-        if (deps.logger.isLevelEnabled('debug')) logProbe(deps.logger, req, res, started);
+        if (debug) logProbe(deps.logger, req, res, started);
         return;
       }
     }
