@@ -23,6 +23,7 @@ const MONITOR_ONLY: readonly [string, RegExp][] = [
   ['the store', /\/prober\/dist\/store\//],
   ['the server', /\/prober\/dist\/server\//],
   ['the monitor', /\/prober\/dist\/main\.js$/],
+  ['import gatus', /\/prober\/dist\/(import\/|cli\/import-gatus\.js$)/],
 ];
 
 const dir = mkdtempSync(join(tmpdir(), 'lifeline-lazy-'));
