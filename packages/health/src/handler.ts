@@ -181,8 +181,30 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
   };
 
   /** The handler proper; `handle` below only adds the guard against bugs. */
+  /**
+   * The fast path: a probe with no query string, every result cached, nothing failing,
+   * text wanted. No report, no req.headers: the answer is "ok". False when it does not apply.
+   */
+  const answeredOk = (req: IncomingMessage, res: ServerResponse, kind: 'live' | 'ready'): boolean => {
+    const status = runner.cachedStatus(kind === 'live' ? deps.liveNames : deps.readyNames);
+    if (status === undefined || status === 'fail' || (kind === 'ready' && deps.isShuttingDown()) || acceptsJson(req))
+      return false;
+    res.writeHead(200, OK_HEADERS);
+    res.end(req.method === 'HEAD' ? undefined : 'ok');
+    return true;
+  };
+
   const route = (req: IncomingMessage, res: ServerResponse): boolean => {
-    const target = parseRequestTarget(req.url ?? '/');
+    // The kubelet's probe, exactly as it sends it: answered before any parsing.
+    const url = req.url;
+    if (
+      (url === paths.live || url === paths.ready) &&
+      (req.method === 'GET' || req.method === 'HEAD') &&
+      answeredOk(req, res, url === paths.live ? 'live' : 'ready')
+    ) {
+      return true;
+    }
+    const target = parseRequestTarget(url ?? '/');
     if (target === undefined) return false;
     // A request line that is not a URL (`GET http://[/x`) has no path anyone could route.
     if (target.path === undefined) {
@@ -225,20 +247,8 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       return true;
     }
 
-    // The fast path: a probe with no query string, every result cached, nothing failing,
-    // text wanted. No report, no req.headers: the answer is "ok".
-    if (target.query === undefined && single === undefined && kind !== 'health') {
-      const status = runner.cachedStatus(kind === 'live' ? deps.liveNames : deps.readyNames);
-      if (
-        status !== undefined &&
-        status !== 'fail' &&
-        !(kind === 'ready' && deps.isShuttingDown()) &&
-        !acceptsJson(req)
-      ) {
-        res.writeHead(200, OK_HEADERS);
-        res.end(req.method === 'HEAD' ? undefined : 'ok');
-        return true;
-      }
+    if (target.query === undefined && single === undefined && kind !== 'health' && answeredOk(req, res, kind)) {
+      return true;
     }
 
     let names: readonly string[];
