@@ -1,0 +1,65 @@
+import type { Logger } from 'pino';
+import type { Metrics } from '../server/metrics.js';
+import { type BatchWriter, createBatchWriter } from './batch.js';
+import type { Store } from './store.js';
+
+/** The batch writer of `lifeline run`: a log line per state change, metrics for every write. */
+export function createMonitorWriter(store: Store, flushMs: number, logger: Logger, metrics: Metrics): BatchWriter {
+  // Past maxPending every new result drops one: one line when dropping starts, the total at the next good write.
+  let dropped = 0;
+  const writer = createBatchWriter(store, {
+    flushMs,
+    onError: () => metrics.storeError(),
+    onStateChange: (state) => {
+      if (state.failing) {
+        logger.error(
+          { err: state.error, pending: state.pending },
+          'writing results to the store fails; results wait in memory and are retried with backoff',
+        );
+      } else {
+        logger.info(
+          { pending: state.pending, failedForMs: Math.round(state.failedForMs), failures: state.failures },
+          'writing results to the store works again',
+        );
+      }
+    },
+    onDrop: (count) => {
+      metrics.storeDropped(count);
+      if (dropped === 0) {
+        logger.error(
+          { dropped: count },
+          'too many results wait for the store: the oldest are dropped from now on (counted in lifeline_store_dropped_results_total)',
+        );
+      }
+      dropped += count;
+    },
+    onWrite: (seconds, _results, ok) => {
+      metrics.storeWrite(seconds, ok);
+      if (ok && dropped > 0) {
+        logger.error({ dropped }, `${dropped} result(s) were dropped unsaved while the store could not keep up`);
+        dropped = 0;
+      }
+    },
+    onSlow: (inFlightMs, results) =>
+      logger.warn(
+        { inFlightMs: Math.round(inFlightMs), results, pending: writer.pending },
+        `a write of ${results} result(s) to the store has been in flight for ${Math.round(inFlightMs / 1000)} s`,
+      ),
+  });
+  metrics.storeQueue({
+    flushSeconds: flushMs / 1000,
+    pending: () => writer.pending,
+    failing: () => writer.failing,
+    oldestPending: () => writer.oldestPending(),
+  });
+  return writer;
+}
+
+/** Readiness of the store: reachable, and taking writes (a full disk still answers SELECT 1). */
+export async function storeReady(store: Store, writer: BatchWriter | undefined): Promise<void> {
+  if (writer?.failing) {
+    const reason = writer.lastError instanceof Error ? writer.lastError.message : String(writer.lastError);
+    throw new Error(`writes fail (${writer.pending} result(s) waiting): ${reason}`);
+  }
+  await store.ping();
+}
