@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { serviceMissing } from '../support/services.js';
 import { freePort, json, ROOT, run } from './helpers.js';
 
@@ -93,6 +93,7 @@ describe('api process', () => {
 
 describe('lifeline binary', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lifeline-e2e-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('check --once against the real api process exits 0 with a status-200 line', async () => {
     const { api, port } = await startApi();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -26,7 +26,8 @@ describe('npm start', () => {
     it(`runs the api and the prober, logs a 200 check result, and stops both with exit 0 on ${signal} to the ${target}`, async () => {
       const port = await freePort();
       const monitorPort = await freePort();
-      const storage = join(mkdtempSync(join(tmpdir(), 'lifeline-start-')), 'lifeline.db');
+      const dir = mkdtempSync(join(tmpdir(), 'lifeline-start-'));
+      const storage = join(dir, 'lifeline.db');
       const npm = run('npm', ['start', '--silent'], {
         env: {
           ...process.env,
@@ -75,6 +76,7 @@ describe('npm start', () => {
         );
       } finally {
         killGroup(npm.child.pid as number);
+        rmSync(dir, { recursive: true, force: true });
       }
     });
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { constants, mkdtempSync, openSync, readSync } from 'node:fs';
+import { constants, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -32,9 +32,12 @@ async function end(logger: Logger, fd: number): Promise<void> {
 
 /** A FIFO opened read-write and never read: a reader that stopped reading, as a stuck log pipe. */
 function stuckPipe(): { fd: number } {
-  const path = join(mkdtempSync(join(tmpdir(), 'lifeline-log-')), 'out');
+  const dir = mkdtempSync(join(tmpdir(), 'lifeline-log-'));
+  const path = join(dir, 'out');
   execFileSync('mkfifo', [path]);
   const fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
+  // The open descriptor keeps the FIFO usable; its name and folder are not needed any more.
+  rmSync(dir, { recursive: true, force: true });
   return { fd };
 }
 

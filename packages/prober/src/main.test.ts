@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -79,7 +79,10 @@ describe('lifeline run (startMonitor)', () => {
     });
     dir = mkdtempSync(join(tmpdir(), 'lifeline-monitor-'));
   });
-  after(() => target.close());
+  after(async () => {
+    await target.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('runs checks, serves them on the API and /metrics, stores them, and reloads its config', async () => {
     const file = join(dir, 'lifeline.yaml');

@@ -415,8 +415,12 @@ describe('loadConfigFile', () => {
 
   it('reads a file from disk', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lifeline-config-'));
-    writeFileSync(join(dir, 'c.yaml'), SEED);
-    assert.equal(loadConfigFile(join(dir, 'c.yaml'), {}).checks.length, 1);
+    try {
+      writeFileSync(join(dir, 'c.yaml'), SEED);
+      assert.equal(loadConfigFile(join(dir, 'c.yaml'), {}).checks.length, 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('loads every example shipped in examples/', () => {
