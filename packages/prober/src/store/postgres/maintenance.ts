@@ -1,0 +1,33 @@
+import type { RetentionConfig } from '../../config/resolved.js';
+import { RESOLUTIONS } from '../../domain/rollup.js';
+import { cutoffs, type PruneCounts, type Store } from '../store.js';
+import type { PostgresContext } from './context.js';
+import { readWatermark } from './rollups.js';
+
+/** Retention: deletes raw rows and rollups past their age, in one transaction. */
+export function createPostgresMaintenance(ctx: PostgresContext): Pick<Store, 'prune'> {
+  const { long } = ctx;
+  return {
+    async prune(now: number, retention: RetentionConfig): Promise<PruneCounts> {
+      ctx.ensure();
+      const c = cutoffs(now, retention);
+      return ctx.transaction(async (client) => {
+        const del = async (text: string, values: unknown[]) => (await client.query(long(text, values))).rowCount ?? 0;
+        const delRollups = (res: number, before: number | null) =>
+          before === null ? 0 : del('DELETE FROM lifeline_rollups WHERE res = $1 AND bucket < $2', [res, before]);
+        return {
+          // Raw rows not folded into rollups yet are kept whatever their age.
+          raw:
+            c.raw === null
+              ? 0
+              : await del('DELETE FROM lifeline_results WHERE t < $1', [
+                  Math.min(c.raw, (await readWatermark(client)) ?? 0),
+                ]),
+          minute: await delRollups(RESOLUTIONS.minute, c.minute),
+          hour: await delRollups(RESOLUTIONS.hour, c.hour),
+          day: await delRollups(RESOLUTIONS.day, c.day),
+        };
+      }, ctx.maintenanceTimeoutMs);
+    },
+  };
+}
