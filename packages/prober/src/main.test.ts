@@ -151,4 +151,46 @@ describe('lifeline run (startMonitor)', () => {
     assert.equal(lines.at(-1)?.msg, 'lifeline monitor stopped');
     await assert.rejects(fetch(`${monitor.url}/livez`));
   });
+
+  it('does not bring back a check that a reload removed while its run was in flight', async () => {
+    // The target holds each request until the test releases it, so the run is in flight for sure.
+    let release: () => void = () => {};
+    let arrived: () => void = () => {};
+    const requestArrived = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    const held = await startTarget((_req, res) => {
+      release = () => {
+        if (!res.headersSent) res.writeHead(200).end();
+      };
+      arrived();
+    });
+    const file = join(dir, 'in-flight.yaml');
+    const write = (text: string) => {
+      writeFileSync(`${file}.tmp`, text);
+      renameSync(`${file}.tmp`, file);
+    };
+    // `every` checks run once at start, then not again within the test.
+    write(
+      `storage: none\nchecks:\n  - name: held\n    url: ${held.url}/\n    every: 1h\n    timeout: 30s\n  - name: kept\n    url: ${target.url}/ok\n    every: 1h\n`,
+    );
+    const { logger, lines } = capture();
+    const monitor = await startMonitor({ config: loadConfigFile(file, {}), logger, watch: file, env: {}, port: 0 });
+    try {
+      await requestArrived;
+      write(`storage: none\nchecks:\n  - name: kept\n    url: ${target.url}/ok\n    every: 1h\n`);
+      await until('the reload', () => lines.find((l) => String(l.msg).startsWith('config reloaded:')));
+      release();
+      await until('the held run to end', () => lines.find((l) => l.check === 'held'));
+      const names = (
+        (await (await fetch(`${monitor.url}/api/v1/checks`)).json()) as { checks: { name: string }[] }
+      ).checks.map((c) => c.name);
+      assert.deepEqual(names, ['kept']);
+      assert.doesNotMatch(await (await fetch(`${monitor.url}/metrics`)).text(), /check="held"/);
+    } finally {
+      release();
+      await monitor.stop();
+      await held.close();
+    }
+  });
 });

@@ -77,7 +77,8 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   let config = deps.config;
   const store = await openStore(monitorStorage(config));
   // The newest stored run of each configured check: the API and the gauges have a value from the start.
-  const configured = new Set(config.checks.map((c) => c.name));
+  // The names of the running config's checks (replaced on reload).
+  let configured = new Set(config.checks.map((c) => c.name));
   const latest = new Map<string, CheckResult>(
     store ? [...(await store.latest())].filter(([name]) => configured.has(name)) : [],
   );
@@ -110,8 +111,12 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
         scheduledAt: context.scheduledAt,
         ...(deps.lookup ? { lookup: deps.lookup } : {}),
       });
-      latest.set(check.name, result);
-      metrics.observe(result);
+      // A run that was in flight when a reload removed its check still ends in a result: it is
+      // logged and stored, but the API and the metrics no longer show that check.
+      if (configured.has(check.name)) {
+        latest.set(check.name, result);
+        metrics.observe(result);
+      }
       logResult(logger, result, context.catchUp ? { catchUp: true } : undefined);
       writer?.add(result);
     },
@@ -219,6 +224,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
                 `config reloaded, but ${needsRestart.join(', ')} changes take effect only after a restart`,
               );
             }
+            configured = new Set(next.checks.map((c) => c.name));
             for (const name of diff.removed) {
               metrics.forget(name);
               latest.delete(name);
