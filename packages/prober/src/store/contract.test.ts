@@ -1,7 +1,7 @@
 // One contract, every backend: the same tests run against SQLite (a temp
 // file) and PostgreSQL (a schema of their own on 127.0.0.1:5432).
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -45,13 +45,13 @@ const failing = (check: string, at: number): CheckResult =>
 
 const postgresMissing = () => serviceMissing('PostgreSQL', '127.0.0.1', 5432);
 
+// The SQLite store's folder, removed when the file's tests are done.
+const sqliteDir = mkdtempSync(join(tmpdir(), 'lifeline-store-'));
+after(() => rmSync(sqliteDir, { recursive: true, force: true }));
+
 const schema = `lifeline_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
 const backends: [string, () => Store, () => Promise<string | undefined>][] = [
-  [
-    'sqlite',
-    () => createSqliteStore(join(mkdtempSync(join(tmpdir(), 'lifeline-store-')), 'lifeline.db')),
-    async () => undefined,
-  ],
+  ['sqlite', () => createSqliteStore(join(sqliteDir, 'lifeline.db')), async () => undefined],
   ['postgres', () => createPostgresStore({ url: PG_URL, schema }), postgresMissing],
 ];
 
