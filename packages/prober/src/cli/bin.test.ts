@@ -1,43 +1,18 @@
 // The real `lifeline` executable (bin/lifeline.js over dist/, built by `npm test`'s typecheck), as a user runs it.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { runLifeline } from '../testing/cli.js';
 
-const BIN = new URL('../../bin/lifeline.js', import.meta.url).pathname;
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI to its end (bounded: killed after 20 s). `closeStdout` closes the reading end at once, as `| head` does. */
-function lifeline(args: string[], { closeStdout = false, node = [] as string[] } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...node, BIN, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env },
-    });
-    let stdout = '';
-    let stderr = '';
-    if (closeStdout) child.stdout.destroy();
-    else child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const lifeline = runLifeline;
 
 const dir = mkdtempSync(join(tmpdir(), 'lifeline-bin-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

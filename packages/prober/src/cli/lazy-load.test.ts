@@ -2,15 +2,14 @@
 // 128Mi pod, so it must not pay for the monitor's store drivers, server or metrics. Asserted on
 // the real executable (bin/lifeline.js over dist/), with a loader hook recording every module.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { runLifeline } from '../testing/cli.js';
 
-const BIN = new URL('../../bin/lifeline.js', import.meta.url).pathname;
 const RECORDER = new URL('../testing/record-modules.mjs', import.meta.url).pathname;
 
 /** Modules `check --once` must not load without storage: drivers, server, metrics, health, pretty logs. */
@@ -41,7 +40,7 @@ after(() => {
 });
 
 /** Runs `lifeline check --once` on a config; returns its exit code and the URLs of the modules it loaded. */
-function checkOnce(
+async function checkOnce(
   name: string,
   config: string,
   extra: string[] = [],
@@ -49,18 +48,11 @@ function checkOnce(
   const file = join(dir, `${name}.yaml`);
   const list = join(dir, `${name}.modules`);
   writeFileSync(file, config);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', RECORDER, BIN, 'check', '--once', '--config', file, ...extra], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, LIFELINE_RECORD_MODULES: list },
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, modules: readFileSync(list, 'utf8').split('\n').filter(Boolean) });
-    });
+  const run = await runLifeline(['check', '--once', '--config', file, ...extra], {
+    node: ['--import', RECORDER],
+    env: { LIFELINE_RECORD_MODULES: list },
   });
+  return { code: run.code, modules: readFileSync(list, 'utf8').split('\n').filter(Boolean) };
 }
 
 const loaded = (modules: string[], pattern: RegExp) => modules.filter((m) => pattern.test(m));

@@ -1,7 +1,6 @@
 // `lifeline import gatus` on configs in Gatus's format, written for these tests (fixtures/README.md), one
 // for each kind of setting: the real CLI converts them, and `lifeline validate` accepts what it writes.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,42 +8,19 @@ import { PassThrough } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { main } from '../../cli/main.js';
+import { type CliRun, runLifeline } from '../../testing/cli.js';
 import { startTarget } from '../../testing/targets.js';
 import { convertGatus } from './convert.js';
 
-const BIN = new URL('../../../bin/lifeline.js', import.meta.url).pathname;
 const FIXTURES = new URL('./fixtures/', import.meta.url).pathname;
 /** The postgres example reads these from the environment, as Lifeline does. */
 const ENV = { PGUSER: 'gatus', PGPASSWORD: 'secret', PGDATABASE: 'gatus' };
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The real executable (bin/lifeline.js over dist/), bounded at 20 s. */
-function lifeline(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...ENV },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** The real executable, with the variables the postgres example reads. */
+const lifeline = (args: string[]) => runLifeline(args, { env: ENV });
 
 /** The same CLI in-process, for the many README examples. */
-async function inProcess(args: string[]): Promise<Run> {
+async function inProcess(args: string[]): Promise<CliRun> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
