@@ -45,6 +45,15 @@ describe('parseConfig', () => {
       keepAlive: false,
       retries: 0,
       jitterMs: 0,
+      labels: {},
+      alerts: {
+        failureThreshold: 3,
+        successThreshold: 2,
+        reminderMs: null,
+        sendResolved: true,
+        channels: [],
+        severity: 'critical',
+      },
     });
     assert.equal(config.storage, undefined, 'no storage unless the config says so');
     assert.deepEqual(config.server, { port: 8080 });

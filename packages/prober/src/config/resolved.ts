@@ -1,3 +1,4 @@
+import { type AlertPolicy, DEFAULT_ALERT_POLICY } from '../domain/alerts.js';
 import { type Condition, parseCondition } from '../domain/conditions.js';
 import { parseDuration } from '../domain/duration.js';
 import type { CheckKind } from '../domain/evaluate.js';
@@ -51,6 +52,72 @@ export interface ResolvedCheck {
   readonly ca?: string;
   readonly retries: number;
   readonly jitterMs: number;
+  /** `labels:` of the check: sent with its alerts (Alertmanager labels, webhook payload). */
+  readonly labels: Readonly<Record<string, string>>;
+  /** `alerting.defaults` merged with the check's `alerts:`; incidents are tracked for every check, notified to these channels. */
+  readonly alerts: AlertPolicy;
+}
+
+interface ChannelBase {
+  readonly name: string;
+  /** One try's bound: connect, send and the receiver's answer. */
+  readonly timeoutMs: number;
+  /** Notifications in flight to this channel at once. */
+  readonly concurrency: number;
+  /** Tries before a notification is dead-lettered. */
+  readonly maxAttempts: number;
+  /** Secret strings of this channel (URL credentials and tokens, webhook secret, routing key, SMTP password): scrubbed from logs and errors. */
+  readonly secrets: readonly string[];
+  /** The channel's URL with credentials and tokens as `***`: what logs and errors show. */
+  readonly displayUrl: string;
+}
+
+/** One entry of `alerting.channels`. */
+export type ChannelConfig =
+  | (ChannelBase & {
+      readonly type: 'alertmanager';
+      /** Alertmanager's base URL, e.g. http://alertmanager.monitoring:9093 (alerts go to <url>/api/v2/alerts). */
+      readonly url: string;
+      readonly headers: Readonly<Record<string, string>>;
+    })
+  | (ChannelBase & {
+      readonly type: 'webhook';
+      readonly url: string;
+      /** Signs each body: `X-Lifeline-Signature: sha256=<hex HMAC-SHA256 of the body>`. */
+      readonly secret?: string;
+      readonly headers: Readonly<Record<string, string>>;
+    })
+  | (ChannelBase & { readonly type: 'slack'; readonly url: string })
+  | (ChannelBase & {
+      readonly type: 'pagerduty';
+      /** Events API v2 integration (routing) key. */
+      readonly routingKey: string;
+      /** Default https://events.pagerduty.com/v2/enqueue. */
+      readonly url: string;
+    })
+  | (ChannelBase & {
+      readonly type: 'email';
+      /** smtp://user:pass@host:587 (STARTTLS when offered) or smtps://...:465. */
+      readonly url: string;
+      readonly from: string;
+      readonly to: readonly string[];
+    });
+
+/** `maintenance:` entry: results are stored (marked) and notifications wait until the window ends. */
+export interface MaintenanceWindow {
+  readonly name: string;
+  /** When each window starts. */
+  readonly schedule: { readonly pattern: string; readonly timezone: string };
+  readonly durationMs: number;
+  /** The checks it covers; null: every check. */
+  readonly checks: readonly string[] | null;
+}
+
+export interface AlertingConfig {
+  readonly channels: readonly ChannelConfig[];
+  readonly defaults: AlertPolicy;
+  /** Base URL of the monitor's API as receivers should reach it (links in notifications), e.g. http://lifeline-monitor:8080. */
+  readonly externalUrl?: string;
 }
 
 export type StorageConfig =
@@ -85,6 +152,8 @@ export interface ResolvedConfig {
   readonly server: { readonly port: number; readonly host?: string; readonly auth?: ServerAuth };
   readonly scheduler: { readonly concurrency: number; readonly missedRunWindowMs: number };
   readonly retention: RetentionConfig;
+  readonly alerting: AlertingConfig;
+  readonly maintenance: readonly MaintenanceWindow[];
 }
 
 function deepFreeze<T>(value: T): T {
@@ -167,6 +236,8 @@ function resolveCheck(input: CheckInput, readCa: (path: string) => string, redac
     ...(input.caFile !== undefined ? { ca: readCa(input.caFile) } : {}),
     retries: input.retries ?? 0,
     jitterMs: input.jitter ? mustDuration(input.jitter) : 0,
+    labels: {},
+    alerts: DEFAULT_ALERT_POLICY,
   };
 }
 
@@ -217,5 +288,7 @@ export function resolveConfig(
       hourMs: retentionMs(retention.hour),
       dayMs: retentionMs(retention.day),
     },
+    alerting: { channels: [], defaults: DEFAULT_ALERT_POLICY },
+    maintenance: [],
   });
 }

@@ -46,6 +46,8 @@ export interface CheckResult {
   readonly attempts?: number;
   /** The address that answered. */
   readonly ip?: string;
+  /** Ran inside a maintenance window (`maintenance:`): stored and shown, but notifies nobody. */
+  readonly maintenance?: boolean;
 }
 
 /** What a probe saw, before the check's expectations are applied. */

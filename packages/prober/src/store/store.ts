@@ -1,4 +1,5 @@
 import type { RetentionConfig } from '../config/resolved.js';
+import type { DurableAlertState, Incident, OutboxEntry } from '../domain/alerts.js';
 import type { ErrorCode, Phase } from '../domain/errors.js';
 import type { CheckResult, ConditionOutcome } from '../domain/result.js';
 import type { Resolution, Rollup, RollupInput } from '../domain/rollup.js';
@@ -30,6 +31,65 @@ export interface PruneCounts {
   readonly minute: number;
   readonly hour: number;
   readonly day: number;
+}
+
+/** Incidents by start time, newest first; page back by passing the oldest `startedAt` seen as `until`. */
+export interface IncidentQuery {
+  readonly check?: string;
+  /** Inclusive lower bound on startedAt, epoch ms. */
+  readonly since?: number;
+  /** Exclusive upper bound on startedAt, epoch ms. */
+  readonly until?: number;
+  readonly limit: number;
+}
+
+/** A notification as the engine asks for it; the store sets attempts 0, status pending. */
+export type NewOutboxEntry = Omit<OutboxEntry, 'attempts' | 'status' | 'lastError' | 'deliveredAt'>;
+
+/** One check's alert state change with what it causes: written all or nothing. */
+export interface AlertChange {
+  readonly state: DurableAlertState;
+  /** Incidents opened, updated or closed (upserted by id). */
+  readonly incidents: readonly Incident[];
+  /** Inserted; an id already present is left as it is (a retried write sends nothing twice). */
+  readonly notifications: readonly NewOutboxEntry[];
+}
+
+/** How one delivery try ended, as the outbox records it (attempts grows by one). */
+export type AttemptRecord =
+  | { readonly status: 'delivered'; readonly at: number }
+  | { readonly status: 'pending'; readonly nextAttemptAt: number; readonly error: string }
+  | { readonly status: 'dead'; readonly at: number; readonly error: string };
+
+export interface NotificationQuery {
+  readonly status?: OutboxEntry['status'];
+  readonly check?: string;
+  /** Exclusive upper bound on createdAt, for paging back. */
+  readonly until?: number;
+  readonly limit: number;
+}
+
+/** Alert state, incidents and the notification outbox (store/<dialect>/alerts.ts). */
+export interface AlertStore {
+  /** Writes the changes in one transaction: every state, incident and notification, or none. */
+  recordAlerts(changes: readonly AlertChange[]): Promise<void>;
+  /** The durable alert state of every check that has one. */
+  alertStates(): Promise<Map<string, DurableAlertState>>;
+  /** Drops the state of checks no longer configured (their incidents stay in history). */
+  forgetAlertStates(checks: readonly string[]): Promise<void>;
+  incidents(query: IncidentQuery): Promise<Incident[]>;
+  /**
+   * Claims up to `limit` pending notifications of one channel that are due
+   * (nextAttemptAt <= now), oldest first, by moving their nextAttemptAt to
+   * `leaseUntil`: a worker that dies mid-send leaves them due again then.
+   */
+  claimNotifications(channel: string, now: number, limit: number, leaseUntil: number): Promise<OutboxEntry[]>;
+  /** Records one try of a notification. */
+  recordAttempt(id: string, attempt: AttemptRecord): Promise<void>;
+  /** Notifications newest first (dead letters: status 'dead'). */
+  notifications(query: NotificationQuery): Promise<OutboxEntry[]>;
+  /** Pending (incl. claimed) and dead notifications, per channel. */
+  outboxCounts(): Promise<Map<string, { pending: number; dead: number }>>;
 }
 
 /**
@@ -101,6 +161,8 @@ export interface RawRow {
 }
 
 interface Detail {
+  /** Run inside a maintenance window. */
+  w?: 1;
   m?: string;
   p?: Phase;
   c?: ConditionOutcome[];
@@ -112,6 +174,7 @@ const cms = (ms: number) => Math.round(ms * 100);
 export function encode(result: CheckResult): RawRow {
   const t = Date.parse(result.time);
   const detail: Detail = {};
+  if (result.maintenance) detail.w = 1;
   if (!result.ok) {
     if (result.error) detail.m = result.error.message;
     if (result.error?.phase) detail.p = result.error.phase;
@@ -161,6 +224,7 @@ export function decode(check: string, url: string, row: RawRow): CheckResult {
     ...(row.lag !== null && row.lag !== undefined ? { scheduledAt: new Date(t - Number(row.lag)).toISOString() } : {}),
     ...(row.attempts !== null && row.attempts !== undefined ? { attempts: row.attempts } : {}),
     ...(detail.ip ? { ip: detail.ip } : {}),
+    ...(detail.w ? { maintenance: true } : {}),
   };
 }
 

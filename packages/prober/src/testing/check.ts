@@ -1,4 +1,5 @@
 import type { ResolvedCheck } from '../config/resolved.js';
+import { DEFAULT_ALERT_POLICY } from '../domain/alerts.js';
 
 /** A resolved http check with every default, for tests that build checks directly. */
 export function makeCheck(overrides: Partial<ResolvedCheck> & Pick<ResolvedCheck, 'name'>): ResolvedCheck {
@@ -21,6 +22,8 @@ export function makeCheck(overrides: Partial<ResolvedCheck> & Pick<ResolvedCheck
     keepAlive: false,
     retries: 0,
     jitterMs: 0,
+    labels: {},
+    alerts: DEFAULT_ALERT_POLICY,
     ...overrides,
   };
 }
