@@ -4,6 +4,7 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import { type Document, isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem, suggestKey } from './problems.js';
+import { referenceProblems } from './references.js';
 import { type ResolvedConfig, resolveConfig } from './resolved.js';
 import { configSchema } from './schema.js';
 import {
@@ -209,6 +210,7 @@ function parseUnsafe(text: string, options: ParseOptions): ResolvedConfig {
     report(m.path, `environment variable ${m.name} is not set (write \${${m.name}:-default} to give a default)`);
   }
   duplicateNames(expanded, report);
+  referenceProblems(expanded, report);
 
   const parsed = configSchema.safeParse(expanded);
   if (!parsed.success) {

@@ -1,9 +1,10 @@
-import { type AlertPolicy, DEFAULT_ALERT_POLICY } from '../domain/alerts.js';
+import type { AlertPolicy } from '../domain/alerts.js';
 import { type Condition, parseCondition } from '../domain/conditions.js';
 import { parseDuration } from '../domain/duration.js';
 import type { CheckKind } from '../domain/evaluate.js';
 import { parseStatusRange, type StatusRange } from '../domain/status.js';
 import type { DnsType } from '../probes/dns.js';
+import { resolveAlerting, resolveMaintenance, resolvePolicy } from './alerting-resolve.js';
 import { type RedactOptions, redactCheck, redactOptions } from './redact.js';
 import { type CheckInput, type ConfigInput, DEFAULTS, type HTTP_METHODS } from './schema.js';
 
@@ -194,7 +195,12 @@ function resolveTarget(url: URL): Target {
   return { kind: 'http' };
 }
 
-function resolveCheck(input: CheckInput, readCa: (path: string) => string, redact: RedactOptions): ResolvedCheck {
+function resolveCheck(
+  input: CheckInput,
+  readCa: (path: string) => string,
+  redact: RedactOptions,
+  defaults: AlertPolicy,
+): ResolvedCheck {
   const schedule: Schedule =
     input.schedule !== undefined
       ? { kind: 'cron', pattern: input.schedule, timezone: input.timezone ?? DEFAULTS.timezone }
@@ -236,8 +242,8 @@ function resolveCheck(input: CheckInput, readCa: (path: string) => string, redac
     ...(input.caFile !== undefined ? { ca: readCa(input.caFile) } : {}),
     retries: input.retries ?? 0,
     jitterMs: input.jitter ? mustDuration(input.jitter) : 0,
-    labels: {},
-    alerts: DEFAULT_ALERT_POLICY,
+    labels: { ...(input.labels ?? {}) },
+    alerts: resolvePolicy(defaults, input.alerts),
   };
 }
 
@@ -268,9 +274,10 @@ export function resolveConfig(
   const retention = { ...DEFAULTS.retention, ...(input.retention ?? {}) };
   const raw = retentionMs(retention.raw);
   const redact = redactOptions(input.redact);
+  const alerting = resolveAlerting(input.alerting, redact);
   return deepFreeze({
     source,
-    checks: input.checks.map((check) => resolveCheck(check, readCa, redact)),
+    checks: input.checks.map((check) => resolveCheck(check, readCa, redact, alerting.defaults)),
     ...(input.storage !== undefined ? { storage: resolveStorage(input.storage) } : {}),
     storageFlushMs: mustDuration(input.storageFlush ?? DEFAULTS.storageFlush),
     server: {
@@ -288,7 +295,7 @@ export function resolveConfig(
       hourMs: retentionMs(retention.hour),
       dayMs: retentionMs(retention.day),
     },
-    alerting: { channels: [], defaults: DEFAULT_ALERT_POLICY },
-    maintenance: [],
+    alerting,
+    maintenance: resolveMaintenance(input.maintenance),
   });
 }

@@ -1,44 +1,30 @@
-import { Cron } from 'croner';
 import { z } from 'zod';
 import { type Condition, ConditionSyntaxError, type Placeholder, parseCondition } from '../domain/conditions.js';
-import { formatDuration, MAX_TIMER_MS, parseDuration } from '../domain/duration.js';
+import { MAX_TIMER_MS, parseDuration } from '../domain/duration.js';
 import { parseStatusRange } from '../domain/status.js';
 import { DNS_TYPES } from '../probes/dns.js';
+import { alertingSchema, alertsSchema, labelsSchema, maintenanceSchema } from './alerting-schema.js';
+import {
+  CHECK_NAME,
+  cronProblem,
+  durationField,
+  intField,
+  problemField,
+  secretField,
+  timeZoneProblem,
+} from './fields.js';
 
-/** Check names appear in logs, metric labels and API paths, so they stay URL- and label-safe. */
-export const CHECK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+export { CHECK_NAME, cronProblem, MIN_SECRET_LENGTH, timeZoneProblem } from './fields.js';
+
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 /** Below this an `every` check would mostly measure the prober itself. */
 export const MIN_INTERVAL_MS = 100;
-/** Shortest bearer token or basic password `server.auth` accepts. */
-export const MIN_SECRET_LENGTH = 16;
 export const SCHEMES = ['http:', 'https:', 'tcp:', 'tls:', 'dns:'] as const;
 /**
  * Retention is compared with timestamps, not put in a timer, so it may be
  * longer than MAX_TIMER_MS; past ten years, write "forever".
  */
 export const MAX_RETENTION_MS = 3650 * 86_400_000;
-
-export function cronProblem(pattern: string): string | undefined {
-  try {
-    const cron = new Cron(pattern, { paused: true, mode: '5-or-6-parts' });
-    // e.g. "0 0 30 2 *" (February 30th) parses but never runs: scheduling it would throw later.
-    if (cron.nextRun() === null) return `cron expression "${pattern}" never runs (no such date)`;
-    return undefined;
-  } catch (error) {
-    const reason = (error as Error).message.replace(/^CronPattern: /, '');
-    return `invalid cron expression "${pattern}": ${reason} (use 5 fields "m h dom mon dow" or 6 with seconds first)`;
-  }
-}
-
-export function timeZoneProblem(zone: string): string | undefined {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return undefined;
-  } catch {
-    return `unknown time zone "${zone}" (use an IANA name such as "UTC" or "Europe/Berlin")`;
-  }
-}
 
 export function urlProblem(text: string): string | undefined {
   let url: URL;
@@ -70,46 +56,6 @@ export function urlProblem(text: string): string | undefined {
     }
   }
   return undefined;
-}
-
-/**
- * A duration string, from `minMs` to `maxMs` (by default what a timer can
- * hold: a longer timeout would fire after 1 ms and fail every run).
- */
-function durationField(what: string, minMs: number, maxMs: number = MAX_TIMER_MS, hint = '') {
-  return z
-    .string({ error: `${what} must be a duration string such as "5s", "500ms" or "1m"` })
-    .superRefine((text, ctx) => {
-      const ms = parseDuration(text);
-      if (ms === undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `"${text}" is not a duration: ${what} must be a positive duration such as "5s", "500ms" or "1m"`,
-        });
-      } else if (ms < minMs) {
-        ctx.addIssue({ code: 'custom', message: `${what} "${text}" is below the minimum of ${minMs}ms` });
-      } else if (ms > maxMs) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${what} "${text}" is above the maximum of ${formatDuration(maxMs)} (${maxMs}ms)${hint}`,
-        });
-      }
-    });
-}
-
-function problemField(problem: (value: string) => string | undefined, what: string) {
-  return z.string({ error: `${what} must be a string` }).superRefine((value, ctx) => {
-    const message = problem(value);
-    if (message) ctx.addIssue({ code: 'custom', message });
-  });
-}
-
-/** A whole number; a string of digits counts too, since `${VAR}` expands to text. */
-function intField(what: string, min: number, max: number) {
-  const message = `${what} must be a whole number from ${min} to ${max}`;
-  return z
-    .union([z.number(), z.string().regex(/^\d+$/).transform(Number)], { error: message })
-    .pipe(z.number().int(message).min(min, message).max(max, message));
 }
 
 const statusEntry = z.union([z.number(), z.string()], { error: 'expectStatus entries are codes or "200-299" ranges' });
@@ -230,6 +176,8 @@ export const checkSchema = z
     caFile: z.string({ error: 'caFile is the path of a PEM file of trusted CA certificates' }).min(1).optional(),
     retries: intField('retries', 0, 10).optional(),
     jitter: durationField('jitter', 0).optional(),
+    labels: labelsSchema.optional(),
+    alerts: alertsSchema.optional(),
   })
   // Runs even when a field failed, so cross-field problems come in the same pass; so it checks types itself.
   .superRefine(
@@ -274,28 +222,6 @@ export const checkSchema = z
     },
     { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
   );
-
-/**
- * A secret of `server.auth`, usually `${VAR}`. Its messages never echo the
- * value, and an empty one (`${VAR:-}` with VAR unset) is refused.
- */
-function secretField(what: string, token68: boolean) {
-  const error = (issue: { input?: unknown }) =>
-    issue.input === undefined ? `${what} is required` : `${what} must be a string, e.g. \${LIFELINE_TOKEN}`;
-  return z.string({ error }).superRefine((value, ctx) => {
-    if (value === '') ctx.addIssue({ code: 'custom', message: `${what} is empty: is its variable set?` });
-    else if (value.length < MIN_SECRET_LENGTH)
-      ctx.addIssue({
-        code: 'custom',
-        message: `${what} is too short: use at least ${MIN_SECRET_LENGTH} characters (e.g. the output of "openssl rand -hex 16")`,
-      });
-    else if (token68 && !/^[A-Za-z0-9._~+/-]+=*$/.test(value))
-      ctx.addIssue({
-        code: 'custom',
-        message: `${what} may use only letters, digits and - . _ ~ + / (then = padding), as a bearer token must (RFC 6750)`,
-      });
-  });
-}
 
 /** Access control of the API and /metrics; /livez, /readyz and /healthcheck stay open for probes. */
 const authSchema = z
@@ -377,6 +303,8 @@ export const configSchema = z.strictObject({
       headers: nameList('redact.headers').optional(),
     })
     .optional(),
+  alerting: alertingSchema.optional(),
+  maintenance: z.array(maintenanceSchema, { error: 'maintenance must be a list of windows' }).optional(),
   checks: z
     .array(checkSchema, { error: 'checks must be a list of checks' })
     .min(1, 'checks must list at least one check'),
@@ -400,4 +328,7 @@ export const DEFAULTS = {
   retention: { raw: '7d', minute: '48h', hour: '90d', day: 'forever' },
   storage: './data/lifeline.db',
   storageFlush: '200ms',
+  /** Every channel of `alerting.channels`. */
+  channel: { timeout: '10s', concurrency: 4, maxAttempts: 10 },
+  pagerdutyUrl: 'https://events.pagerduty.com/v2/enqueue',
 } as const;
