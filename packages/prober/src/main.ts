@@ -171,7 +171,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     if (!store) return;
     try {
       const counts = await store.prune(Date.now(), config.retention);
-      if (counts.raw + counts.minute + counts.hour + counts.day > 0)
+      if (counts.raw + counts.minute + counts.hour + counts.day + counts.notifications > 0)
         logger.info({ pruned: counts }, 'retention: old results and rollups deleted');
     } catch (error) {
       logger.error({ err: error }, 'retention failed; will retry');

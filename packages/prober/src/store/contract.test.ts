@@ -76,7 +76,7 @@ for (const [name, make, missing] of backends) {
     });
 
     it('migrates once, and again as a no-op', { skip }, async () => {
-      assert.equal(await store.migrate(), 3);
+      assert.equal(await store.migrate(), 4);
     });
 
     it('round-trips a failing result with its details, and a passing one', { skip }, async () => {
@@ -86,6 +86,25 @@ for (const [name, make, missing] of backends) {
       const [newest, older] = await store.results('api', { limit: 10 });
       assert.deepEqual(newest, good);
       assert.deepEqual(older, bad);
+    });
+
+    it('round-trips the maintenance flag of a passing and a failing result, and leaves it out of the others', {
+      skip,
+    }, async () => {
+      const passing = result('maint', T0, { maintenance: true });
+      const failed = { ...failing('maint', T0 + 1_000), maintenance: true };
+      const plain = result('maint', T0 + 2_000);
+      const plainFailure = failing('maint', T0 + 3_000);
+      await store.write([passing, failed, plain, plainFailure]);
+      const [d, c, b, a] = await store.results('maint', { limit: 10 });
+      assert.deepEqual(a, passing);
+      assert.equal(a?.maintenance, true);
+      assert.deepEqual(b, failed);
+      assert.equal(b?.maintenance, true);
+      assert.deepEqual(c, plain);
+      assert.ok(!('maintenance' in (c as object)), 'no maintenance key on a result without it');
+      assert.deepEqual(d, plainFailure);
+      assert.ok(!('maintenance' in (d as object)));
     });
 
     it('pages results newest first with since, until and limit', { skip }, async () => {

@@ -31,6 +31,8 @@ export interface PruneCounts {
   readonly minute: number;
   readonly hour: number;
   readonly day: number;
+  /** Delivered and dead notifications older than the raw retention (pending ones are never pruned). */
+  readonly notifications: number;
 }
 
 /** Incidents by start time, newest first; page back by passing the oldest `startedAt` seen as `until`. */
@@ -69,26 +71,52 @@ export interface NotificationQuery {
   readonly limit: number;
 }
 
-/** Alert state, incidents and the notification outbox (store/<dialect>/alerts.ts). */
+/**
+ * Alert state, incidents and the notification outbox (store/<dialect>/alerts.ts).
+ * The same contract holds for SQLite and PostgreSQL (store/alerts.contract.test.ts).
+ *
+ * @example
+ * ```ts
+ * await store.recordAlerts([{ state, incidents: [incident], notifications: [entry] }]);
+ * for (const n of await store.claimNotifications('pager', now, 10, now + 30_000)) {
+ *   const ok = await send(n.payload);
+ *   await store.recordAttempt(n.id, ok ? { status: 'delivered', at: Date.now() } : retryLater(n));
+ * }
+ * ```
+ */
 export interface AlertStore {
-  /** Writes the changes in one transaction: every state, incident and notification, or none. */
+  /**
+   * Writes the changes in one transaction: every state, incident and notification, or none.
+   * States are upserted by check and incidents by id (when one call carries the same check or
+   * incident twice, the last one wins); a notification whose id is already stored is left as
+   * it is (attempts, status), so a retried call sends nothing twice. If any statement fails
+   * the call rejects and nothing of it is kept.
+   */
   recordAlerts(changes: readonly AlertChange[]): Promise<void>;
-  /** The durable alert state of every check that has one. */
+  /** The durable alert state of every check that has one, exactly as last recorded. */
   alertStates(): Promise<Map<string, DurableAlertState>>;
-  /** Drops the state of checks no longer configured (their incidents stay in history). */
+  /** Drops the state of checks no longer configured (their incidents and notifications stay in history). */
   forgetAlertStates(checks: readonly string[]): Promise<void>;
+  /** Incidents newest first by startedAt (ties: id descending), filtered by check, since (incl.) and until (excl.). */
   incidents(query: IncidentQuery): Promise<Incident[]>;
   /**
    * Claims up to `limit` pending notifications of one channel that are due
-   * (nextAttemptAt <= now), oldest first, by moving their nextAttemptAt to
-   * `leaseUntil`: a worker that dies mid-send leaves them due again then.
+   * (nextAttemptAt <= now), oldest first (createdAt, then id), by moving their
+   * nextAttemptAt to `leaseUntil`: a worker that dies mid-send leaves them due
+   * again then. Returns them as claimed (attempts unchanged). Two monitors
+   * claiming at once never get the same row (PostgreSQL: FOR UPDATE SKIP LOCKED).
    */
   claimNotifications(channel: string, now: number, limit: number, leaseUntil: number): Promise<OutboxEntry[]>;
-  /** Records one try of a notification. */
+  /**
+   * Records one try of a notification: attempts grows by one; 'delivered' sets
+   * deliveredAt, 'pending' sets nextAttemptAt and lastError, 'dead' sets
+   * lastError. Only a pending row changes: delivered and dead are final, and an
+   * unknown id is a no-op.
+   */
   recordAttempt(id: string, attempt: AttemptRecord): Promise<void>;
-  /** Notifications newest first (dead letters: status 'dead'). */
+  /** Notifications newest first by createdAt (ties: id descending), filtered by status, check and until (excl.); dead letters: status 'dead'. */
   notifications(query: NotificationQuery): Promise<OutboxEntry[]>;
-  /** Pending (incl. claimed) and dead notifications, per channel. */
+  /** Pending (incl. claimed) and dead notifications, per channel; a channel with neither is absent. */
   outboxCounts(): Promise<Map<string, { pending: number; dead: number }>>;
 }
 
@@ -96,7 +124,7 @@ export interface AlertStore {
  * Where results live. One contract test suite runs against every
  * implementation (SQLite and PostgreSQL, both real).
  */
-export interface Store {
+export interface Store extends AlertStore {
   readonly kind: 'sqlite' | 'postgres';
   /** A cheap round trip, for readiness. Rejects when the store cannot be reached. */
   ping(): Promise<void>;
@@ -125,7 +153,10 @@ export interface Store {
   compact(now: number): Promise<number>;
   /** When the newest stored run of a check was scheduled (epoch ms). */
   lastScheduled(check: string): Promise<number | undefined>;
-  /** Deletes what is past its retention. Runs as its own task, never in write(). */
+  /**
+   * Deletes what is past its retention. Runs as its own task, never in write().
+   * Delivered and dead notifications go with the raw results' retention; pending ones stay.
+   */
   prune(now: number, retention: RetentionConfig): Promise<PruneCounts>;
   close(): Promise<void>;
   /**

@@ -1,10 +1,11 @@
 import type { RetentionConfig } from '../../config/resolved.js';
 import { RESOLUTIONS } from '../../domain/rollup.js';
 import { cutoffs, type PruneCounts, type Store } from '../store.js';
+import { pruneNotifications } from './alerts.js';
 import type { PostgresContext } from './context.js';
 import { readWatermark } from './rollups.js';
 
-/** Retention: deletes raw rows and rollups past their age, in one transaction. */
+/** Retention: deletes raw rows, rollups and finished notifications past their age, in one transaction. */
 export function createPostgresMaintenance(ctx: PostgresContext): Pick<Store, 'prune'> {
   const { long } = ctx;
   return {
@@ -26,6 +27,8 @@ export function createPostgresMaintenance(ctx: PostgresContext): Pick<Store, 'pr
           minute: await delRollups(RESOLUTIONS.minute, c.minute),
           hour: await delRollups(RESOLUTIONS.hour, c.hour),
           day: await delRollups(RESOLUTIONS.day, c.day),
+          // Delivered and dead notifications go with the raw results; pending ones are never pruned.
+          notifications: c.raw === null ? 0 : await pruneNotifications(ctx, client, c.raw),
         };
       }, ctx.maintenanceTimeoutMs);
     },

@@ -49,4 +49,46 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX lifeline_results_failures ON lifeline_results (check_id, t) WHERE ok = 0;
   `,
+  // v4: alerting (issue #10). Each check's durable alert state, its incidents and
+  // the notification outbox; check names are plain text (these tables are small).
+  // JSONB columns hold the values as the domain types define them (domain/alerts.ts).
+  // Ids sort bytewise (COLLATE "C"), as in SQLite, for the same tie order everywhere.
+  `
+  CREATE TABLE lifeline_alert_states (
+    check_name TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    state JSONB NOT NULL
+  );
+  CREATE TABLE lifeline_incidents (
+    id TEXT COLLATE "C" PRIMARY KEY,
+    check_name TEXT NOT NULL,
+    started_at BIGINT NOT NULL,
+    ended_at BIGINT,
+    incident JSONB NOT NULL
+  );
+  CREATE INDEX lifeline_incidents_by_check ON lifeline_incidents (check_name, started_at DESC, id DESC);
+  CREATE INDEX lifeline_incidents_by_start ON lifeline_incidents (started_at DESC, id DESC);
+  CREATE TABLE lifeline_outbox (
+    id TEXT COLLATE "C" PRIMARY KEY,
+    key TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    check_name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    incident_id TEXT NOT NULL,
+    payload JSONB NOT NULL,
+    created_at BIGINT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'dead')),
+    last_error TEXT,
+    delivered_at BIGINT
+  );
+  -- The delivery worker's query: the due pending rows of one channel. Delivered
+  -- and dead rows are not in this index.
+  CREATE INDEX lifeline_outbox_due ON lifeline_outbox (channel, next_attempt_at) WHERE status = 'pending';
+  CREATE INDEX lifeline_outbox_by_status ON lifeline_outbox (status, created_at);
+  CREATE INDEX lifeline_outbox_by_check ON lifeline_outbox (check_name, created_at);
+  CREATE INDEX lifeline_outbox_by_created ON lifeline_outbox (created_at);
+  `,
 ];

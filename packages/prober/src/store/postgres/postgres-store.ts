@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Store } from '../store.js';
+import { createPostgresAlerts } from './alerts.js';
 import { createPostgresChecks } from './checks.js';
 import { createTransaction, maintenanceQuery, type PostgresContext, socketOf } from './context.js';
 import { createPostgresMaintenance } from './maintenance.js';
@@ -40,8 +41,9 @@ export interface PostgresStoreOptions {
  *
  * This opens the pool and composes one module per concern: results.ts (the
  * write path and raw reads), rollups.ts (compaction and rollup reads) and
- * maintenance.ts (retention), over the check cache in checks.ts and the
- * transaction helper in context.ts.
+ * maintenance.ts (retention) and alerts.ts (alert state, incidents and the
+ * notification outbox), over the check cache in checks.ts and the transaction
+ * helper in context.ts.
  */
 export function createPostgresStore(options: PostgresStoreOptions): Store {
   const queryTimeoutMs = options.queryTimeoutMs ?? 15_000;
@@ -86,6 +88,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   const results = createPostgresResults(ctx);
   const rollups = createPostgresRollups(ctx);
   const maintenance = createPostgresMaintenance(ctx);
+  const alerts = createPostgresAlerts(ctx);
 
   return {
     kind: 'postgres',
@@ -154,5 +157,13 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     },
     resultsByOutcome: results.resultsByOutcome,
     failureStates: results.failureStates,
+    recordAlerts: alerts.recordAlerts,
+    alertStates: alerts.alertStates,
+    forgetAlertStates: alerts.forgetAlertStates,
+    incidents: alerts.incidents,
+    claimNotifications: alerts.claimNotifications,
+    recordAttempt: alerts.recordAttempt,
+    notifications: alerts.notifications,
+    outboxCounts: alerts.outboxCounts,
   };
 }

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { RetentionConfig } from '../../config/resolved.js';
 import { RESOLUTIONS } from '../../domain/rollup.js';
 import { cutoffs, type PruneCounts, type Store } from '../store.js';
+import { pruneNotifications } from './alerts.js';
 import type { SqliteContext } from './context.js';
 
 /**
@@ -20,7 +21,7 @@ export function checkpoint(db: Database.Database): void {
   }
 }
 
-/** Retention: deletes raw rows and rollups past their age, then checkpoints the WAL. */
+/** Retention: deletes raw rows, rollups and finished notifications past their age, then checkpoints the WAL. */
 export function createSqliteMaintenance(ctx: SqliteContext): Pick<Store, 'prune'> {
   const { db } = ctx;
   return {
@@ -35,6 +36,8 @@ export function createSqliteMaintenance(ctx: SqliteContext): Pick<Store, 'prune'
           c.minute === null ? 0 : del('DELETE FROM rollups WHERE res = ? AND bucket < ?', RESOLUTIONS.minute, c.minute),
         hour: c.hour === null ? 0 : del('DELETE FROM rollups WHERE res = ? AND bucket < ?', RESOLUTIONS.hour, c.hour),
         day: c.day === null ? 0 : del('DELETE FROM rollups WHERE res = ? AND bucket < ?', RESOLUTIONS.day, c.day),
+        // Delivered and dead notifications go with the raw results; pending ones are never pruned.
+        notifications: c.raw === null ? 0 : pruneNotifications(ctx, c.raw),
       }))();
       checkpoint(db);
       return counts;

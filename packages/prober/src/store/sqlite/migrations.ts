@@ -52,4 +52,45 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX results_failures ON results (check_id, t) WHERE ok = 0;
   `,
+  // v4: alerting (issue #10). Each check's durable alert state, its incidents and
+  // the notification outbox; check names are plain text (these tables are small).
+  // JSON columns hold the values as the domain types define them (domain/alerts.ts).
+  `
+  CREATE TABLE alert_states (
+    check_name TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    state TEXT NOT NULL
+  );
+  CREATE TABLE incidents (
+    id TEXT PRIMARY KEY,
+    check_name TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    incident TEXT NOT NULL
+  );
+  CREATE INDEX incidents_by_check ON incidents (check_name, started_at DESC, id DESC);
+  CREATE INDEX incidents_by_start ON incidents (started_at DESC, id DESC);
+  CREATE TABLE outbox (
+    id TEXT PRIMARY KEY,
+    key TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    check_name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    incident_id TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'dead')),
+    last_error TEXT,
+    delivered_at INTEGER
+  );
+  -- The delivery worker's query: the due pending rows of one channel. Delivered
+  -- and dead rows are not in this index.
+  CREATE INDEX outbox_due ON outbox (channel, next_attempt_at) WHERE status = 'pending';
+  CREATE INDEX outbox_by_status ON outbox (status, created_at);
+  CREATE INDEX outbox_by_check ON outbox (check_name, created_at);
+  CREATE INDEX outbox_by_created ON outbox (created_at);
+  `,
 ];

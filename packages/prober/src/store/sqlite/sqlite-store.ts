@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Store } from '../store.js';
+import { createSqliteAlerts } from './alerts.js';
 import { createSqliteChecks } from './checks.js';
 import type { SqliteContext } from './context.js';
 import { type FileLock, lockSqliteFile } from './lock.js';
@@ -30,7 +31,8 @@ const WAL_LIMIT_BYTES = 4 * 1024 * 1024;
  *
  * This opens the file and composes one module per concern: results.ts (the
  * write path and raw reads), rollups.ts (compaction and rollup reads) and
- * maintenance.ts (retention and WAL checkpoints), over the check cache in checks.ts.
+ * maintenance.ts (retention and WAL checkpoints) and alerts.ts (alert state,
+ * incidents and the notification outbox), over the check cache in checks.ts.
  */
 export function createSqliteStore(path: string, options: SqliteStoreOptions = {}): Store {
   let lock: FileLock | undefined;
@@ -64,6 +66,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
   const rollups = createSqliteRollups(ctx);
   const results = createSqliteResults(ctx, { mergeInto: rollups.mergeInto });
   const maintenance = createSqliteMaintenance(ctx);
+  const alerts = createSqliteAlerts(ctx);
 
   return {
     kind: 'sqlite',
@@ -86,6 +89,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
       ctx.checks.prepare();
       results.prepare();
       rollups.prepare();
+      alerts.prepare();
       ctx.checks.load();
       ctx.watermark = rollups.storedWatermark();
       ready = true;
@@ -108,5 +112,13 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     },
     resultsByOutcome: results.resultsByOutcome,
     failureStates: results.failureStates,
+    recordAlerts: alerts.recordAlerts,
+    alertStates: alerts.alertStates,
+    forgetAlertStates: alerts.forgetAlertStates,
+    incidents: alerts.incidents,
+    claimNotifications: alerts.claimNotifications,
+    recordAttempt: alerts.recordAttempt,
+    notifications: alerts.notifications,
+    outboxCounts: alerts.outboxCounts,
   };
 }

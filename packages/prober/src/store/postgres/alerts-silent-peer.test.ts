@@ -1,0 +1,147 @@
+// Issue #10 with issue #9's fault: a PostgreSQL peer that goes silent (no RST)
+// turns recordAlerts and claimNotifications into rejections within the store's
+// bounds, never a hang; nothing of the failed write is kept, and the store
+// works again once the peer answers. The database is the real one, behind a
+// TCP proxy this test owns.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { serviceMissing } from '../../../../../test/support/services.js';
+import type { DurableAlertState, Incident } from '../../domain/alerts.js';
+import { startTcpProxy, type TcpProxy } from '../../testing/tcp-proxy.js';
+import type { AlertChange, Store } from '../store.js';
+import { createPostgresStore } from './postgres-store.js';
+
+const PG_URL = process.env.LIFELINE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const T0 = Date.parse('2026-05-01T08:00:00.000Z');
+
+/** A failing check's change: its state, its incident and one notification to `channel`. */
+function change(check: string, channel: string): AlertChange {
+  const incident: Incident = {
+    id: `${check}:${T0}`,
+    check,
+    startedAt: T0,
+    endedAt: null,
+    error: { code: 'refused', message: 'connection refused' },
+    failures: 3,
+  };
+  const state: DurableAlertState = {
+    check,
+    status: 'failing',
+    incident,
+    notified: incident,
+    notifiedAt: T0,
+    reminders: 0,
+    updatedAt: T0,
+  };
+  const key = `${incident.id}:firing`;
+  return {
+    state,
+    incidents: [incident],
+    notifications: [
+      {
+        id: `${key}:${channel}`,
+        key,
+        channel,
+        check,
+        kind: 'firing',
+        incidentId: incident.id,
+        payload: {
+          kind: 'firing',
+          key,
+          check: { name: check, url: 'http://x/', labels: {}, severity: 'critical' },
+          incident,
+          createdAt: T0,
+        },
+        createdAt: T0,
+        nextAttemptAt: T0,
+      },
+    ],
+  };
+}
+
+/** Rejects (a failed test, not a hung one) when the promise does not settle within ms. */
+async function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('PostgreSQL alert store behind a silent peer (issue #10, bounds of issue #9)', async () => {
+  const skip = await serviceMissing('PostgreSQL', '127.0.0.1', 5432);
+  const schema = `lifeline_alerts_silent_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  let proxy: TcpProxy;
+  let admin: pg.Client;
+  const open: Store[] = [];
+  const connect = async () => {
+    const store = createPostgresStore({
+      url: `postgres://postgres@127.0.0.1:${proxy.port}/test`,
+      schema,
+      connectTimeoutMs: 500,
+      queryTimeoutMs: 500,
+      closeTimeoutMs: 500,
+      keepAliveDelayMs: 1_000,
+    });
+    open.push(store);
+    await store.migrate();
+    return store;
+  };
+
+  before(async () => {
+    if (skip) return;
+    admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    proxy = await startTcpProxy(5432);
+  });
+  after(async () => {
+    if (skip) return;
+    try {
+      for (const store of open) await store.close();
+      await proxy?.close();
+    } finally {
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.end();
+    }
+  });
+
+  it('rejects recordAlerts and claimNotifications within the bounds, keeps nothing of the failed write, and recovers', {
+    skip,
+  }, async () => {
+    const store = await connect();
+    await store.recordAlerts([change('before', 'pager')]);
+    assert.equal((await store.claimNotifications('pager', T0, 10, T0 + 60_000)).length, 1);
+
+    proxy.mode('silent');
+    await bounded(
+      assert.rejects(store.recordAlerts([change('during', 'pager')])),
+      15_000,
+      'recordAlerts to a silent peer',
+    );
+    await bounded(
+      assert.rejects(store.claimNotifications('pager', T0 + 60_000, 10, T0 + 120_000)),
+      15_000,
+      'claimNotifications from a silent peer',
+    );
+    await bounded(store.close(), 15_000, 'store.close() with a silent peer');
+    await bounded(proxy.drained(), 15_000, 'every connection to the silent peer closed');
+    assert.equal(proxy.open, 0);
+
+    // The peer answers again: a new store sees the first write whole and nothing of the failed one.
+    proxy.mode('forward');
+    const again = await connect();
+    assert.deepEqual([...(await again.alertStates()).keys()], ['before']);
+    assert.deepEqual(await again.incidents({ check: 'during', limit: 10 }), []);
+    assert.deepEqual(await again.notifications({ check: 'during', limit: 10 }), []);
+    await again.recordAlerts([change('after', 'pager')]);
+    const claimed = await again.claimNotifications('pager', T0 + 60_000, 10, T0 + 120_000);
+    assert.deepEqual(claimed.map((n) => n.check).sort(), ['after', 'before']);
+  });
+});
