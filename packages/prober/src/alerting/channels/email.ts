@@ -107,6 +107,16 @@ export function createEmailChannel(config: ChannelOf<'email'>): Channel {
   };
 
   async function send(payload: NotificationPayload, signal?: AbortSignal): Promise<DeliveryOutcome> {
+    // Formatted first: a payload that cannot be formatted is the caller's final failure (index.ts), not SMTP's.
+    const message = {
+      from: config.from,
+      to: [...config.to],
+      subject: emailSubject(payload),
+      text: emailText(payload),
+      headers: { 'X-Lifeline-Key': oneLine(payload.key) },
+      disableFileAccess: true,
+      disableUrlAccess: true,
+    };
     if (signal?.aborted) return { ok: false, retryable: true, message: 'cancelled: the send was stopped' };
     const deadline = AbortSignal.timeout(config.timeoutMs);
     const both = new AbortController();
@@ -114,16 +124,7 @@ export function createEmailChannel(config: ChannelOf<'email'>): Channel {
     deadline.addEventListener('abort', stop, { once: true });
     signal?.addEventListener('abort', stop, { once: true });
     try {
-      const info = await (await getMailer()).sendMail({
-        from: config.from,
-        to: [...config.to],
-        subject: emailSubject(payload),
-        text: emailText(payload),
-        headers: { 'X-Lifeline-Key': oneLine(payload.key) },
-        disableFileAccess: true,
-        disableUrlAccess: true,
-        signal: both.signal,
-      });
+      const info = await (await getMailer()).sendMail({ ...message, signal: both.signal });
       const response = info.response ?? '250';
       const status = Number(/^\d{3}/.exec(response)?.[0] ?? 250);
       return { ok: true, status, message: cleanMessage(response, secrets), retryable: false };

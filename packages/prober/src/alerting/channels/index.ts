@@ -9,7 +9,8 @@
  * await channel.close?.();
  */
 import type { ChannelConfig } from '../../config/resolved.js';
-import type { Channel } from '../channel.js';
+import type { NotificationPayload } from '../../domain/alerts.js';
+import type { Channel, DeliveryOutcome } from '../channel.js';
 import { createAlertmanagerChannel } from './alertmanager.js';
 import { createEmailChannel } from './email.js';
 import { createPagerdutyChannel } from './pagerduty.js';
@@ -21,6 +22,44 @@ export type { ChannelDeps } from './types.js';
 
 /** A ready channel for one `alerting.channels` entry. Throws only on a config the schema should have refused (a bad URL). */
 export function createChannel(config: ChannelConfig, deps: ChannelDeps = {}): Channel {
+  return guarded(byType(config, deps));
+}
+
+/**
+ * The channel with its promise kept: a payload it cannot format (a stored
+ * one with a date out of range, say) is a final outcome, not a rejection.
+ */
+function guarded(channel: Channel): Channel {
+  const failed = (error: unknown): DeliveryOutcome => ({
+    ok: false,
+    retryable: false,
+    message: `cannot send this notification: ${error instanceof Error ? error.message : String(error)}`.slice(0, 200),
+  });
+  const { refresh } = channel;
+  return {
+    ...channel,
+    send: (payload, signal) => {
+      try {
+        return channel.send(payload, signal).catch(failed);
+      } catch (error) {
+        return Promise.resolve(failed(error));
+      }
+    },
+    ...(refresh
+      ? {
+          refresh: (firing: readonly NotificationPayload[], signal?: AbortSignal) => {
+            try {
+              return refresh.call(channel, firing, signal).catch(failed);
+            } catch (error) {
+              return Promise.resolve(failed(error));
+            }
+          },
+        }
+      : {}),
+  };
+}
+
+function byType(config: ChannelConfig, deps: ChannelDeps): Channel {
   switch (config.type) {
     case 'alertmanager':
       return createAlertmanagerChannel(config, deps);
