@@ -1,6 +1,8 @@
 import type { AddressInfo, LookupFunction } from 'node:net';
 import { createHealth } from '@lifeline/health';
 import type { Logger } from 'pino';
+import { createAlerting } from './alerting/alerting.js';
+import { createMemoryAlertStore } from './alerting/memory-store.js';
 import { ConfigError, formatProblem, parseConfig } from './config/load.js';
 import type { ResolvedCheck, ResolvedConfig, StorageConfig } from './config/resolved.js';
 import { DEFAULTS } from './config/schema.js';
@@ -24,6 +26,8 @@ export const PRUNE_EVERY_MS = 10 * 60_000;
 export const STOP_COMPACT_MS = 5_000;
 /** Finished minutes are folded into hours and days this often. */
 export const COMPACT_EVERY_MS = 30_000;
+/** At stop, sending notifications and writing alert state together get at most this long. */
+export const STOP_ALERTING_MS = 5_000;
 
 // Where they were before `check --once` moved to its own module; the package index exports them from here.
 export { checkOnce, storeResults } from './once.js';
@@ -86,6 +90,17 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   const httpProber = createHttpProber();
   metrics.configured(config.checks.length);
   const writer = store ? createMonitorWriter(store, config.storageFlushMs, logger, metrics) : undefined;
+  let apiUrl: string | undefined;
+  // Without a store (storage: none) alerts still go out, but a restart forgets them.
+  const alertStore = store ?? createMemoryAlertStore();
+  const alerting = createAlerting({
+    store: alertStore,
+    logger,
+    metrics,
+    config,
+    apiUrl: () => apiUrl,
+    ...(store ? { recent: (check: string, limit: number) => store.results(check, { limit }) } : {}),
+  });
 
   const lastScheduled = new Map<string, number>();
   if (store) {
@@ -105,17 +120,20 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     run: async (check, context) => {
       const started = Date.now();
       metrics.lag(Math.max(0, started - context.scheduledAt) / 1000);
-      const result = await executeCheck(check, {
-        signal: context.signal,
-        http: httpProber,
-        scheduledAt: context.scheduledAt,
-        ...(deps.lookup ? { lookup: deps.lookup } : {}),
-      });
+      const result = alerting.mark(
+        await executeCheck(check, {
+          signal: context.signal,
+          http: httpProber,
+          scheduledAt: context.scheduledAt,
+          ...(deps.lookup ? { lookup: deps.lookup } : {}),
+        }),
+      );
       // A run that was in flight when a reload removed its check still ends in a result: it is
       // logged and stored, but the API and the metrics no longer show that check.
       if (configured.has(check.name)) {
         latest.set(check.name, result);
         metrics.observe(result);
+        alerting.observe(result);
       }
       logResult(logger, result, context.catchUp ? { catchUp: true } : undefined);
       writer?.add(result);
@@ -143,8 +161,10 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     ...(store ? { store } : {}),
     metrics,
     health,
+    alerts: { firing: () => alerting.engine.firing(), store: alertStore },
     ...(config.server.auth ? { auth: config.server.auth } : {}),
   });
+  await alerting.start(latest);
   const port = deps.port ?? config.server.port;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -154,12 +174,14 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     });
   }).catch(async (error: unknown) => {
     // Release the store (its file lock, its pooled connections) so a failed start exits at once.
+    await alerting.stop(0);
     await writer?.close();
     await store?.close();
     throw error;
   });
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  apiUrl = url;
   if (!config.server.auth && !isLoopback(address.address)) {
     logger.warn(
       { api: url },
@@ -224,6 +246,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
                 `config reloaded, but ${needsRestart.join(', ')} changes take effect only after a restart`,
               );
             }
+            alerting.reload(next, diff.removed);
             configured = new Set(next.checks.map((c) => c.name));
             for (const name of diff.removed) {
               metrics.forget(name);
@@ -259,6 +282,13 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
       const grace = Math.min(MAX_STOP_GRACE_MS, config.checks.reduce((m, c) => Math.max(m, c.timeoutMs), 0) + 1_000);
       const cancelled = await scheduler.stop(grace);
       await httpProber.close();
+      const unwritten = await alerting.stop(STOP_ALERTING_MS);
+      if (unwritten > 0) {
+        logger.error(
+          { checks: unwritten },
+          `the alert state of ${unwritten} check(s) was not confirmed written before exit: those changes and their notifications are lost`,
+        );
+      }
       clearInterval(pruneTimer);
       clearInterval(compactTimer);
       // Bounded: a store that cannot take the last results costs them (counted in a log line), never a hang.

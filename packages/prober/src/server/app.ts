@@ -4,6 +4,7 @@ import { type ApiDeps, createContext } from './context.js';
 import { ApiError, guardServer, sendError, sendJson } from './errors.js';
 import { OPENAPI } from './openapi.js';
 import { parseTarget, quote, type Target } from './request.js';
+import { alerts, incidents, notifications } from './routes/alerts.js';
 import { listChecks, oneCheck } from './routes/checks.js';
 import { results } from './routes/results.js';
 import { uptime } from './routes/uptime.js';
@@ -49,6 +50,11 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
       if (sub === undefined) return sendJson(res, 200, await oneCheck(ctx, name, query));
       if (sub === 'results') return sendJson(res, 200, await results(ctx, name, query));
       if (sub === 'uptime') return sendJson(res, 200, await uptime(ctx, name, query));
+    }
+    if (a === 'api' && v === 'v1' && name === undefined) {
+      if (c === 'alerts') return sendJson(res, 200, alerts(ctx, query));
+      if (c === 'incidents') return sendJson(res, 200, await incidents(ctx, query));
+      if (c === 'notifications') return sendJson(res, 200, await notifications(ctx, query));
     }
     throw new ApiError('not_found', `no route for ${quote(path)}`);
   }

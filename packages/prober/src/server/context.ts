@@ -1,7 +1,8 @@
 import type { Health } from '@lifeline/health';
+import type { FiringAlert } from '../alerting/engine.js';
 import type { ResolvedCheck, ServerAuth } from '../config/resolved.js';
 import type { CheckResult } from '../domain/result.js';
-import type { Store } from '../store/store.js';
+import type { AlertStore, Store } from '../store/store.js';
 import { ApiError } from './errors.js';
 import type { Metrics } from './metrics.js';
 import { quote } from './request.js';
@@ -12,6 +13,8 @@ export interface ApiDeps {
   /** Newest result of each check seen by this process. */
   readonly latest: () => ReadonlyMap<string, CheckResult>;
   readonly store?: Store;
+  /** Open incidents (the engine's memory) and where incidents and notifications are kept. */
+  readonly alerts?: { firing(): FiringAlert[]; readonly store: AlertStore };
   readonly metrics: Metrics;
   readonly health: Health;
   /** `server.auth`: without it the API and /metrics are open. */
@@ -33,6 +36,8 @@ export interface RouteContext {
    * without a store it is a 503 `no_store`.
    */
   history<T>(read: (store: Store) => Promise<T>): Promise<T>;
+  /** Reads incidents or notifications, bounded like history(); a 503 `no_alerting` without alerting. */
+  alertHistory<T>(read: (store: AlertStore) => Promise<T>): Promise<T>;
 }
 
 export const DEFAULT_HISTORY_TIMEOUT_MS = 5_000;
@@ -56,25 +61,34 @@ export function createContext(deps: ApiDeps): RouteContext {
       if (!check) throw new ApiError('not_found', `no check named ${quote(name)}`);
       return check;
     },
-    async history(read) {
+    history(read) {
       const store = deps.store;
       if (!store) throw new ApiError('no_store', 'this monitor runs with storage: none, so it keeps no history');
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new HistoryTimeout(`the store did not answer within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-        timer.unref();
-      });
-      try {
-        // A read abandoned at the timeout settles later into the race, which ignores it.
-        return await Promise.race([read(store), timeout]);
-      } catch (error) {
-        throw new ApiError('history_unavailable', `the stored history is unavailable: ${reason(error)}`);
-      } finally {
-        clearTimeout(timer);
-      }
+      return bounded(() => read(store));
+    },
+    alertHistory(read) {
+      const alerts = deps.alerts;
+      if (!alerts) throw new ApiError('no_store', 'this server does not track alerts');
+      return bounded(() => read(alerts.store));
     },
   };
+
+  async function bounded<T>(read: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new HistoryTimeout(`the store did not answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      timer.unref();
+    });
+    try {
+      // A read abandoned at the timeout settles later into the race, which ignores it.
+      return await Promise.race([read(), timeout]);
+    } catch (error) {
+      throw new ApiError('history_unavailable', `the stored history is unavailable: ${reason(error)}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 }

@@ -12,6 +12,14 @@ export interface StoreQueueSource {
   oldestPending(): number | undefined;
 }
 
+/** What the alerting gauges show, read when scraped. */
+export interface AlertingSource {
+  /** Checks with an open incident. */
+  firing(): number;
+  /** Notifications not delivered yet (pending) and given up (dead), per channel, as last counted. */
+  outbox(): ReadonlyMap<string, { readonly pending: number; readonly dead: number }>;
+}
+
 export interface Metrics {
   readonly registry: Registry;
   /** Counts a finished run (the last-result gauges are read from `latest` when scraped). */
@@ -28,6 +36,10 @@ export interface Metrics {
   /** Drops the counters of a check no longer configured (its gauges go with its `latest` entry). */
   forget(check: string): void;
   configured(count: number): void;
+  /** Where the alerting gauges read from. */
+  alerting(source: AlertingSource): void;
+  /** One try of one notification: delivered, to be retried, or given up (dead). */
+  notification(channel: string, outcome: 'delivered' | 'retry' | 'dead'): void;
 }
 
 /**
@@ -138,8 +150,50 @@ export function createMetrics(latest: () => ReadonlyMap<string, CheckResult>): M
     registers: [registry],
   });
 
+  let alerting: AlertingSource | undefined;
+  new Gauge({
+    name: 'lifeline_alerts_firing',
+    help: 'Checks with an open incident (failing past their failureThreshold)',
+    registers: [registry],
+    collect() {
+      this.set(alerting?.firing() ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'lifeline_outbox_pending',
+    help: 'Notifications stored and not delivered yet, per channel (retries waiting included)',
+    labelNames: ['channel'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [channel, count] of alerting?.outbox() ?? []) this.set({ channel }, count.pending);
+    },
+  });
+  new Gauge({
+    name: 'lifeline_outbox_dead',
+    help: 'Notifications given up after their channel maxAttempts or a permanent refusal (dead letters), per channel',
+    labelNames: ['channel'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [channel, count] of alerting?.outbox() ?? []) this.set({ channel }, count.dead);
+    },
+  });
+  const notifications = new Counter({
+    name: 'lifeline_notifications_total',
+    help: 'Tries to deliver a notification, by channel and outcome (delivered, retry, dead)',
+    labelNames: ['channel', 'outcome'],
+    registers: [registry],
+  });
+
   return {
     registry,
+    alerting(source) {
+      alerting = source;
+    },
+    notification(channel, outcome) {
+      notifications.inc({ channel, outcome });
+    },
     observe(result) {
       results.inc({ check: result.check, outcome: result.ok ? (result.degraded ? 'degraded' : 'up') : 'down' });
     },

@@ -1,3 +1,5 @@
+import { ALERT_PATHS, ALERT_SCHEMAS } from './openapi-alerts.js';
+
 /** The monitor's API, described for clients and generators. Served at /api/openapi.json. */
 export const OPENAPI = {
   openapi: '3.1.0',
@@ -12,6 +14,7 @@ export const OPENAPI = {
   },
   security: [{ bearerAuth: [] }, { basicAuth: [] }],
   paths: {
+    ...ALERT_PATHS,
     '/api/v1/checks': {
       get: {
         summary:
@@ -198,6 +201,7 @@ export const OPENAPI = {
       },
     },
     schemas: {
+      ...ALERT_SCHEMAS,
       Error: {
         type: 'object',
         required: ['error', 'message'],
@@ -238,6 +242,7 @@ export const OPENAPI = {
           status: { type: ['integer', 'null'] },
           ok: { type: 'boolean' },
           degraded: { type: 'boolean' },
+          maintenance: { type: 'boolean', description: 'Ran inside a maintenance window: stored, notifies nobody' },
           durationMs: { type: 'number' },
           error: {
             type: 'object',
