@@ -150,6 +150,12 @@ export async function main(
         const results = await checkOnce(config, { signal: abort.signal });
         for (const result of results) logResult(logger, result);
         exitCode = results.every((r) => r.ok) ? EXIT.ok : EXIT.checkFailed;
+        // With `alerting`, each failure goes straight to its channels; a receiver that fails is logged, and the
+        // exit code stays the checks' own.
+        if (exitCode !== EXIT.ok && config.alerting.channels.length > 0) {
+          const { notifyFailures } = await import('../alerting/direct.js');
+          await notifyFailures(config, results, logger, abort.signal);
+        }
         try {
           if (await storeResults(config, results)) logger.debug({ stored: results.length }, 'results stored');
         } catch (error) {
@@ -241,6 +247,39 @@ export async function main(
       const { nextRunTimes } = await import('../scheduler/next-run.js');
       for (const check of config.checks) io.stdout.write(`  ${describeCheck(check, now, nextRunTimes)}\n`);
       for (const w of configWarnings(config, now)) io.stdout.write(`warning: check ${w.check}: ${w.message}\n`);
+    });
+
+  program
+    .command('alert')
+    .description('alerting tools')
+    .command('test')
+    .description(
+      'send a test notification to one channel and print what the receiver answered; exit 0 delivered, 1 not delivered, 2 bad usage or config',
+    )
+    .requiredOption('--channel <name>', 'the name of a channel in alerting.channels')
+    .addOption(configOption())
+    .action(async (opts: { channel: string; config?: string }) => {
+      const config = load(opts.config, io);
+      if (typeof config === 'number') {
+        exitCode = config;
+        return;
+      }
+      const names = config.alerting.channels.map((c) => c.name);
+      const channel = config.alerting.channels.find((c) => c.name === opts.channel);
+      if (!channel) {
+        io.stderr.write(
+          `lifeline: no channel named "${opts.channel}" in ${config.source} (${names.length > 0 ? `channels: ${names.join(', ')}` : 'it has no alerting.channels'})\n`,
+        );
+        exitCode = EXIT.usage;
+        return;
+      }
+      const { sendTestNotification } = await import('../alerting/direct.js');
+      const outcome = await sendTestNotification(config, channel);
+      const answered = outcome.status !== undefined ? `answered ${outcome.status}` : 'no answer';
+      io.stdout.write(
+        `test notification to ${channel.name} (${channel.type} ${channel.displayUrl}): ${outcome.ok ? 'delivered' : 'NOT delivered'} after ${outcome.tries} tr${outcome.tries === 1 ? 'y' : 'ies'}; ${answered}: ${outcome.message}\n`,
+      );
+      exitCode = outcome.ok ? EXIT.ok : EXIT.checkFailed;
     });
 
   program
