@@ -62,3 +62,31 @@ describe('README library example', () => {
     for (const snippet of snippets) assert.ok(example.includes(snippet.body), `not in the example:\n${snippet.body}`);
   });
 });
+
+describe('README alerts', () => {
+  const section = readme.split('## Alerts')[1]?.split('\n## ')[0] ?? '';
+  const yaml = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+  const env = {
+    WEBHOOK_SECRET: 'a-webhook-secret-of-32-characters',
+    SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T0/B0/XXXX',
+    PAGERDUTY_ROUTING_KEY: '0123456789abcdef0123456789abcdef',
+    SMTP_PASSWORD: 'smtp-password',
+  };
+  const check = 'checks:\n  - {name: api, url: "http://api:3000/healthcheck", every: 30s}\n';
+
+  it('shows the six-line config of the issue, and it loads as written', () => {
+    const config = parseConfig(yaml[0] as string, { file: 'README.md', env });
+    assert.deepEqual(config.checks[0]?.alerts.channels, ['oncall']);
+    assert.equal(config.checks[0]?.alerts.failureThreshold, 2);
+    assert.equal(config.alerting.channels[0]?.type, 'webhook');
+  });
+
+  it('shows a maintenance window and a channel of every type that load', () => {
+    const maintenance = parseConfig(`${yaml[1]}${check}`, { file: 'README.md', env });
+    assert.equal(maintenance.maintenance[0]?.name, 'nightly-backup');
+    const channels = parseConfig(`${yaml[2]}${check}`, { file: 'README.md', env }).alerting.channels;
+    assert.deepEqual(channels.map((c) => c.type).sort(), ['alertmanager', 'email', 'pagerduty', 'slack', 'webhook']);
+    for (const channel of channels)
+      for (const secret of Object.values(env)) assert.ok(!channel.displayUrl.includes(secret));
+  });
+});
