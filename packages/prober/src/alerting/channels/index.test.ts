@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { CHANNEL_TYPES } from '../../config/alerting-schema.js';
 import type { ChannelConfig } from '../../config/resolved.js';
 import { channelBase, makePayload, type Recorder, startRecorder } from '../../testing/channels.js';
-import { CHANNEL_TYPES } from '../channel.js';
 import { createChannel } from './index.js';
 
 let receiver: Recorder;
