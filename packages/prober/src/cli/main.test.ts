@@ -237,6 +237,42 @@ describe('lifeline CLI', () => {
     assert.doesNotMatch(out, /GET (tcp|tls|dns):|hunter22|abc123/);
   });
 
+  it('validate lists the alert channels (secrets redacted) and the next maintenance windows', async () => {
+    const file = configFile(
+      'alerts.yaml',
+      [
+        'alerting:',
+        '  defaults: {channels: [oncall]}',
+        '  channels:',
+        '    - {name: oncall, type: webhook, url: "https://hooks.example/x?token=${HOOK_TOKEN}", secret: "${HOOK_SECRET}"}',
+        '    - {name: mail, type: email, url: "smtp://u:${SMTP_PASS}@smtp.example:587", from: a@example.com, to: b@example.com}',
+        'maintenance:',
+        '  - {name: nightly, schedule: "0 2 * * *", duration: 30m, timezone: Europe/Berlin}',
+        'checks:',
+        '  - {name: api, url: "http://api/", every: 10s}',
+        '  - {name: db, url: "tcp://db:5432", every: 10s, alerts: {channels: [oncall, mail]}}',
+      ].join('\n'),
+    );
+    const env = {
+      HOOK_TOKEN: 'tok-123456789',
+      HOOK_SECRET: 'a-signing-secret-of-32-chars',
+      SMTP_PASS: 'smtp-pass-987',
+    };
+    const t = io(env);
+    assert.equal(await main(['validate', '-c', file], t.io), 0);
+    const out = t.out();
+    assert.match(
+      out,
+      /\n {2}channel oncall: webhook https:\/\/hooks\.example\/x\?token=\*\*\*, notified by 2 check\(s\)\n/,
+    );
+    assert.match(out, /\n {2}channel mail: email smtp:\/\/u:\*\*\*@smtp\.example:587, notified by 1 check\(s\)\n/);
+    assert.match(
+      out,
+      /\n {2}maintenance nightly: 30m from cron "0 2 \* \* \*" \(Europe\/Berlin\), next \S+Z, every check\n/,
+    );
+    for (const secret of Object.values(env)) assert.ok(!out.includes(secret), 'no secret printed');
+  });
+
   it('prints at most 50 problems and counts the rest', async () => {
     const file = configFile('lots.yaml', `checks: [${Array(500).fill('1').join(', ')}]\n`);
     const t = io();

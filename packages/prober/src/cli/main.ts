@@ -246,6 +246,18 @@ export async function main(
       const now = Date.now();
       const { nextRunTimes } = await import('../scheduler/next-run.js');
       for (const check of config.checks) io.stdout.write(`  ${describeCheck(check, now, nextRunTimes)}\n`);
+      for (const channel of config.alerting.channels) {
+        const users = config.checks.filter((c) => c.alerts.channels.includes(channel.name)).length;
+        io.stdout.write(
+          `  channel ${channel.name}: ${channel.type} ${channel.displayUrl}, notified by ${users} check(s)\n`,
+        );
+      }
+      for (const window of config.maintenance) {
+        const next = nextRunTimes({ kind: 'cron', ...window.schedule }, now, now, 1)[0] as number;
+        io.stdout.write(
+          `  maintenance ${window.name}: ${formatDuration(window.durationMs)} from cron "${window.schedule.pattern}" (${window.schedule.timezone}), next ${new Date(next).toISOString()}, ${window.checks ? `checks ${window.checks.join(', ')}` : 'every check'}\n`,
+        );
+      }
       for (const w of configWarnings(config, now)) io.stdout.write(`warning: check ${w.check}: ${w.message}\n`);
     });
 
