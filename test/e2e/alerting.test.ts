@@ -284,6 +284,64 @@ describe('alerting, whole system', () => {
     assert.deepEqual([...okByKey], [[firingKey, 1]]);
   });
 
+  it('a SIGKILL while a send is in flight: the restart sends it again after the lease, under the same key', async () => {
+    const dir = clean.dir();
+    const target = clean.add(await startTarget(503), (s) => s.close());
+    const okByKey = new Map<string, number>();
+    let first = true;
+    const hook = clean.add(
+      await startRecorder((req, res) => {
+        if (first) {
+          first = false; // never answered: the monitor is killed while waiting for it
+          return;
+        }
+        const k = String(req.headers['idempotency-key']);
+        okByKey.set(k, (okByKey.get(k) ?? 0) + 1);
+        res.end('ok');
+      }),
+      (r) => r.close(),
+    );
+    const config = join(dir, 'lifeline.yaml');
+    writeFileSync(
+      config,
+      [
+        `storage: ${join(dir, 'lifeline.db')}`,
+        'server: { host: 127.0.0.1 }',
+        'alerting:',
+        '  channels:',
+        // The lease is timeout + 10 s: the restart re-sends within about 12 s of the claim.
+        `    - { name: hook, type: webhook, url: "${hook.url}/", timeout: 2s, maxAttempts: 10 }`,
+        'checks:',
+        '  - name: api',
+        `    url: ${target.url}`,
+        '    every: 200ms',
+        '    timeout: 2s',
+        '    alerts: { failureThreshold: 1, channels: [hook] }',
+        '',
+      ].join('\n'),
+    );
+    const before = clean.monitor(config);
+    await apiOf(before);
+    const held = await hook.next(WAIT_MS);
+    before.child.kill('SIGKILL');
+    await before.exited;
+    const firingKey = key(held) as string;
+    assert.match(firingKey, /^api:\d+:firing$/);
+
+    const afterKill = clean.monitor(config);
+    const api = await apiOf(afterKill);
+    await afterKill.waitForLine(logged('alert: firing for api delivered to hook'), WAIT_MS);
+    assert.deepEqual([...okByKey], [[firingKey, 1]], 'delivered once, with a 200');
+    assert.deepEqual(new Set(hook.received.map(key)), new Set([firingKey]));
+    const notifications = (await getJson(`${api}/api/v1/notifications`)).notifications as Record<string, any>[];
+    assert.deepEqual(
+      notifications.map((n) => [n.key, n.status]),
+      [[firingKey, 'delivered']],
+    );
+    afterKill.child.kill('SIGTERM');
+    assert.equal((await afterKill.exited).code, 0, afterKill.lines.join('\n'));
+  });
+
   it('check --once: a failure sends one firing and exits 1, a pass sends nothing and exits 0, a down receiver changes no exit code', async () => {
     const dir = clean.dir();
     const target = clean.add(await startTarget(503), (s) => s.close());
@@ -426,6 +484,15 @@ describe('alerting, whole system', () => {
     const stored = (await getJson(`${api}/api/v1/checks/api/results?limit=5`)) as Record<string, any>;
     const rows = stored.results as Record<string, any>[];
     assert.ok(rows.length > 0 && rows.every((r) => r.maintenance === true && r.ok === false), JSON.stringify(stored));
+    // The incident opens (marked), but its firing waits for the window's end: nothing queued.
+    await monitor.waitForLine(logged('alert: api is failing (incident opened)'), WAIT_MS);
+    const firing = (await getJson(`${api}/api/v1/alerts`)).alerts as Record<string, any>[];
+    assert.deepEqual(
+      firing.map((a) => [a.check, Boolean(a.notified), a.incident.maintenance]),
+      [['api', false, true]],
+      JSON.stringify(firing),
+    );
+    assert.deepEqual((await getJson(`${api}/api/v1/notifications`)).notifications, []);
 
     monitor.child.kill('SIGTERM');
     assert.equal((await monitor.exited).code, 0, monitor.lines.join('\n'));
