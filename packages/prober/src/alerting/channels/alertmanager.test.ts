@@ -1,25 +1,10 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { NotificationPayload } from '../../domain/alerts.js';
+import { alertmanagerMissing, type RunningAlertmanager, startAlertmanager } from '../../testing/alertmanager.js';
 import { channelBase, makePayload, type Recorder, STARTED_AT, startRecorder } from '../../testing/channels.js';
-import { closedPort } from '../../testing/targets.js';
 import { ALERTS_PER_REQUEST, alertsUrl } from './alertmanager.js';
 import { createChannel } from './index.js';
-
-const BINARY = 'prometheus-alertmanager';
-
-/** Why this machine cannot run the real Alertmanager; under CI=true that fails the suite instead. */
-function alertmanagerMissing(): string | undefined {
-  const found = spawnSync('sh', ['-c', `command -v ${BINARY}`], { encoding: 'utf8' });
-  if (found.status === 0 && found.stdout.trim()) return undefined;
-  const reason = `${BINARY} is not installed (apt-get install prometheus-alertmanager)`;
-  if (process.env.CI === 'true') throw new Error(`${reason}, and CI=true: this test needs it`);
-  return reason;
-}
 
 function alertmanagerChannel(url: string, headers: Record<string, string> = {}) {
   return createChannel({ ...channelBase('am', url), type: 'alertmanager', url, headers });
@@ -118,81 +103,20 @@ describe('alertmanager channel: the request', () => {
 const missing = alertmanagerMissing();
 
 describe('alertmanager channel: a real Alertmanager groups and resolves', { skip: missing }, () => {
-  let dir: string;
-  let process_: ChildProcess | undefined;
-  let exited: Promise<void> = Promise.resolve();
-  let stderr = '';
   let receiver: Recorder;
+  let alertmanager: RunningAlertmanager | undefined;
   let base: string;
 
   before(async () => {
     receiver = await startRecorder();
-    dir = mkdtempSync(join(tmpdir(), 'lifeline-alertmanager-'));
-    const config = join(dir, 'alertmanager.yml');
-    writeFileSync(
-      config,
-      [
-        'route:',
-        '  receiver: lifeline-test',
-        '  group_by: [alertname]',
-        '  group_wait: 1s',
-        '  group_interval: 1s',
-        '  repeat_interval: 1h',
-        'receivers:',
-        '  - name: lifeline-test',
-        '    webhook_configs:',
-        `      - url: ${receiver.url}/`,
-        '        send_resolved: true',
-        '',
-      ].join('\n'),
-    );
-    const port = await closedPort();
-    base = `http://127.0.0.1:${port}`;
-    const child = spawn(
-      BINARY,
-      [
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--cluster.listen-address=',
-        `--storage.path=${join(dir, 'data')}`,
-        `--config.file=${config}`,
-        '--log.level=warn',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    process_ = child;
-    exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-4000);
-    });
-    await waitReady(base, child);
+    alertmanager = await startAlertmanager({ receiverUrl: `${receiver.url}/` });
+    base = alertmanager.url;
   });
 
   after(async () => {
-    const child = process_;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
+    await alertmanager?.close();
     await receiver?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
-
-  /** Polls /-/ready (bounded) until Alertmanager serves, or fails with what it printed. */
-  async function waitReady(url: string, child: ChildProcess, ms = 20_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`alertmanager exited (${child.exitCode}): ${stderr}`);
-      try {
-        const answer = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1_000) });
-        await answer.body?.cancel();
-        if (answer.ok) return;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`alertmanager not ready within ${ms} ms: ${stderr}`);
-  }
 
   /** The next notification Alertmanager sends the receiver whose status is `status`. */
   async function notification(status: string): Promise<{ status: string; alerts: Record<string, any>[] }> {
