@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { scrub, scrubUrls } from './config/redact.js';
 import type { ResolvedCheck } from './config/resolved.js';
 import { evaluate, needsBody, needsHeaders } from './domain/evaluate.js';
-import type { CheckResult, Observation } from './domain/result.js';
+import { type CheckResult, NO_PHASES, type Observation } from './domain/result.js';
 import { probeDns } from './probes/dns.js';
 import { type HttpProbeRequest, type HttpProber, probeHttp } from './probes/http.js';
 import { probeSocket } from './probes/socket.js';
@@ -73,6 +73,14 @@ export function probe(check: ResolvedCheck, budgetMs: number, options: ExecuteOp
         name: target.name,
         type: target.type,
         ...(target.server ? { server: target.server } : {}),
+      });
+    case 'push':
+      // The monitor answers for push checks from their pings; nothing here probes them.
+      return Promise.resolve({
+        status: null,
+        durationMs: 0,
+        phases: NO_PHASES,
+        error: { code: 'unknown', message: `bug: push check ${check.name} was probed` },
       });
   }
 }

@@ -57,6 +57,7 @@ const WHAT: Readonly<Record<ResolvedCheck['kind'], string>> = {
   tcp: 'connect to',
   tls: 'TLS handshake with',
   dns: 'resolve',
+  push: 'waits for pings at',
 };
 
 /** One line of `validate`: what the check does (the method only for http), when, and its timeout. */

@@ -15,7 +15,18 @@ export type Schedule =
 export type Target =
   | { readonly kind: 'http' }
   | { readonly kind: 'tcp' | 'tls'; readonly host: string; readonly port: number }
-  | { readonly kind: 'dns'; readonly name: string; readonly type: DnsType; readonly server?: string };
+  | { readonly kind: 'dns'; readonly name: string; readonly type: DnsType; readonly server?: string }
+  | { readonly kind: 'push' };
+
+/** A push check (`type: push`): the job pings the monitor; nothing is probed. */
+export interface PushSettings {
+  /** How long after each expected run a ping may still arrive before the run counts as missed. */
+  readonly graceMs: number;
+  /** A run that pinged /start and has not ended this long after is `timeout`; null: grace from the expected time. */
+  readonly maxRunTimeMs: number | null;
+  /** The check's own token (`Authorization: Bearer`), from ${VAR}. */
+  readonly token: string;
+}
 
 /** A check with every default applied; frozen, so nothing changes it after load. */
 export interface ResolvedCheck {
@@ -29,8 +40,11 @@ export interface ResolvedCheck {
   readonly displayUrl: string;
   /** Secret strings of the URL and credential headers, scrubbed from error messages. */
   readonly secrets: readonly string[];
-  readonly kind: CheckKind;
+  /** What runs it: a probe of this kind, or `push` (the job pings the monitor). */
+  readonly kind: CheckKind | 'push';
   readonly target: Target;
+  /** Set exactly when kind is `push`. */
+  readonly push?: PushSettings;
   readonly schedule: Schedule;
   readonly timeoutMs: number;
   readonly method: (typeof HTTP_METHODS)[number];
@@ -206,7 +220,7 @@ function resolveCheck(
       ? { kind: 'cron', pattern: input.schedule, timezone: input.timezone ?? DEFAULTS.timezone }
       : { kind: 'every', intervalMs: mustDuration(input.every as string) };
   const target = resolveTarget(new URL(input.url));
-  const kind: CheckKind = target.kind;
+  const kind: ResolvedCheck['kind'] = target.kind;
   const conditions = (input.conditions ?? []).map(parseCondition);
   const statusEntries =
     input.expectStatus ?? (kind === 'http' && conditions.length === 0 ? DEFAULTS.expectStatus : undefined);

@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   invalid_json: 'a condition or `expect: health` needs JSON and the body is not',
   redirect_loop: 'redirects came back to a URL already visited, or exceeded maxRedirects',
   protocol: 'the peer did not speak valid HTTP',
+  missed: 'a push check got no ping for an expected run within its grace',
+  job_failed: 'the job reported a failure (a ping to /fail, or a report with a failed check)',
   unknown: 'an error the prober does not classify yet',
 } as const;
 

@@ -8,7 +8,7 @@ export type CheckKind = 'http' | 'tcp' | 'tls' | 'dns';
 export interface EvaluatedCheck {
   readonly name: string;
   readonly url: string;
-  readonly kind: CheckKind;
+  readonly kind: CheckKind | 'push';
   /** Applied when set; config resolution sets 200-399 for an http check without conditions. */
   readonly expectStatus?: readonly StatusRange[];
   readonly conditions: readonly Condition[];

@@ -2,6 +2,7 @@ import type { Health } from '@lifeline/health';
 import type { FiringAlert } from '../alerting/engine.js';
 import type { ResolvedCheck, ServerAuth } from '../config/resolved.js';
 import type { CheckResult } from '../domain/result.js';
+import type { PushSink } from '../push/types.js';
 import type { AlertStore, Store } from '../store/store.js';
 import { ApiError } from './errors.js';
 import type { Metrics } from './metrics.js';
@@ -16,6 +17,8 @@ export interface ApiDeps {
   /** Open incidents (the engine's memory) and where incidents and notifications are kept. */
   readonly alerts?: { firing(): FiringAlert[]; readonly store: AlertStore };
   readonly metrics: Metrics;
+  /** Pings of push checks (POST/GET /api/v1/push/{check}); without it those routes are 404. */
+  readonly push?: PushSink;
   readonly health: Health;
   /** `server.auth`: without it the API and /metrics are open. */
   readonly auth?: ServerAuth;
