@@ -11,6 +11,7 @@ import type { CheckResult } from './domain/result.js';
 import { executeCheck } from './execute.js';
 import { logResult } from './logger.js';
 import { createHttpProber } from './probes/http.js';
+import { createPushMonitor } from './push/monitor.js';
 import { type Clock, createScheduler } from './scheduler/scheduler.js';
 import { createApiServer } from './server/app.js';
 import { createMetrics } from './server/metrics.js';
@@ -60,6 +61,9 @@ function describeSchedule(check: ResolvedCheck): Record<string, unknown> {
     ? { schedule: check.schedule.pattern, timezone: check.schedule.timezone }
     : { everyMs: check.schedule.intervalMs };
 }
+
+const probed = (checks: readonly ResolvedCheck[]) => checks.filter((c) => c.kind !== 'push');
+const pushed = (checks: readonly ResolvedCheck[]) => checks.filter((c) => c.kind === 'push');
 
 /** 127.0.0.0/8 and ::1 (also as IPv4-mapped): only this machine can connect. */
 function isLoopback(address: string): boolean {
@@ -111,8 +115,22 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     }
   }
 
+  /** What every decided run goes through, probed or pushed. */
+  const record = (result: CheckResult, catchUp: boolean) => {
+    const marked = alerting.mark(result);
+    // A run that was in flight when a reload removed its check still ends in a result: it is
+    // logged and stored, but the API and the metrics no longer show that check.
+    if (configured.has(marked.check)) {
+      latest.set(marked.check, marked);
+      metrics.observe(marked);
+      alerting.observe(marked);
+    }
+    logResult(logger, marked, catchUp ? { catchUp: true } : undefined);
+    writer?.add(marked);
+  };
+
   const scheduler = createScheduler({
-    checks: config.checks,
+    checks: probed(config.checks),
     concurrency: config.scheduler.concurrency,
     lastScheduled,
     missedRunWindowMs: config.scheduler.missedRunWindowMs,
@@ -120,23 +138,13 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     run: async (check, context) => {
       const started = Date.now();
       metrics.lag(Math.max(0, started - context.scheduledAt) / 1000);
-      const result = alerting.mark(
-        await executeCheck(check, {
-          signal: context.signal,
-          http: httpProber,
-          scheduledAt: context.scheduledAt,
-          ...(deps.lookup ? { lookup: deps.lookup } : {}),
-        }),
-      );
-      // A run that was in flight when a reload removed its check still ends in a result: it is
-      // logged and stored, but the API and the metrics no longer show that check.
-      if (configured.has(check.name)) {
-        latest.set(check.name, result);
-        metrics.observe(result);
-        alerting.observe(result);
-      }
-      logResult(logger, result, context.catchUp ? { catchUp: true } : undefined);
-      writer?.add(result);
+      const result = await executeCheck(check, {
+        signal: context.signal,
+        http: httpProber,
+        scheduledAt: context.scheduledAt,
+        ...(deps.lookup ? { lookup: deps.lookup } : {}),
+      });
+      record(result, context.catchUp);
     },
     onSkip: (check, scheduledAt) => {
       metrics.skipped(check.name);
@@ -146,6 +154,19 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
       );
     },
     onError: (check, error) => logger.error({ check: check.name, err: error }, `check ${check.name} crashed`),
+  });
+  const push = createPushMonitor({
+    checks: pushed(config.checks),
+    logger,
+    onResult: record,
+    // A CronJob's own results (check --once --report): stored and logged under their checks' names.
+    onReported: (result) => {
+      logResult(logger, result, { reported: true });
+      writer?.add(result);
+    },
+    lastScheduled,
+    missedRunWindowMs: config.scheduler.missedRunWindowMs,
+    ...(deps.clock ? { clock: deps.clock } : {}),
   });
 
   const health = createHealth({
@@ -162,6 +183,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     metrics,
     health,
     alerts: { firing: () => alerting.engine.firing(), store: alertStore },
+    push,
     ...(config.server.auth ? { auth: config.server.auth } : {}),
   });
   await alerting.start(latest);
@@ -219,6 +241,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   void compact();
 
   scheduler.start();
+  push.start();
   health.start();
   logger.info(
     {
@@ -236,7 +259,13 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
         (text) => {
           try {
             const next = parseConfig(text, { file: config.source, ...(deps.env ? { env: deps.env } : {}) });
-            const diff = scheduler.update(next.checks);
+            const probeDiff = scheduler.update(probed(next.checks));
+            const pushDiff = push.update(pushed(next.checks));
+            const diff = {
+              added: [...probeDiff.added, ...pushDiff.added],
+              removed: [...probeDiff.removed, ...pushDiff.removed],
+              changed: [...probeDiff.changed, ...pushDiff.changed],
+            };
             const needsRestart = (['storage', 'storageFlushMs', 'server', 'scheduler'] as const)
               .filter((key) => JSON.stringify(next[key]) !== JSON.stringify(config[key]))
               .map((key) => (key === 'storageFlushMs' ? 'storageFlush' : key));
@@ -280,6 +309,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
       stopWatching();
       health.beginShutdown();
       const grace = Math.min(MAX_STOP_GRACE_MS, config.checks.reduce((m, c) => Math.max(m, c.timeoutMs), 0) + 1_000);
+      await push.stop();
       const cancelled = await scheduler.stop(grace);
       await httpProber.close();
       const unwritten = await alerting.stop(STOP_ALERTING_MS);
