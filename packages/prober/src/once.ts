@@ -14,7 +14,9 @@ export async function checkOnce(
 ): Promise<CheckResult[]> {
   const http = createHttpProber();
   try {
-    return await Promise.all(config.checks.map((check) => executeCheck(check, { ...options, http })));
+    // Push checks are the monitor's: a job pings it; nothing here probes them.
+    const probed = config.checks.filter((check) => check.kind !== 'push');
+    return await Promise.all(probed.map((check) => executeCheck(check, { ...options, http })));
   } finally {
     await http.close();
   }

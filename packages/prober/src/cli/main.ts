@@ -128,9 +128,27 @@ export async function main(
     .command('check')
     .description('run every check once, print one JSON line per check, exit 0 if all passed, 1 if any failed')
     .option('--once', 'run once and exit (the only mode of check; accepted for clarity in CronJobs)')
+    .option(
+      '--report <url>',
+      "send the results to a monitor's push check, e.g. http://lifeline-monitor:8080/api/v1/push/seed-job (token: $LIFELINE_REPORT_TOKEN)",
+    )
     .addOption(configOption())
     .addOption(formatOption())
-    .action(async (opts: { config?: string; format: LogFormat }) => {
+    .action(async (opts: { config?: string; format: LogFormat; report?: string }) => {
+      const report = opts.report;
+      if (report !== undefined && !/^https?:\/\/[^/]/.test(report)) {
+        io.stderr.write(
+          `lifeline: --report takes the http(s) URL of a push check, e.g. http://lifeline-monitor:8080/api/v1/push/seed-job\n`,
+        );
+        exitCode = EXIT.usage;
+        return;
+      }
+      const reportToken = io.env.LIFELINE_REPORT_TOKEN;
+      if (report !== undefined && !reportToken) {
+        io.stderr.write('lifeline: --report needs the push check token in LIFELINE_REPORT_TOKEN\n');
+        exitCode = EXIT.usage;
+        return;
+      }
       const config = load(opts.config, io);
       if (typeof config === 'number') {
         exitCode = config;
@@ -156,6 +174,18 @@ export async function main(
         if (exitCode !== EXIT.ok && config.alerting.channels.length > 0) {
           const { notifyFailures } = await import('../alerting/direct.js');
           await notifyFailures(config, results, logger, abort.signal);
+        }
+        // The heartbeat of the monitor's push check. A monitor that is down costs this run its report,
+        // never its exit code: that stays the checks' own.
+        if (report !== undefined && reportToken) {
+          const { sendReport } = await import('../report.js');
+          const sent = await sendReport(results, { url: report, token: reportToken, signal: abort.signal });
+          if (sent.ok)
+            logger.debug({ report, tries: sent.tries, status: sent.status }, 'results reported to the monitor');
+          else
+            io.stderr.write(
+              `lifeline: could not report to ${report} after ${sent.tries} tr${sent.tries === 1 ? 'y' : 'ies'}: ${sent.message} (the exit code is the checks' own)\n`,
+            );
         }
         try {
           if (await storeResults(config, results)) logger.debug({ stored: results.length }, 'results stored');
