@@ -1,4 +1,3 @@
-import { Cron } from 'croner';
 import { z } from 'zod';
 import { type Condition, ConditionSyntaxError, type Placeholder, parseCondition } from '../domain/conditions.js';
 import { formatDuration, MAX_TIMER_MS, parseDuration } from '../domain/duration.js';
@@ -174,30 +173,6 @@ export const PROBE_ONLY = [
 /** Fields only a push check has. */
 export const PUSH_ONLY = ['grace', 'maxRunTime', 'token'] as const;
 
-/** Runs of a cron push check looked at for the shortest gap between two expected runs. */
-export const PUSH_GAP_RUNS = 50;
-
-/**
- * The shortest gap between the next {@link PUSH_GAP_RUNS} runs of a cron
- * pattern from `from`, in its time zone (a cron's gaps vary: "0 8,9 * * *",
- * DST days); undefined for a pattern or zone that is itself invalid (reported
- * by its own field).
- */
-export function shortestCronGap(pattern: string, timezone: string, from = new Date()): number | undefined {
-  let runs: Date[];
-  try {
-    runs = new Cron(pattern, { paused: true, timezone, mode: '5-or-6-parts' }).nextRuns(PUSH_GAP_RUNS, from);
-  } catch {
-    return undefined;
-  }
-  let gap: number | undefined;
-  for (let i = 1; i < runs.length; i++) {
-    const d = (runs[i] as Date).getTime() - (runs[i - 1] as Date).getTime();
-    if (gap === undefined || d < gap) gap = d;
-  }
-  return gap;
-}
-
 const PROBED_TYPES = ['http', 'https', 'tcp', 'tls', 'dns'];
 
 const typeField = z.literal('push', {
@@ -238,35 +213,11 @@ function pushProblems(check: Record<string, unknown>, ctx: z.RefinementCtx): voi
   if (check.token === undefined) {
     ctx.addIssue({
       code: 'custom',
-      message:
-        'token is required for a push check: the job sends it as "Authorization: Bearer <token>", e.g. token: ${SEED_JOB_TOKEN}',
+      message: `token is required for a push check: the job sends it as "Authorization: Bearer <token>", e.g. token: \${SEED_JOB_TOKEN}`,
       path: ['token'],
     });
   }
-  const given = typeof check.grace === 'string';
-  const grace = given ? parseDuration(check.grace as string) : parseDuration(DEFAULTS.grace);
-  if (grace === undefined || grace < 1_000 || grace > MAX_TIMER_MS) return; // reported by the field
-  const graceText = given ? `grace "${check.grace}"` : `grace ${DEFAULTS.grace} (the default)`;
-  if (typeof check.every === 'string' && check.schedule === undefined) {
-    const every = parseDuration(check.every);
-    if (every !== undefined && grace >= every) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `${graceText} is not shorter than every "${check.every}": two runs would be pending at once; make grace shorter than the interval`,
-        path: [given ? 'grace' : 'every'],
-      });
-    }
-  } else if (typeof check.schedule === 'string' && check.every === undefined) {
-    const zone = typeof check.timezone === 'string' ? check.timezone : DEFAULTS.timezone;
-    const gap = shortestCronGap(check.schedule, zone);
-    if (gap !== undefined && grace >= gap) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `${graceText} is not shorter than ${formatDuration(gap)}, the shortest gap between two runs of cron "${check.schedule}" (${zone}): two runs would be pending at once; make grace shorter than ${formatDuration(gap)}`,
-        path: [given ? 'grace' : 'schedule'],
-      });
-    }
-  }
+  // Grace against the gap between runs: pushGapProblems (push.ts), run by the loader with a cache per load.
 }
 
 export const checkSchema = z
