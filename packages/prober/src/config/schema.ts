@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type Condition, ConditionSyntaxError, type Placeholder, parseCondition } from '../domain/conditions.js';
-import { formatDuration, MAX_TIMER_MS, parseDuration } from '../domain/duration.js';
+import { MAX_TIMER_MS, parseDuration } from '../domain/duration.js';
 import { parseStatusRange } from '../domain/status.js';
 import { DNS_TYPES } from '../probes/dns.js';
 import { alertingSchema, alertsSchema, labelsSchema, maintenanceSchema } from './alerting-schema.js';
