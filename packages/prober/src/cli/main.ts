@@ -60,12 +60,33 @@ const WHAT: Readonly<Record<ResolvedCheck['kind'], string>> = {
   push: 'waits for pings at',
 };
 
+/**
+ * A push check in `validate`: where the job pings, when, its grace, and for
+ * cron the next expected run and the time its ping must arrive by; never its token.
+ */
+function describePushCheck(
+  check: ResolvedCheck,
+  now: number,
+  nextRunTimes: typeof import('../scheduler/next-run.js').nextRunTimes,
+): string {
+  const push = check.push as NonNullable<ResolvedCheck['push']>;
+  const grace = `grace ${formatDuration(push.graceMs)}`;
+  const maxRunTime = push.maxRunTimeMs === null ? '' : `, maxRunTime ${formatDuration(push.maxRunTimeMs)}`;
+  const start = `${check.name}: ${WHAT.push} ${check.displayUrl}`;
+  if (check.schedule.kind === 'every') {
+    return `${start}, every ${formatDuration(check.schedule.intervalMs)}, ${grace}${maxRunTime}`;
+  }
+  const next = nextRunTimes(check.schedule, now, now, 1)[0] as number;
+  return `${start}, cron "${check.schedule.pattern}" (${check.schedule.timezone}), ${grace}${maxRunTime}, next expected ${new Date(next).toISOString()} (ping by ${new Date(next + push.graceMs).toISOString()})`;
+}
+
 /** One line of `validate`: what the check does (the method only for http), when, and its timeout. */
 function describeCheck(
   check: ResolvedCheck,
   now: number,
   nextRunTimes: typeof import('../scheduler/next-run.js').nextRunTimes,
 ): string {
+  if (check.kind === 'push') return describePushCheck(check, now, nextRunTimes);
   const does =
     check.kind === 'http' ? `${check.method} ${check.displayUrl}` : `${WHAT[check.kind]} ${check.displayUrl}`;
   const when =

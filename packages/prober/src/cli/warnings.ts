@@ -29,6 +29,8 @@ function shortestGap(check: ResolvedCheck, now: number): number | undefined {
 export function configWarnings(config: ResolvedConfig, now: number): CheckWarning[] {
   const out: CheckWarning[] = [];
   for (const check of config.checks) {
+    // A push check's timeoutMs is its grace, which the config already keeps shorter than the gap.
+    if (check.kind === 'push') continue;
     const gap = shortestGap(check, now);
     if (gap === undefined || check.timeoutMs <= gap) continue;
     out.push({

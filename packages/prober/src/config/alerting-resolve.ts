@@ -33,6 +33,29 @@ export function resolvePolicy(base: AlertPolicy, input: AlertsInput | undefined)
 }
 
 /**
+ * The thresholds of a push check when neither `alerting.defaults` nor its
+ * `alerts:` sets them: one result is one expected run (a daily job runs once
+ * a day), so a missed run pages on the first miss and one good run resolves.
+ * Probed checks keep {@link DEFAULT_ALERT_POLICY}'s 3 and 2.
+ */
+export const PUSH_THRESHOLDS = Object.freeze({ failureThreshold: 1, successThreshold: 1 });
+
+/**
+ * The base policy of a push check: `alerting.defaults` as resolved, except
+ * that a threshold the defaults leave unset is {@link PUSH_THRESHOLDS}'s.
+ * The check's own `alerts:` then overrides it with {@link resolvePolicy}.
+ *
+ * @example pushPolicyBase(DEFAULT_ALERT_POLICY, undefined).failureThreshold // 1
+ */
+export function pushPolicyBase(defaults: AlertPolicy, defaultsInput: AlertsInput | undefined): AlertPolicy {
+  return {
+    ...defaults,
+    failureThreshold: defaultsInput?.failureThreshold ?? PUSH_THRESHOLDS.failureThreshold,
+    successThreshold: defaultsInput?.successThreshold ?? PUSH_THRESHOLDS.successThreshold,
+  };
+}
+
+/**
  * A Slack incoming-webhook URL is its own credential: the path after
  * `/services/` is the token. Any other path of a slack channel (a
  * Slack-compatible receiver) is taken as secret whole.

@@ -4,6 +4,7 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import { type Document, isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem, suggestKey } from './problems.js';
+import { pushGapProblems } from './push.js';
 import { referenceProblems } from './references.js';
 import { type ResolvedConfig, resolveConfig } from './resolved.js';
 import { configSchema } from './schema.js';
@@ -211,6 +212,7 @@ function parseUnsafe(text: string, options: ParseOptions): ResolvedConfig {
   }
   duplicateNames(expanded, report);
   referenceProblems(expanded, report);
+  pushGapProblems(expanded, report);
 
   const parsed = configSchema.safeParse(expanded);
   if (!parsed.success) {

@@ -4,7 +4,8 @@ import { parseDuration } from '../domain/duration.js';
 import type { CheckKind } from '../domain/evaluate.js';
 import { parseStatusRange, type StatusRange } from '../domain/status.js';
 import type { DnsType } from '../probes/dns.js';
-import { resolveAlerting, resolveMaintenance, resolvePolicy } from './alerting-resolve.js';
+import { pushPolicyBase, resolveAlerting, resolveMaintenance, resolvePolicy } from './alerting-resolve.js';
+import type { AlertsInput } from './alerting-schema.js';
 import { type RedactOptions, redactCheck, redactOptions } from './redact.js';
 import { type CheckInput, type ConfigInput, DEFAULTS, type HTTP_METHODS } from './schema.js';
 
@@ -209,16 +210,66 @@ function resolveTarget(url: URL): Target {
   return { kind: 'http' };
 }
 
+function resolveSchedule(input: CheckInput): Schedule {
+  return input.schedule !== undefined
+    ? { kind: 'cron', pattern: input.schedule, timezone: input.timezone ?? DEFAULTS.timezone }
+    : { kind: 'every', intervalMs: mustDuration(input.every as string) };
+}
+
+/** The path a push check's job pings (POST, `Authorization: Bearer <token>`); what results and the API show. */
+export function pushPath(name: string): string {
+  return `/api/v1/push/${name}`;
+}
+
+/**
+ * A push check (`type: push`): nothing is probed, so the probe fields sit at
+ * harmless defaults; timeoutMs is the grace (the scheduler's stop grace).
+ */
+function resolvePushCheck(
+  input: CheckInput,
+  defaults: AlertPolicy,
+  defaultsInput: AlertsInput | undefined,
+): ResolvedCheck {
+  const graceMs = mustDuration(input.grace ?? DEFAULTS.grace);
+  const token = input.token as string;
+  return {
+    name: input.name,
+    url: `push:${input.name}`,
+    displayUrl: pushPath(input.name),
+    secrets: [token],
+    kind: 'push',
+    target: { kind: 'push' },
+    push: {
+      graceMs,
+      maxRunTimeMs: input.maxRunTime !== undefined ? mustDuration(input.maxRunTime) : null,
+      token,
+    },
+    schedule: resolveSchedule(input),
+    timeoutMs: graceMs,
+    method: 'GET',
+    headers: {},
+    conditions: [],
+    maxRedirects: 0,
+    maxBodyBytes: 0,
+    insecure: false,
+    keepAlive: false,
+    retries: 0,
+    jitterMs: 0,
+    labels: { ...(input.labels ?? {}) },
+    alerts: resolvePolicy(pushPolicyBase(defaults, defaultsInput), input.alerts),
+  };
+}
+
 function resolveCheck(
   input: CheckInput,
   readCa: (path: string) => string,
   redact: RedactOptions,
   defaults: AlertPolicy,
+  defaultsInput: AlertsInput | undefined,
 ): ResolvedCheck {
-  const schedule: Schedule =
-    input.schedule !== undefined
-      ? { kind: 'cron', pattern: input.schedule, timezone: input.timezone ?? DEFAULTS.timezone }
-      : { kind: 'every', intervalMs: mustDuration(input.every as string) };
+  if (input.type === 'push') return resolvePushCheck(input, defaults, defaultsInput);
+  if (input.url === undefined) throw new Error('bug: unvalidated check without url');
+  const schedule = resolveSchedule(input);
   const target = resolveTarget(new URL(input.url));
   const kind: ResolvedCheck['kind'] = target.kind;
   const conditions = (input.conditions ?? []).map(parseCondition);
@@ -291,7 +342,9 @@ export function resolveConfig(
   const alerting = resolveAlerting(input.alerting, redact);
   return deepFreeze({
     source,
-    checks: input.checks.map((check) => resolveCheck(check, readCa, redact, alerting.defaults)),
+    checks: input.checks.map((check) =>
+      resolveCheck(check, readCa, redact, alerting.defaults, input.alerting?.defaults),
+    ),
     ...(input.storage !== undefined ? { storage: resolveStorage(input.storage) } : {}),
     storageFlushMs: mustDuration(input.storageFlush ?? DEFAULTS.storageFlush),
     server: {

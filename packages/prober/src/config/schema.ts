@@ -148,12 +148,86 @@ export const HTTP_ONLY = [
   'keepAlive',
 ] as const;
 
+/**
+ * Fields of a probed check that a push check (`type: push`) may not have:
+ * nothing is probed, the job pings the monitor.
+ */
+export const PROBE_ONLY = [
+  'url',
+  'method',
+  'headers',
+  'body',
+  'expectStatus',
+  'conditions',
+  'expect',
+  'maxRedirects',
+  'maxBodyBytes',
+  'insecure',
+  'keepAlive',
+  'caFile',
+  'retries',
+  'jitter',
+  'timeout',
+] as const;
+
+/** Fields only a push check has. */
+export const PUSH_ONLY = ['grace', 'maxRunTime', 'token'] as const;
+
+const PROBED_TYPES = ['http', 'https', 'tcp', 'tls', 'dns'];
+
+const typeField = z.literal('push', {
+  error: (issue) =>
+    typeof issue.input === 'string' && PROBED_TYPES.includes(issue.input.toLowerCase())
+      ? `type "${issue.input}": leave type out for a probed check; its URL says what is probed (type takes one value: push)`
+      : 'type takes one value: push (a job that pings the monitor); leave type out for a probed check',
+});
+
+/** Push checks (`type: push`) and probed checks share the schedule, labels and alerts; the rest is either's own. */
+function pushProblems(check: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const isPush = check.type === 'push';
+  if (!isPush) {
+    if (check.type === undefined && check.url === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'url is required (or type: push for a job that pings the monitor)',
+        path: ['url'],
+      });
+    }
+    if (check.type !== undefined) return; // a bad type is reported at type; its fields would only repeat it
+    for (const key of PUSH_ONLY) {
+      if (check[key] !== undefined) {
+        ctx.addIssue({ code: 'custom', message: `${key} only applies to a push check (type: push)`, path: [key] });
+      }
+    }
+    return;
+  }
+  for (const key of PROBE_ONLY) {
+    if (check[key] !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${key} does not apply to a push check (type: push): the job pings the monitor`,
+        path: [key],
+      });
+    }
+  }
+  if (check.token === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `token is required for a push check: the job sends it as "Authorization: Bearer <token>", e.g. token: \${SEED_JOB_TOKEN}`,
+      path: ['token'],
+    });
+  }
+  // Grace against the gap between runs: pushGapProblems (push.ts), run by the loader with a cache per load.
+}
+
 export const checkSchema = z
   .strictObject({
     name: z.string({ error: 'name is required' }).regex(CHECK_NAME, {
       message: 'name must start with a letter or digit and use only letters, digits, ".", "_" and "-" (at most 100)',
     }),
-    url: problemField(urlProblem, 'url'),
+    /** `push`: the job pings the monitor (issue 11); absent: a probed check, its URL says what is probed. */
+    type: typeField.optional(),
+    url: problemField(urlProblem, 'url').optional(),
     schedule: problemField(cronProblem, 'schedule').optional(),
     every: durationField(
       'every',
@@ -176,6 +250,9 @@ export const checkSchema = z
     caFile: z.string({ error: 'caFile is the path of a PEM file of trusted CA certificates' }).min(1).optional(),
     retries: intField('retries', 0, 10).optional(),
     jitter: durationField('jitter', 0).optional(),
+    grace: durationField('grace', 1_000).optional(),
+    maxRunTime: durationField('maxRunTime', 1_000).optional(),
+    token: secretField('token', true, 'SEED_JOB_TOKEN').optional(),
     labels: labelsSchema.optional(),
     alerts: alertsSchema.optional(),
   })
@@ -191,7 +268,10 @@ export const checkSchema = z
       if (check.timezone !== undefined && check.schedule === undefined) {
         ctx.addIssue({ code: 'custom', message: 'timezone only applies to a cron schedule', path: ['timezone'] });
       }
-      const scheme = /^([a-z]+):/.exec(check.url)?.[1];
+      pushProblems(check as Record<string, unknown>, ctx);
+      // A push check's probe fields are each refused above; the rest is about probes.
+      if (check.type !== undefined) return;
+      const scheme = typeof check.url === 'string' ? /^([a-z]+):/.exec(check.url)?.[1] : undefined;
       if (scheme && scheme !== 'http' && scheme !== 'https') {
         for (const key of HTTP_ONLY) {
           if (check[key] !== undefined) {
@@ -318,6 +398,8 @@ export type CheckInput = z.infer<typeof checkSchema>;
 export const DEFAULTS = {
   timezone: 'UTC',
   timeout: '5s',
+  /** A push check's ping may arrive this long after the expected time. */
+  grace: '5m',
   method: 'GET',
   expectStatus: '200-399',
   maxRedirects: 10,
