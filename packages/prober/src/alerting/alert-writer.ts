@@ -3,12 +3,6 @@ import type { AlertChange, AlertStore, NewOutboxEntry } from '../store/store.js'
 
 /** Notifications waiting per check while the store fails, at most; past it the oldest reminders go first. */
 export const MAX_PENDING_NOTIFICATIONS_PER_CHECK = 100;
-/**
- * Checks' changes written in one transaction, at most. A burst (1,000 checks failing at once) is written in
- * slices with the event loop free between them: a SQLite write blocks it, and one transaction of 1,000
- * changes held it for ~130 ms (bench/alerting), making every check due meanwhile run that late.
- */
-export const MAX_CHANGES_PER_WRITE = 100;
 
 export interface AlertWriterOptions {
   readonly retryMinMs?: number;
@@ -20,8 +14,6 @@ export interface AlertWriterOptions {
   /** Once when writes start failing, once when they work again. */
   readonly onStateChange?: (failing: boolean, error?: unknown) => void;
   readonly onDrop?: (check: string, dropped: number) => void;
-  /** Checks' changes per transaction (default MAX_CHANGES_PER_WRITE). */
-  readonly maxChangesPerWrite?: number;
 }
 
 export interface AlertWriter {
@@ -50,10 +42,8 @@ export function createAlertWriter(store: AlertStore, options: AlertWriterOptions
   const retryMinMs = options.retryMinMs ?? 1_000;
   const retryMaxMs = options.retryMaxMs ?? 30_000;
   const writeTimeoutMs = options.writeTimeoutMs ?? 60_000;
-  const maxChanges = options.maxChangesPerWrite ?? MAX_CHANGES_PER_WRITE;
   let queued = new Map<string, Pending>();
-  /** The running flush loop: one at a time. */
-  let flushing: Promise<void> | undefined;
+  let inFlight: Promise<void> | undefined;
   let failures = 0;
   let retryTimer: NodeJS.Timeout | undefined;
   let closed = false;
@@ -83,16 +73,10 @@ export function createAlertWriter(store: AlertStore, options: AlertWriterOptions
     }
   };
 
-  /** Writes the oldest slice of what is queued; false when the store refused it (it is queued again). */
-  const write = async (): Promise<boolean> => {
-    if (queued.size === 0 || retryTimer) return true;
-    let batch = queued;
+  const write = async (): Promise<void> => {
+    if (queued.size === 0 || retryTimer) return;
+    const batch = queued;
     queued = new Map();
-    if (batch.size > maxChanges) {
-      const all = [...batch];
-      batch = new Map(all.slice(0, maxChanges));
-      queued = new Map(all.slice(maxChanges));
-    }
     const changes: AlertChange[] = [...batch.values()].map((p) => ({
       state: p.state,
       incidents: [...p.incidents.values()],
@@ -112,7 +96,6 @@ export function createAlertWriter(store: AlertStore, options: AlertWriterOptions
       if (failures > 0) options.onStateChange?.(false);
       failures = 0;
       options.onCommitted?.();
-      return true;
     } catch (error) {
       // Put it back under anything newer, and wait before the next try.
       const newer = queued;
@@ -128,31 +111,26 @@ export function createAlertWriter(store: AlertStore, options: AlertWriterOptions
         }, wait);
         retryTimer.unref();
       }
-      return false;
     } finally {
       clearTimeout(timer);
     }
   };
 
-  /** Writes slice after slice until nothing is queued or a write fails (its retry timer takes over). */
-  const loop = async (): Promise<void> => {
-    while (queued.size > 0 && !retryTimer) {
-      if (!(await write())) return;
-      // More to write (a burst, or changes that came in during the write): timers and I/O run first.
-      if (queued.size > 0) await new Promise((resolve) => setImmediate(resolve));
-    }
-  };
-  const flush = (): Promise<void> => {
-    flushing ??= loop().finally(() => {
-      flushing = undefined;
+  const flush = async (): Promise<void> => {
+    while (inFlight) await inFlight;
+    if (queued.size === 0 || retryTimer) return;
+    inFlight = write().finally(() => {
+      inFlight = undefined;
     });
-    return flushing;
+    await inFlight;
+    // Changes that came in during the write go out at once.
+    if (queued.size > 0 && !retryTimer && !closed) void flush();
   };
 
   return {
     add(change) {
       merge(queued, change);
-      if (!flushing && !retryTimer) void flush();
+      if (!inFlight && !retryTimer) void flush();
     },
     flush,
     async close(timeoutMs) {
@@ -162,8 +140,8 @@ export function createAlertWriter(store: AlertStore, options: AlertWriterOptions
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         (async () => {
-          await flushing;
-          while (queued.size > 0 && (await write()));
+          while (inFlight) await inFlight;
+          if (queued.size > 0) await write();
         })(),
         new Promise((resolve) => {
           timer = setTimeout(resolve, timeoutMs);
