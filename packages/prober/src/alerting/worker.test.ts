@@ -192,6 +192,28 @@ describe('delivery worker', () => {
     await t.worker.stop(1_000);
   });
 
+  it('sends more than 10 at once on its one abort signal without a MaxListenersExceededWarning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    const script = scriptedChannel([], true);
+    const t = await setup(script.channel, { concurrency: 12 });
+    try {
+      const entries = Array.from({ length: 12 }, (_, n) => entry(n));
+      await t.store.recordAlerts([{ state: stateOf(), incidents: [], notifications: entries }]);
+      t.worker.start();
+      while (script.calls.length < 12) await once(script.events, 'call');
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on a later tick
+      assert.equal(script.maxInFlight(), 12);
+      assert.deepEqual(warnings, []);
+      for (const release of script.releases.splice(0)) release();
+      while (t.outcomes.length < 12) await once(t.recorded, 'outcome');
+    } finally {
+      await t.worker.stop(1_000);
+      process.off('warning', onWarning);
+    }
+  });
+
   it('a send cut short by stop() is left claimed and sent again after its lease by the next worker', async () => {
     const store = createMemoryAlertStore();
     const held = scriptedChannel([], true);

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { ChannelConfig } from '../config/resolved.js';
 import type { NotificationPayload, OutboxEntry } from '../domain/alerts.js';
@@ -62,6 +63,9 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   const inFlight = new Map<string, number>();
   const sends = new Set<Promise<void>>();
   const abort = new AbortController();
+  // Every send in flight (up to each channel's concurrency, all channels together) and every refresh
+  // listens on this one signal: bounded by the config, not a leak, so no MaxListenersExceededWarning past 10.
+  setMaxListeners(0, abort.signal);
   let pollTimer: NodeJS.Timeout | undefined;
   let refreshTimer: NodeJS.Timeout | undefined;
   let woken = false;
