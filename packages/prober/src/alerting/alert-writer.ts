@@ -4,7 +4,12 @@ import type { AlertChange, AlertStore, NewOutboxEntry } from '../store/store.js'
 /** Notifications waiting per check while the store fails, at most; past it the oldest reminders go first. */
 export const MAX_PENDING_NOTIFICATIONS_PER_CHECK = 100;
 
+/** A change that only counts another failure of an open incident waits at most this long to be written. */
+export const LAZY_FLUSH_MS = 10_000;
+
 export interface AlertWriterOptions {
+  /** How long a change that is not urgent may wait (ms, default LAZY_FLUSH_MS). */
+  readonly lazyMs?: number;
   readonly retryMinMs?: number;
   readonly retryMaxMs?: number;
   /** A write that has not settled after this long counts as failed (the store's own timeouts normally end it first). */
@@ -17,8 +22,14 @@ export interface AlertWriterOptions {
 }
 
 export interface AlertWriter {
-  /** Queues one check's change; changes of the same check merge (newest state, every incident and notification). */
-  add(change: AlertChange): void;
+  /**
+   * Queues one check's change; changes of the same check merge (newest state,
+   * every incident and notification). An urgent change (a transition, a
+   * notification) is written at once; one that only counts another failure
+   * waits up to `lazyMs`, merged with the check's next ones, so a thousand
+   * failing checks cost one small write each ten seconds, not one a run.
+   */
+  add(change: AlertChange, urgent?: boolean): void;
   /** Writes what is queued now (unless a failed write's backoff has not passed). */
   flush(): Promise<void>;
   /** Stops retrying; one last bounded attempt; returns how many checks' changes were not written. */
@@ -46,6 +57,8 @@ export function createAlertWriter(store: AlertStore, options: AlertWriterOptions
   let inFlight: Promise<void> | undefined;
   let failures = 0;
   let retryTimer: NodeJS.Timeout | undefined;
+  let lazyTimer: NodeJS.Timeout | undefined;
+  const lazyMs = options.lazyMs ?? LAZY_FLUSH_MS;
   let closed = false;
 
   const merge = (into: Map<string, Pending>, change: AlertChange | Pending) => {
@@ -128,14 +141,23 @@ export function createAlertWriter(store: AlertStore, options: AlertWriterOptions
   };
 
   return {
-    add(change) {
+    add(change, urgent = true) {
       merge(queued, change);
-      if (!inFlight && !retryTimer) void flush();
+      if (urgent) {
+        if (!inFlight && !retryTimer) void flush();
+      } else if (!lazyTimer && !closed) {
+        lazyTimer = setTimeout(() => {
+          lazyTimer = undefined;
+          void flush();
+        }, lazyMs);
+        lazyTimer.unref();
+      }
     },
     flush,
     async close(timeoutMs) {
       closed = true;
       clearTimeout(retryTimer);
+      clearTimeout(lazyTimer);
       retryTimer = undefined;
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([

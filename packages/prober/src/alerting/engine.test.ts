@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { EventEmitter, once } from 'node:events';
 import { describe, it } from 'node:test';
 import pino from 'pino';
 import type { MaintenanceWindow, ResolvedCheck } from '../config/resolved.js';
@@ -162,3 +163,49 @@ describe('alert engine', () => {
     assert.deepEqual(t.engine.firing(), []);
   });
 });
+
+describe('alert writer', () => {
+  it('writes a transition at once, and a failure that only counts within lazyMs, merged per check', async () => {
+    const store = createMemoryAlertStore();
+    let writes = 0;
+    const counting = {
+      ...store,
+      recordAlerts: async (changes: Parameters<typeof store.recordAlerts>[0]) => {
+        writes += 1;
+        await store.recordAlerts(changes);
+      },
+    };
+    const writer = createAlertWriter(counting, { lazyMs: 50 });
+    const state = (failures: number) => ({
+      state: {
+        check: 'api',
+        status: 'failing' as const,
+        incident: { id: 'api:1', check: 'api', startedAt: 1, endedAt: null, error: null, failures },
+        notified: null,
+        notifiedAt: null,
+        reminders: 0,
+        updatedAt: failures,
+      },
+      incidents: [{ id: 'api:1', check: 'api', startedAt: 1, endedAt: null, error: null, failures }],
+      notifications: [],
+    });
+    writer.add(state(3), true);
+    await writer.flush();
+    assert.equal(writes, 1);
+    for (const failures of [4, 5, 6]) writer.add(state(failures), false);
+    assert.equal(writer.pending, 1, 'merged into one change');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(writes, 1, 'not written at once');
+    await once(setTimeoutEmitter(60), 'done');
+    await writer.flush();
+    assert.equal(writes, 2);
+    assert.equal((await store.incidents({ limit: 1 }))[0]?.failures, 6);
+    assert.equal(await writer.close(1_000), 0);
+  });
+});
+
+function setTimeoutEmitter(ms: number): EventEmitter {
+  const emitter = new EventEmitter();
+  setTimeout(() => emitter.emit('done'), ms);
+  return emitter;
+}

@@ -78,12 +78,16 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
   };
 
   const apply = (check: ResolvedCheck, step: Step, at: number) => {
+    const before = states.get(check.name);
     states.set(check.name, step.state);
     if (needsTick(step.state, check.alerts)) ticking.add(check.name);
     else ticking.delete(check.name);
     if (!step.changed) return;
     const notifications = step.notifications.flatMap((intent) => outboxEntries(intent, check, deps.baseUrl(), at));
-    deps.writer.add({ state: durablePart(step.state), incidents: step.incidents, notifications });
+    // Only another failure counted in an open incident can wait; anything receivers hear of cannot.
+    const urgent =
+      step.transition !== undefined || notifications.length > 0 || step.state.notified?.id !== before?.notified?.id;
+    deps.writer.add({ state: durablePart(step.state), incidents: step.incidents, notifications }, urgent);
     const incident = step.incidents[0];
     if (step.transition && incident) logIncident(check, incident, step);
     for (const intent of step.notifications) logNotification(check, intent);
