@@ -6,6 +6,7 @@ import { OPENAPI } from './openapi.js';
 import { parseTarget, quote, type Target } from './request.js';
 import { alerts, incidents, notifications } from './routes/alerts.js';
 import { listChecks, oneCheck } from './routes/checks.js';
+import { createPushRoutes } from './routes/push.js';
 import { results } from './routes/results.js';
 import { uptime } from './routes/uptime.js';
 
@@ -17,16 +18,20 @@ export type { ApiDeps } from './context.js';
  *
  * Order of a request: the target is parsed (400 for anything malformed, the
  * one place that decodes it); the health paths (/livez, /readyz,
- * /healthcheck) answer without credentials, for probes; everything else
- * needs `server.auth`'s credentials when it is set (/metrics unless
+ * /healthcheck) answer without credentials, for probes; the push routes
+ * (/api/v1/push/...) take each push check's own token instead; everything
+ * else needs `server.auth`'s credentials when it is set (/metrics unless
  * `metrics: open`); then the method and the route.
  */
 export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const ctx = createContext(deps);
   const auth = createAuth(deps.auth);
+  const push = createPushRoutes(ctx);
 
   async function route(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
     const { path, segments, query } = target;
+    // Push checks authenticate with their own tokens, not server.auth (see routes/push.ts).
+    if (segments[0] === 'api' && segments[1] === 'v1' && segments[2] === 'push') return push.handle(req, res, target);
     if (path !== '/metrics' || auth.metricsProtected) auth.verify(req);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       throw new ApiError('method_not_allowed', `${req.method} is not allowed; the API is read-only`, undefined, {

@@ -12,12 +12,12 @@ export interface Authenticator {
 }
 
 const REALM = 'lifeline';
-const digest = (value: string | Buffer): Buffer => createHash('sha256').update(value).digest();
+export const digest = (value: string | Buffer): Buffer => createHash('sha256').update(value).digest();
 /** Equal-length digests, so the comparison takes the same time whatever was sent. */
-const matches = (given: string | Buffer, expected: Buffer): boolean => timingSafeEqual(digest(given), expected);
+export const matches = (given: string | Buffer, expected: Buffer): boolean => timingSafeEqual(digest(given), expected);
 
 /** `Authorization: <scheme> <credentials>`; the scheme is case-insensitive (RFC 9110 section 11.1). */
-const CREDENTIALS = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)[ \t]+([^ \t]+)[ \t]*$/;
+export const CREDENTIALS = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)[ \t]+([^ \t]+)[ \t]*$/;
 
 /**
  * Access control of the monitor API: a bearer token, HTTP basic auth, or

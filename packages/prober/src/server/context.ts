@@ -6,6 +6,7 @@ import type { PushSink } from '../push/types.js';
 import type { AlertStore, Store } from '../store/store.js';
 import { ApiError } from './errors.js';
 import type { Metrics } from './metrics.js';
+import type { PushLimiter } from './push-limiter.js';
 import { quote } from './request.js';
 
 export interface ApiDeps {
@@ -17,8 +18,19 @@ export interface ApiDeps {
   /** Open incidents (the engine's memory) and where incidents and notifications are kept. */
   readonly alerts?: { firing(): FiringAlert[]; readonly store: AlertStore };
   readonly metrics: Metrics;
-  /** Pings of push checks (POST/GET /api/v1/push/{check}); without it those routes are 404. */
-  readonly push?: PushSink;
+  /**
+   * Pings of push checks (POST/GET /api/v1/push/{check}); without it those routes are 404.
+   * `nextExpected`, when the sink has it, gives the checks routes the exact next expected
+   * run of a push check (the `every` grid's anchor is the monitor's start, which only the
+   * monitor knows); without it `nextExpectedAt` of an `every` check is approximate.
+   */
+  readonly push?: PushSink & { nextExpected?(check: string): number | undefined };
+  /** Rate limiter of the push routes; createApi makes one (per createApi) when not given. Tests pass theirs to watch it. */
+  readonly pushLimiter?: PushLimiter;
+  /** How long a push request body may take to arrive (default 10 s): then 408 and the connection closed. */
+  readonly pushBodyTimeoutMs?: number;
+  /** The monitor's base URL as clients reach it (alerting.externalUrl): makes `pushUrl` absolute. */
+  readonly externalUrl?: string;
   readonly health: Health;
   /** `server.auth`: without it the API and /metrics are open. */
   readonly auth?: ServerAuth;

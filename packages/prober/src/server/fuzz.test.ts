@@ -68,6 +68,11 @@ const PIECES = [
   'livez',
   'healthcheck',
   'metrics',
+  'push',
+  'start',
+  'fail',
+  'report',
+  'job',
   '%',
   '%Z',
   '%ZZ',
@@ -141,7 +146,19 @@ describe('monitor API under malformed requests (raw sockets)', () => {
     await store.write([result]);
     latest.set('api', result);
     server = createApiServer({
-      checks: () => [makeCheck({ name: 'api' })],
+      checks: () => [
+        makeCheck({ name: 'api' }),
+        makeCheck({
+          name: 'job',
+          kind: 'push',
+          target: { kind: 'push' },
+          push: { graceMs: 60_000, maxRunTimeMs: null, token: 'job-token' },
+        }),
+      ],
+      push: {
+        ping: () => ({ accepted: false, reason: 'fuzz' }),
+        report: () => ({ accepted: false, reason: 'fuzz' }),
+      },
       latest: () => latest,
       store,
       metrics: createMetrics(() => latest),
@@ -217,6 +234,16 @@ describe('monitor API under malformed requests (raw sockets)', () => {
     [line('GET /api/v1/checks HTTP/1.1', 'Host: monitor\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n'), 400],
     [line('HEAD /api/v1/checks/%ZZ HTTP/1.1'), 400],
     [line('GET /api/v1/checks HTTP/1.0', ''), 200],
+    [line('GET /api/v1/push/job HTTP/1.1'), 401],
+    [line('GET /api/v1/push/job HTTP/1.1', 'Host: monitor\r\nAuthorization: Bearer job-token\r\n'), 200],
+    [line('GET /api/v1/push/%ZZ HTTP/1.1'), 400],
+    [line('GET /api/v1/push/api HTTP/1.1'), 400],
+    [line('GET /api/v1/push/nope/start HTTP/1.1'), 404],
+    [line('DELETE /api/v1/push/job HTTP/1.1'), 405],
+    [
+      `${line('POST /api/v1/push/job/report HTTP/1.1', 'Host: monitor\r\nAuthorization: Bearer job-token\r\nContent-Type: application/json\r\nContent-Length: 2\r\n')}{}`,
+      400,
+    ],
     [line('GET /api/v1/checks HTTP/1.1', ''), 400], // HTTP/1.1 needs Host
     [line('GET /livez HTTP/1.1', ''), 400],
   ];
@@ -234,7 +261,7 @@ describe('monitor API under malformed requests (raw sockets)', () => {
     const pick = <T>(list: readonly T[]) => list[Math.floor(rand() * list.length)] as T;
     const requests: string[] = [];
     for (let i = 0; i < 2_000; i++) {
-      let target = pick(['/', '/api/v1/checks/', '/api/v1/checks/api/', '/readyz/', 'http://m/', '']);
+      let target = pick(['/', '/api/v1/checks/', '/api/v1/checks/api/', '/api/v1/push/', '/readyz/', 'http://m/', '']);
       const n = 1 + Math.floor(rand() * 12);
       for (let j = 0; j < n; j++)
         target += rand() < 0.1 ? String.fromCharCode(0x21 + Math.floor(rand() * 94)) : pick(PIECES);
@@ -253,6 +280,6 @@ describe('monitor API under malformed requests (raw sockets)', () => {
     assert.ok((statuses.get(400) ?? 0) > 100, `many 400s: ${JSON.stringify([...statuses])}`);
     const after = await fetch(`http://127.0.0.1:${port}/api/v1/checks`);
     assert.equal(after.status, 200);
-    assert.equal(((await after.json()) as { checks: unknown[] }).checks.length, 1);
+    assert.equal(((await after.json()) as { checks: unknown[] }).checks.length, 2);
   });
 });

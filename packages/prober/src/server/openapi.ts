@@ -1,4 +1,5 @@
 import { ALERT_PATHS, ALERT_SCHEMAS } from './openapi-alerts.js';
+import { PUSH_PATHS, PUSH_SCHEMAS, PUSH_SECURITY } from './openapi-push.js';
 
 /** The monitor's API, described for clients and generators. Served at /api/openapi.json. */
 export const OPENAPI = {
@@ -8,13 +9,14 @@ export const OPENAPI = {
     version: '1',
     description:
       'Check state, raw results and uptime from `lifeline run`. Times are ISO 8601 UTC; durations in milliseconds. ' +
-      'With `server.auth` in the config every route but /livez, /readyz and /healthcheck needs `Authorization: Bearer <token>` ' +
+      "With `server.auth` in the config every route but /livez, /readyz, /healthcheck and the push routes (which take each push check's own token) needs `Authorization: Bearer <token>` " +
       'or basic credentials (the scheme name in any case); /metrics too unless `server.auth.metrics: open`. ' +
       'A malformed path, query string or request line is a 400; a query parameter a route does not take, or one given twice, is a 400 naming it.',
   },
   security: [{ bearerAuth: [] }, { basicAuth: [] }],
   paths: {
     ...ALERT_PATHS,
+    ...PUSH_PATHS,
     '/api/v1/checks': {
       get: {
         summary:
@@ -176,6 +178,7 @@ export const OPENAPI = {
     securitySchemes: {
       bearerAuth: { type: 'http', scheme: 'bearer', description: 'server.auth.bearer' },
       basicAuth: { type: 'http', scheme: 'basic', description: 'server.auth.basic.username and password' },
+      ...PUSH_SECURITY,
     },
     parameters: { name: { name: 'name', in: 'path', required: true, schema: { type: 'string' } } },
     responses: {
@@ -202,6 +205,7 @@ export const OPENAPI = {
     },
     schemas: {
       ...ALERT_SCHEMAS,
+      ...PUSH_SCHEMAS,
       Error: {
         type: 'object',
         required: ['error', 'message'],
@@ -217,6 +221,9 @@ export const OPENAPI = {
               'not_found',
               'method_not_allowed',
               'request_timeout',
+              'payload_too_large',
+              'unsupported_media_type',
+              'too_many_requests',
               'request_header_fields_too_large',
               'internal',
               'no_store',
@@ -263,7 +270,19 @@ export const OPENAPI = {
         properties: {
           name: { type: 'string' },
           url: { type: 'string' },
-          kind: { enum: ['http', 'tcp', 'tls', 'dns'] },
+          kind: { enum: ['http', 'tcp', 'tls', 'dns', 'push'] },
+          pushUrl: {
+            type: 'string',
+            description:
+              'Push checks only: where the job pings (absolute when the monitor knows its externalUrl, else the path)',
+          },
+          nextExpectedAt: {
+            type: ['string', 'null'],
+            format: 'date-time',
+            description:
+              'Push checks only: the next run the monitor expects a ping for. Exact for cron schedules; for `every` it is exact when the monitor provides it, else approximate (one interval from now)',
+          },
+          graceMs: { type: 'integer', description: 'Push checks only: how late after an expected run a ping may come' },
           schedule: { type: 'string' },
           state: { enum: ['up', 'down', 'degraded', 'unknown'] },
           lastResult: { oneOf: [{ $ref: '#/components/schemas/Result' }, { type: 'null' }] },

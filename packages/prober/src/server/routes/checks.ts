@@ -3,10 +3,12 @@ import { formatDuration } from '../../domain/duration.js';
 import type { CheckResult } from '../../domain/result.js';
 import { RESOLUTIONS, type Rollup } from '../../domain/rollup.js';
 import { stateOf, windowStats } from '../../domain/uptime.js';
+import { nextRunTime } from '../../scheduler/next-run.js';
 import type { FailureState } from '../../store/store.js';
 import type { RouteContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import type { Query } from '../request.js';
+import { pushUrl } from './push.js';
 
 const DAY = 86_400_000;
 
@@ -55,6 +57,30 @@ function checkFields(ctx: RouteContext, check: ResolvedCheck, stored: ReadonlyMa
     state: stateOf(last),
     lastResult: last ?? null,
     ...failureFields(last, failures),
+    ...pushFields(ctx, check),
+  };
+}
+
+/**
+ * What a job needs to ping a push check: its URL, the next run the monitor
+ * expects and how late a ping may be. nextExpectedAt is exact for cron
+ * schedules and when the PushSink offers nextExpected(); otherwise, for an
+ * `every` check, the grid's anchor (the monitor's start) is not known here
+ * and it is approximate: one interval from now.
+ */
+function pushFields(ctx: RouteContext, check: ResolvedCheck) {
+  if (check.kind !== 'push' || !check.push) return {};
+  const now = ctx.now();
+  let next: number | undefined;
+  try {
+    next = ctx.deps.push?.nextExpected?.(check.name) ?? nextRunTime(check.schedule, now, now);
+  } catch {
+    next = undefined; // a cron pattern with no future run
+  }
+  return {
+    pushUrl: pushUrl(check.name, ctx.deps.externalUrl),
+    nextExpectedAt: next === undefined ? null : new Date(next).toISOString(),
+    graceMs: check.push.graceMs,
   };
 }
 
