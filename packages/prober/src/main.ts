@@ -184,6 +184,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     health,
     alerts: { firing: () => alerting.engine.firing(), store: alertStore },
     push,
+    ...(config.alerting.externalUrl ? { externalUrl: config.alerting.externalUrl } : {}),
     ...(config.server.auth ? { auth: config.server.auth } : {}),
   });
   await alerting.start(latest);

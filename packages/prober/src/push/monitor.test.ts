@@ -189,3 +189,24 @@ describe('push monitor', () => {
     await t.monitor.stop();
   });
 });
+
+describe('push monitor: next expected run', () => {
+  it('the open run while one is open, else the next planned one', async () => {
+    const clock = new FakeClock(T);
+    const monitor = createPushMonitor({
+      checks: [pushCheck()],
+      logger: silent,
+      clock,
+      onResult: () => {},
+      onReported: () => {},
+    });
+    monitor.start();
+    assert.equal(monitor.nextExpected('job'), T + MIN);
+    await clock.advance(3 * MIN);
+    assert.equal(monitor.nextExpected('job'), T + MIN, 'still open: a ping now counts for 08:00');
+    await clock.advance(10 * MIN);
+    assert.equal(monitor.nextExpected('job'), T + MIN + 24 * 60 * MIN);
+    assert.equal(monitor.nextExpected('nope'), undefined);
+    await monitor.stop();
+  });
+});

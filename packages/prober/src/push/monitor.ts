@@ -48,6 +48,8 @@ export interface PushMonitor extends PushSink {
   stop(): Promise<void>;
   /** The run waiting for pings now, if any. */
   open(check: string): OpenRun | undefined;
+  /** The expected run a ping now would count for: the open one, else the next planned (epoch ms). */
+  nextExpected(check: string): number | undefined;
 }
 
 interface Pending {
@@ -213,6 +215,15 @@ export function createPushMonitor(deps: PushMonitorDeps): PushMonitor {
         running: v.kind === 'pending' && v.running,
         deadline: v.kind === 'pending' ? v.until : clock.now(),
       };
+    },
+    nextExpected(name) {
+      const open = pending.get(name);
+      if (open) return open.slot.scheduledAt;
+      const check = checks.get(name);
+      if (!check) return undefined;
+      const now = clock.now();
+      // Strictly after now: for an `every` check that is never its start (whose run is skipped).
+      return planner.next(check.schedule, now, scheduledAnchor(check, now));
     },
     ping,
     report(name, results, time) {
