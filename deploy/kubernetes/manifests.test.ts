@@ -399,3 +399,68 @@ describe('the manifest validator', () => {
     );
   });
 });
+
+describe('the heartbeat wiring of the monitor overlays (issue #11)', () => {
+  const monitorRender = () => JSON.parse(JSON.stringify(render('deploy/kubernetes/overlays/monitor'))) as any[];
+  const job = (o: any[]) => find(o, 'CronJob', 'lifeline-check').spec.jobTemplate.spec.template.spec.containers[0];
+
+  it('the seed CronJob reports to the monitor push check seed-job, both tokens from the Secret lifeline-push', () => {
+    const objects = monitorRender();
+    const command: string[] = job(objects).command;
+    assert.deepEqual(command.slice(-2), ['--report', 'http://lifeline-monitor:8080/api/v1/push/seed-job']);
+    assert.deepEqual(job(objects).env.find((e: any) => e.name === 'LIFELINE_REPORT_TOKEN').valueFrom.secretKeyRef, {
+      name: 'lifeline-push',
+      key: 'token',
+    });
+    const config = parseConfig(find(objects, 'ConfigMap', 'lifeline-monitor-config').data['lifeline.yaml'], {
+      file: 'monitor',
+      env: { LIFELINE_STORAGE: 'none', LIFELINE_PUSH_TOKEN: 'a-push-token-0123456789' },
+    });
+    const seed = config.checks.find((c) => c.name === 'seed-job');
+    assert.equal(seed?.kind, 'push');
+    assert.deepEqual(seed?.schedule, { kind: 'cron', pattern: '0 8 * * *', timezone: 'Etc/UTC' });
+    assert.equal(seed?.push?.graceMs, 600_000);
+    assert.equal(find(objects, 'CronJob', 'lifeline-check').spec.timeZone, 'Etc/UTC', 'the same time zone as the job');
+    assert.deepEqual(allRules(objects), []);
+  });
+
+  const cases: [string, (objects: any[]) => void, RegExp][] = [
+    [
+      'no NetworkPolicy lets the job reach the monitor',
+      (o) => o.splice(o.indexOf(find(o, 'NetworkPolicy', 'prober-to-monitor')), 1),
+      /no NetworkPolicy lets it reach Deployment\/lifeline-monitor on port 8080/,
+    ],
+    [
+      'the job token from another Secret key',
+      (o) => {
+        job(o).env.find((e: any) => e.name === 'LIFELINE_REPORT_TOKEN').valueFrom.secretKeyRef.key = 'other';
+      },
+      /must come from the same Secret key/,
+    ],
+    [
+      'a report to a push check the monitor does not have',
+      (o) => {
+        job(o).command[job(o).command.length - 1] = 'http://lifeline-monitor:8080/api/v1/push/nightly';
+      },
+      /reports to push check "nightly", which Deployment\/lifeline-monitor does not have/,
+    ],
+    [
+      'a report to a port the Service does not expose',
+      (o) => {
+        job(o).command[job(o).command.length - 1] = 'http://lifeline-monitor:9090/api/v1/push/seed-job';
+      },
+      /names no Service and port of the render/,
+    ],
+  ];
+  for (const [what, breakIt, message] of cases) {
+    it(what, () => {
+      const objects = monitorRender();
+      breakIt(objects);
+      const errors = allRules(objects);
+      assert.ok(
+        errors.some((e) => message.test(e)),
+        `expected ${message} in ${JSON.stringify(errors)}`,
+      );
+    });
+  }
+});

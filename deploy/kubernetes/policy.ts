@@ -2,6 +2,7 @@
 // violations it finds in one render. Used by manifests.test.ts for every overlay.
 import { Cron } from 'croner';
 import { parseConfig } from '../../packages/prober/src/config/load.js';
+import { pushRules } from './policy-push.js';
 import { describeObject, type K8sObject } from './validate.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: manifests are walked as plain data
@@ -146,6 +147,12 @@ export function cronJobRules(objects: readonly K8sObject[]): string[] {
   return errors;
 }
 
+/** ${VAR} in a rendered config: no storage, and any other variable (a Secret's token) a valid placeholder. */
+const RENDER_ENV: Readonly<Record<string, string>> = new Proxy(
+  {},
+  { get: (_, name) => (name === 'LIFELINE_STORAGE' ? 'none' : 'placeholder-secret-0123456789abcdef') },
+);
+
 /** Every URL a prober config in the render calls names a Service and one of its ports, in the same render. */
 export function proberTargetRules(objects: readonly K8sObject[]): string[] {
   const errors: string[] = [];
@@ -154,9 +161,9 @@ export function proberTargetRules(objects: readonly K8sObject[]): string[] {
     if (o.kind !== 'ConfigMap') continue;
     for (const [key, text] of Object.entries<string>(o.data ?? {})) {
       if (!/^\s*checks:/m.test(text)) continue;
-      const config = parseConfig(text, { file: `${describeObject(o)}/${key}`, env: { LIFELINE_STORAGE: 'none' } });
+      const config = parseConfig(text, { file: `${describeObject(o)}/${key}`, env: RENDER_ENV });
       for (const check of config.checks) {
-        if (check.kind === 'dns') continue;
+        if (check.kind === 'dns' || check.kind === 'push') continue;
         const url = new URL(check.url);
         const name = url.hostname.split('.')[0];
         const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
@@ -202,5 +209,6 @@ export function allRules(objects: readonly K8sObject[]): string[] {
     ...cronJobRules(objects),
     ...proberTargetRules(objects),
     ...imageRules(objects),
+    ...pushRules(objects),
   ];
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseConfig } from '../../packages/prober/src/config/load.js';
@@ -88,5 +89,50 @@ describe('README alerts', () => {
     assert.deepEqual(channels.map((c) => c.type).sort(), ['alertmanager', 'email', 'pagerduty', 'slack', 'webhook']);
     for (const channel of channels)
       for (const secret of Object.values(env)) assert.ok(!channel.displayUrl.includes(secret));
+  });
+});
+
+describe('README: watching scheduled jobs', () => {
+  const section = readme.split('## Watching scheduled jobs')[1]?.split('\n## ')[0] ?? '';
+  const yaml = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+  const sh = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => (m[1] as string).trim());
+  const env = { BACKUP_PUSH_TOKEN: 'a-backup-push-token-0123456789' };
+
+  it('shows a push check that loads as written', () => {
+    const [check] = parseConfig(yaml[0] as string, { file: 'README.md', env }).checks;
+    assert.equal(check?.kind, 'push');
+    assert.deepEqual(check?.push, { graceMs: 15 * 60_000, maxRunTimeMs: 3_600_000, token: env.BACKUP_PUSH_TOKEN });
+  });
+
+  it('its curl one-liner pings a real monitor', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lifeline-readme-push-'));
+    const file = join(dir, 'lifeline.yaml');
+    writeFileSync(file, `storage: none\nserver: {host: 127.0.0.1}\n${yaml[0]}`);
+    const monitor = run(
+      process.execPath,
+      [join(ROOT, 'packages/prober/bin/lifeline.js'), 'run', '-c', file, '--port', '0'],
+      {
+        env: { ...process.env, ...env },
+      },
+    );
+    try {
+      const started = await monitor.waitForLine((l) => l.includes('lifeline monitor started'), 20_000);
+      const api = String(JSON.parse(started).api);
+      const curl = sh.find((c) => c.startsWith('curl'));
+      assert.ok(curl, 'the section has a curl one-liner');
+      const ping = run('sh', ['-c', curl.replace('http://lifeline-monitor:8080', api)], {
+        env: { ...process.env, ...env },
+      });
+      assert.equal((await ping.exited).code, 0, ping.lines.join('\n'));
+      assert.equal(JSON.parse(ping.lines.join('')).check, 'nightly-backup');
+      const wrong = run('sh', ['-c', curl.replace('http://lifeline-monitor:8080', api)], {
+        env: { ...process.env, BACKUP_PUSH_TOKEN: 'not-the-token-0123456789' },
+      });
+      assert.equal((await wrong.exited).code, 22, 'curl -f: a 401 is a failure');
+    } finally {
+      monitor.child.kill('SIGTERM');
+      await monitor.exited;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
