@@ -156,23 +156,26 @@ export async function main(
     .addOption(configOption())
     .addOption(formatOption())
     .action(async (opts: { config?: string; format: LogFormat; report?: string }) => {
-      const report = opts.report;
-      if (report !== undefined && !/^https?:\/\/[^/]/.test(report)) {
+      if (opts.report !== undefined && !/^https?:\/\/[^/]/.test(opts.report)) {
         io.stderr.write(
-          `lifeline: --report takes the http(s) URL of a push check, e.g. http://lifeline-monitor:8080/api/v1/push/seed-job\n`,
+          'lifeline: --report takes the http(s) URL of a push check, e.g. http://lifeline-monitor:8080/api/v1/push/seed-job\n',
         );
-        exitCode = EXIT.usage;
-        return;
-      }
-      const reportToken = io.env.LIFELINE_REPORT_TOKEN;
-      if (report !== undefined && !reportToken) {
-        io.stderr.write('lifeline: --report needs the push check token in LIFELINE_REPORT_TOKEN\n');
         exitCode = EXIT.usage;
         return;
       }
       const config = load(opts.config, io);
       if (typeof config === 'number') {
         exitCode = config;
+        return;
+      }
+      // --report wins over the config's report.url; the token: report.token, else LIFELINE_REPORT_TOKEN.
+      const report = opts.report ?? config.report?.url;
+      const reportToken = config.report?.token ?? io.env.LIFELINE_REPORT_TOKEN;
+      if (report !== undefined && !reportToken) {
+        io.stderr.write(
+          'lifeline: reporting needs the push check token: report.token in the config, or LIFELINE_REPORT_TOKEN\n',
+        );
+        exitCode = EXIT.usage;
         return;
       }
       const logger = createLogger(opts.format, io.stdout);

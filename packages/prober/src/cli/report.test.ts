@@ -82,6 +82,28 @@ describe('lifeline check --once --report', () => {
     assert.ok(!`${run.stdout}${run.stderr}`.includes(TOKEN));
   });
 
+  it('report: in the config does the same without the flag, its token from ${VAR}', async () => {
+    const withReport = join(dir, 'with-report.yaml');
+    writeFileSync(
+      withReport,
+      [
+        `report: {url: "${monitor.url}/api/v1/push/seed-job", token: "\${PUSH_TOKEN}"}`,
+        'checks:',
+        `  - {name: up, url: "${target.url}/up", every: 1m}`,
+      ].join('\n'),
+    );
+    const before = monitor.received.length;
+    const run = await runLifeline(['check', '--once', '-c', withReport], { env: { PUSH_TOKEN: TOKEN } });
+    assert.equal(run.code, 0, run.stderr);
+    const request = await monitor.next();
+    assert.equal(monitor.received.length, before + 1);
+    assert.equal(request.headers.authorization, `Bearer ${TOKEN}`);
+    assert.deepEqual(
+      (JSON.parse(request.body) as { results: { check: string }[] }).results.map((r) => r.check),
+      ['up'],
+    );
+  });
+
   it('a refused token is not retried; bad usage is exit 2', async () => {
     const before = monitor.received.length;
     const refused = await runLifeline(

@@ -170,6 +170,8 @@ export interface ResolvedConfig {
   readonly retention: RetentionConfig;
   readonly alerting: AlertingConfig;
   readonly maintenance: readonly MaintenanceWindow[];
+  /** `report:`: where `check --once` sends its results (a monitor's push check). */
+  readonly report?: { readonly url: string; readonly token: string };
 }
 
 function deepFreeze<T>(value: T): T {
@@ -364,5 +366,6 @@ export function resolveConfig(
     },
     alerting,
     maintenance: resolveMaintenance(input.maintenance),
+    ...(input.report ? { report: { url: input.report.url, token: input.report.token } } : {}),
   });
 }

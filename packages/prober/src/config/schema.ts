@@ -385,6 +385,24 @@ export const configSchema = z.strictObject({
     .optional(),
   alerting: alertingSchema.optional(),
   maintenance: z.array(maintenanceSchema, { error: 'maintenance must be a list of windows' }).optional(),
+  // Where `check --once` reports its results (a push check of a monitor); --report overrides the url.
+  report: z
+    .strictObject(
+      {
+        url: z
+          .string({
+            error:
+              'report.url is the http(s) URL of a push check, e.g. http://lifeline-monitor:8080/api/v1/push/seed-job',
+          })
+          .refine(
+            (text) => /^https?:\/\/[^/]/.test(text) && URL.canParse(text),
+            'report.url is the http(s) URL of a push check, e.g. http://lifeline-monitor:8080/api/v1/push/seed-job',
+          ),
+        token: secretField('report.token', true, 'LIFELINE_REPORT_TOKEN'),
+      },
+      { error: 'report takes url and token' },
+    )
+    .optional(),
   checks: z
     .array(checkSchema, { error: 'checks must be a list of checks' })
     .min(1, 'checks must list at least one check'),
