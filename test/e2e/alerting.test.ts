@@ -123,25 +123,13 @@ describe('alerting, whole system', () => {
       await startAlertmanager({ receiverUrl: `${amReceiver.url}/`, groupWait: '1s', groupInterval: '1s' }),
       (a: RunningAlertmanager) => a.close(),
     );
-    const config = join(dir, 'lifeline.yaml');
-    writeFileSync(
-      config,
-      [
-        `storage: ${join(dir, 'lifeline.db')}`,
-        'server: { host: 127.0.0.1 }',
-        'alerting:',
-        '  channels:',
-        `    - { name: hook, type: webhook, url: "${hook.url}/hook", secret: "${SECRET}", timeout: 2s }`,
-        `    - { name: am, type: alertmanager, url: "${am.url}", timeout: 2s }`,
-        'checks:',
-        '  - name: api',
-        `    url: ${target.url}`,
-        '    every: 200ms',
-        '    timeout: 2s',
-        '    alerts: { failureThreshold: 2, successThreshold: 2, channels: [hook, am] }',
-        '',
-      ].join('\n'),
-    );
+    const config = monitorConfig(dir, target.url, {
+      channels: [
+        `{ name: hook, type: webhook, url: "${hook.url}/hook", secret: "${SECRET}", timeout: 2s }`,
+        `{ name: am, type: alertmanager, url: "${am.url}", timeout: 2s }`,
+      ],
+      alerts: '{ failureThreshold: 2, successThreshold: 2, channels: [hook, am] }',
+    });
     const monitor = clean.monitor(config);
     const api = await apiOf(monitor);
     // A few passing runs first: nothing is sent for them.
@@ -208,39 +196,12 @@ describe('alerting, whole system', () => {
   it('a SIGKILL mid-retry: after the restart the notification is delivered once, under the same key', async () => {
     const dir = clean.dir();
     const target = clean.add(await startTarget(503), (s) => s.close());
-    let answered = 0;
-    const okByKey = new Map<string, number>();
-    const hook = clean.add(
-      await startRecorder((req, res) => {
-        answered += 1;
-        if (answered <= 3) {
-          res.writeHead(500).end('not yet');
-          return;
-        }
-        const k = String(req.headers['idempotency-key']);
-        okByKey.set(k, (okByKey.get(k) ?? 0) + 1);
-        res.end('ok');
-      }),
-      (r) => r.close(),
-    );
-    const config = join(dir, 'lifeline.yaml');
-    writeFileSync(
-      config,
-      [
-        `storage: ${join(dir, 'lifeline.db')}`,
-        'server: { host: 127.0.0.1 }',
-        'alerting:',
-        '  channels:',
-        `    - { name: hook, type: webhook, url: "${hook.url}/", timeout: 2s, maxAttempts: 10 }`,
-        'checks:',
-        '  - name: api',
-        `    url: ${target.url}`,
-        '    every: 200ms',
-        '    timeout: 2s',
-        '    alerts: { failureThreshold: 1, channels: [hook] }',
-        '',
-      ].join('\n'),
-    );
+    const { hook, okByKey } = await countingHook(clean, (n, res) => {
+      if (n > 3) return false;
+      res.writeHead(500).end('not yet');
+      return true;
+    });
+    const config = hookConfig(dir, target.url, hook.url);
     const first = clean.monitor(config);
     await apiOf(first);
     // Two tries answered 500, each recorded (the line is logged after the store write).
@@ -287,39 +248,10 @@ describe('alerting, whole system', () => {
   it('a SIGKILL while a send is in flight: the restart sends it again after the lease, under the same key', async () => {
     const dir = clean.dir();
     const target = clean.add(await startTarget(503), (s) => s.close());
-    const okByKey = new Map<string, number>();
-    let first = true;
-    const hook = clean.add(
-      await startRecorder((req, res) => {
-        if (first) {
-          first = false; // never answered: the monitor is killed while waiting for it
-          return;
-        }
-        const k = String(req.headers['idempotency-key']);
-        okByKey.set(k, (okByKey.get(k) ?? 0) + 1);
-        res.end('ok');
-      }),
-      (r) => r.close(),
-    );
-    const config = join(dir, 'lifeline.yaml');
-    writeFileSync(
-      config,
-      [
-        `storage: ${join(dir, 'lifeline.db')}`,
-        'server: { host: 127.0.0.1 }',
-        'alerting:',
-        '  channels:',
-        // The lease is timeout + 10 s: the restart re-sends within about 12 s of the claim.
-        `    - { name: hook, type: webhook, url: "${hook.url}/", timeout: 2s, maxAttempts: 10 }`,
-        'checks:',
-        '  - name: api',
-        `    url: ${target.url}`,
-        '    every: 200ms',
-        '    timeout: 2s',
-        '    alerts: { failureThreshold: 1, channels: [hook] }',
-        '',
-      ].join('\n'),
-    );
+    // The first request is never answered: the monitor is killed while waiting for it.
+    const { hook, okByKey } = await countingHook(clean, (n) => n === 1);
+    // The lease is timeout + 10 s: the restart re-sends within about 12 s of the claim.
+    const config = hookConfig(dir, target.url, hook.url);
     const before = clean.monitor(config);
     await apiOf(before);
     const held = await hook.next(WAIT_MS);
@@ -452,27 +384,12 @@ describe('alerting, whole system', () => {
     const dir = clean.dir();
     const target = clean.add(await startTarget(503), (s) => s.close());
     const hook = clean.add(await startRecorder(), (r) => r.close());
-    const config = join(dir, 'lifeline.yaml');
-    writeFileSync(
-      config,
-      [
-        `storage: ${join(dir, 'lifeline.db')}`,
-        'server: { host: 127.0.0.1 }',
-        'alerting:',
-        '  channels:',
-        `    - { name: hook, type: webhook, url: "${hook.url}/", timeout: 2s }`,
-        // Opens every minute for a minute: open the whole test.
-        'maintenance:',
-        '  - { name: always, schedule: "* * * * *", duration: 1m, checks: [api] }',
-        'checks:',
-        '  - name: api',
-        `    url: ${target.url}`,
-        '    every: 200ms',
-        '    timeout: 2s',
-        '    alerts: { failureThreshold: 1, successThreshold: 1, channels: [hook] }',
-        '',
-      ].join('\n'),
-    );
+    const config = monitorConfig(dir, target.url, {
+      channels: [`{ name: hook, type: webhook, url: "${hook.url}/", timeout: 2s }`],
+      // Opens every minute for a minute: open the whole test.
+      extra: ['maintenance:', '  - { name: always, schedule: "* * * * *", duration: 1m, checks: [api] }'],
+      alerts: '{ failureThreshold: 1, successThreshold: 1, channels: [hook] }',
+    });
     const monitor = clean.monitor(config);
     const api = await apiOf(monitor);
     const results = () => monitor.lines.map(json).filter((l) => l?.check === 'api' && l?.ok === false);
@@ -500,3 +417,63 @@ describe('alerting, whole system', () => {
     assert.equal(monitor.lines.filter(logged('delivered to hook')).length, 0);
   });
 });
+
+/** One check against `target`, failing at its first failed run, notifying one webhook (2 s timeout, 10 tries). */
+function hookConfig(dir: string, target: string, hook: string): string {
+  return monitorConfig(dir, target, {
+    channels: [`{ name: hook, type: webhook, url: "${hook}/", timeout: 2s, maxAttempts: 10 }`],
+    alerts: '{ failureThreshold: 1, channels: [hook] }',
+  });
+}
+
+/** A monitor config in `dir`: SQLite there, loopback, these channels, and one check "api" every 200 ms against `target`. */
+function monitorConfig(
+  dir: string,
+  target: string,
+  options: { channels: string[]; alerts: string; extra?: string[] },
+): string {
+  const config = join(dir, 'lifeline.yaml');
+  writeFileSync(
+    config,
+    [
+      `storage: ${join(dir, 'lifeline.db')}`,
+      'server: { host: 127.0.0.1 }',
+      'alerting:',
+      '  channels:',
+      ...options.channels.map((channel) => `    - ${channel}`),
+      ...(options.extra ?? []),
+      'checks:',
+      '  - name: api',
+      `    url: ${target}`,
+      '    every: 200ms',
+      '    timeout: 2s',
+      `    alerts: ${options.alerts}`,
+      '',
+    ].join('\n'),
+  );
+  return config;
+}
+
+/**
+ * A webhook that counts its 200s per Idempotency-Key. `spoil(n, res)` sees
+ * request n first: it answers it otherwise (or never) and returns true, or
+ * returns false to let it be answered 200 and counted.
+ */
+async function countingHook(
+  clean: ReturnType<typeof cleanup>,
+  spoil: (n: number, res: http.ServerResponse) => boolean,
+): Promise<{ hook: Recorder; okByKey: Map<string, number> }> {
+  const okByKey = new Map<string, number>();
+  let n = 0;
+  const hook = clean.add(
+    await startRecorder((req, res) => {
+      n += 1;
+      if (spoil(n, res)) return;
+      const k = String(req.headers['idempotency-key']);
+      okByKey.set(k, (okByKey.get(k) ?? 0) + 1);
+      res.end('ok');
+    }),
+    (r) => r.close(),
+  );
+  return { hook, okByKey };
+}
