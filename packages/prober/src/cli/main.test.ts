@@ -1,39 +1,13 @@
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { memoryIo } from '../testing/cli-io.js';
 import { closedPort, startTarget, type Target } from '../testing/targets.js';
-import { type CliIo, main } from './main.js';
+import { main } from './main.js';
 
-function io(env: Record<string, string> = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => {
-    out += d;
-  });
-  stderr.on('data', (d) => {
-    err += d;
-  });
-  const signals = new EventEmitter();
-  const value: CliIo = { stdout, stderr, env, signals: signals as unknown as CliIo['signals'] };
-  return {
-    io: value,
-    signals,
-    out: () => out,
-    err: () => err,
-    lines: () =>
-      out
-        .trim()
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l)),
-  };
-}
+const io = memoryIo;
 
 const dir = mkdtempSync(join(tmpdir(), 'lifeline-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

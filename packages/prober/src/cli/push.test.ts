@@ -1,33 +1,18 @@
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { parseConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolved.js';
 import { nextRunTimes } from '../scheduler/next-run.js';
-import { type CliIo, main } from './main.js';
+import { memoryIo } from '../testing/cli-io.js';
+import { main } from './main.js';
 import { configWarnings } from './warnings.js';
 
 const TOKEN = 'seed-job-token-0123456789abcdef';
 
-function io(env: Record<string, string>) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => {
-    out += d;
-  });
-  stderr.on('data', (d) => {
-    err += d;
-  });
-  const signals = new EventEmitter();
-  const value: CliIo = { stdout, stderr, env, signals: signals as unknown as CliIo['signals'] };
-  return { io: value, out: () => out, err: () => err };
-}
+const io = memoryIo;
 
 const dir = mkdtempSync(join(tmpdir(), 'lifeline-cli-push-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
