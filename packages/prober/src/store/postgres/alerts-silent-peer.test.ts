@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { serviceMissing } from '../../../../../test/support/services.js';
 import type { DurableAlertState, Incident } from '../../domain/alerts.js';
+import { bounded } from '../../testing/faults.js';
 import { startTcpProxy, type TcpProxy } from '../../testing/tcp-proxy.js';
 import type { AlertChange, Store } from '../store.js';
 import { createPostgresStore } from './postgres-store.js';
@@ -58,21 +59,6 @@ function change(check: string, channel: string): AlertChange {
       },
     ],
   };
-}
-
-/** Rejects (a failed test, not a hung one) when the promise does not settle within ms. */
-async function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 describe('PostgreSQL alert store behind a silent peer (issue #10, bounds of issue #9)', async () => {

@@ -10,6 +10,7 @@ import { serviceMissing } from '../../../../../test/support/services.js';
 import { parseConfig } from '../../config/load.js';
 import type { CheckResult } from '../../domain/result.js';
 import { startMonitor } from '../../main.js';
+import { bounded } from '../../testing/faults.js';
 import { captureLogger } from '../../testing/log.js';
 import { startTcpProxy, type TcpProxy } from '../../testing/tcp-proxy.js';
 import { createBatchWriter, type StoreWriteState } from '../batch.js';
@@ -28,21 +29,6 @@ const result = (): CheckResult => ({
   durationMs: 1,
   phases: { dns: 0, connect: 0, tls: 0, ttfb: 1, transfer: 0, total: 1 },
 });
-
-/** Rejects (a failed test, not a hung one) when the promise does not settle within ms. */
-async function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 describe('PostgreSQL store behind a silent or resetting peer (issue #9, defect 2)', async () => {
   const skip = await serviceMissing('PostgreSQL', '127.0.0.1', 5432);
