@@ -38,6 +38,8 @@ export interface YamlCounts {
    * alert channels and maintenance windows are named too.
    */
   readonly names: number;
+  /** Conditions: quoted scalars that start with `[`. Each is parsed, and costs more than another node. */
+  readonly conditions: number;
 }
 
 /** What this process's old generation (the heap `--max-old-space-size` bounds) can still take. */
@@ -68,24 +70,36 @@ export interface Bounds {
   readonly high: Linear;
 }
 
+/** Heap (bytes) that loading takes: a fixed part, a part per YAML node and more per condition. */
+export interface LoadLinear {
+  readonly fixed: number;
+  readonly perNode: number;
+  readonly perCondition: number;
+}
+
 /**
  * Heap (bytes, over what the process used before reading the file) that
- * parsing, validating and resolving a config takes at its peak, per YAML node:
- * the document, the plain objects made from it and the validated and resolved
- * config are alive at once. Measured: 2.2 MiB + 930 bytes per node (a
- * realistic check has 9 nodes).
+ * parsing, validating and resolving a config takes at its peak: the document,
+ * the plain objects made from it and the validated and resolved config are
+ * alive at once. Measured: about 2.2 MiB + 770 bytes per node, and 700 more
+ * per condition (a check with a URL, `every` and two conditions has 9 nodes:
+ * 8.4 KB; without conditions, 6 nodes: 4.6 KB).
  */
-export const LOAD_MODEL: Bounds = { low: { fixed: 0, per: 900 }, high: { fixed: 3 * MiB, per: 1_000 } };
+export const LOAD_MODEL: { readonly low: LoadLinear; readonly high: LoadLinear } = {
+  low: { fixed: 0, perNode: 700, perCondition: 650 },
+  high: { fixed: 3 * MiB, perNode: 850, perCondition: 800 },
+};
 /**
  * Heap (bytes, over what was used before reading the file) that the checks
  * take once loaded, per check. `run`: held by the monitor once every check ran
- * (measured 7 MiB + 5.7 KB; V8 needs room on top to collect). `once`: the
- * peak of `check --once`, every check in flight together (measured about
- * 9.6 KB against a port that refuses, 12 KB against a server that answers).
+ * (measured 7 MiB + 4.7 KB without conditions, 5.7 KB with two; V8 needs room
+ * on top to collect: 6.4 KB). `once`: the peak of `check --once`, every check
+ * in flight together (measured 9.3 to 10 KB against a port that refuses,
+ * 12 KB against a server that answers).
  */
 export const USE_MODEL: Readonly<Record<Exclude<HeapUse, 'load'>, Bounds>> = {
-  run: { low: { fixed: 6 * MiB, per: 5_400 }, high: { fixed: 12 * MiB, per: 7_000 } },
-  once: { low: { fixed: 2 * MiB, per: 9_000 }, high: { fixed: 6 * MiB, per: 12_500 } },
+  run: { low: { fixed: 6 * MiB, per: 4_400 }, high: { fixed: 12 * MiB, per: 7_000 } },
+  once: { low: { fixed: 2 * MiB, per: 8_500 }, high: { fixed: 6 * MiB, per: 12_500 } },
 };
 
 const need = (model: Linear, units: number) => model.fixed + model.per * units;
@@ -125,9 +139,12 @@ export function heapRoom(
       };
 }
 
+const loadBytes = (model: LoadLinear, counts: YamlCounts) =>
+  model.fixed + model.perNode * counts.nodes + model.perCondition * counts.conditions;
+
 /** Heap (bytes) that loading a config of these counts takes at its peak, at least. */
 export function loadNeed(counts: YamlCounts): number {
-  return need(LOAD_MODEL.low, counts.nodes);
+  return loadBytes(LOAD_MODEL.low, counts);
 }
 
 /** Heap (bytes) that `use` takes for this many checks past loading them, at least; 0 for `load`. */
@@ -150,7 +167,8 @@ const DOING: Readonly<Record<HeapUse, string>> = {
 
 function sentence(what: string, doing: string, least: number, room: HeapRoom, fits: number): string {
   const free = Math.max(0, room.limit - room.used);
-  return `${what}; ${doing} needs at least ${mib(least)} of heap but this process has ${mib(free)} free (${room.source}): about ${count(fits)} checks fit. Raise the limit (the container's memory limit and --max-old-space-size) or split the checks over several configs`;
+  const fit = fits > 0 ? `about ${count(fits)} checks fit` : 'not even one check surely fits';
+  return `${what}; ${doing} needs at least ${mib(least)} of heap but this process has ${mib(free)} free (${room.source}): ${fit}. Raise the limit (the container's memory limit and --max-old-space-size) or split the checks over several configs`;
 }
 
 /**
@@ -163,9 +181,11 @@ export function loadHeapProblem(counts: YamlCounts, room: HeapRoom, use: HeapUse
   const least = loadNeed(counts);
   // Only the load is decided here: `names` is approximate, the exact count is asked after resolution.
   if (least <= free) return undefined;
+  // At this config's heap per check, by the upper bound.
   const checks = Math.max(1, counts.names);
-  const nodesPerCheck = counts.nodes / checks;
-  const fits = Math.min(Math.floor(fit(LOAD_MODEL.high, free) / nodesPerCheck), useFit(free, use));
+  const high = LOAD_MODEL.high;
+  const perCheck = (loadBytes(high, counts) - high.fixed) / checks;
+  const fits = Math.min(Math.max(0, Math.floor((free - high.fixed) / perCheck)), useFit(free, use));
   return sentence(
     `the config has about ${count(counts.names)} checks (${mib(counts.bytes)})`,
     DOING.load,

@@ -81,7 +81,8 @@ export interface ParseOptions {
   readonly env?: Env;
   /**
    * Refuse the config with a {@link HeapError} before the document is built
-   * when this heap cannot load it (nor, for `use`, run its checks).
+   * when this heap cannot load it (`use` only counts the checks said to fit;
+   * whether it can run them is asked of the resolved config).
    */
   readonly heap?: { readonly room: HeapRoom; readonly use: HeapUse };
 }
@@ -153,7 +154,7 @@ function parseUnsafe(text: string, options: ParseOptions): ResolvedConfig {
   const env = options.env ?? process.env;
   const bytes = Buffer.byteLength(text);
   if (bytes > MAX_CONFIG_BYTES) throw tooLarge(file, bytes);
-  const counts: PrescanCounts = { tokens: 0, nodes: 0, names: 0 };
+  const counts: PrescanCounts = { tokens: 0, nodes: 0, names: 0, conditions: 0 };
   const tooBig = prescan(text, counts);
   if (tooBig) throw new ConfigError([problem(file, { line: 0, column: 0 }, '', tooBig)]);
   if (options.heap) {

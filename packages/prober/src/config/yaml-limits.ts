@@ -30,6 +30,8 @@ export interface PrescanCounts {
   nodes: number;
   /** Plain `name:` keys: about the number of checks. */
   names: number;
+  /** Quoted scalars that start with `[`: conditions (a plain scalar cannot start with `[`). */
+  conditions: number;
 }
 
 /**
@@ -45,6 +47,7 @@ export function prescan(text: string, counts?: PrescanCounts): string | undefine
   // For the heap check (config/heap.ts): quoted scalars are nodes too; `name:` keys count the checks.
   let quoted = 0;
   let names = 0;
+  let conditions = 0;
   let last = '';
   for (const token of new Lexer().lex(text)) {
     if (++tokens > MAX_YAML_TOKENS) {
@@ -56,8 +59,10 @@ export function prescan(text: string, counts?: PrescanCounts): string | undefine
     if (node && ++values > MAX_YAML_VALUES) {
       return `the config has more than ${MAX_YAML_VALUES} values (keys, items, lists, anchors and aliases), over the limit; a check has about 5 to 10`;
     }
-    if (first === '"' || first === "'") quoted++;
-    else if (token === ':' && last === 'name') names++;
+    if (first === '"' || first === "'") {
+      quoted++;
+      if (token[1] === '[') conditions++;
+    } else if (token === ':' && last === 'name') names++;
     last = token;
     if (token === '[' || token === '{') {
       if (++depth > MAX_NESTING_DEPTH) return `the config is nested deeper than ${MAX_NESTING_DEPTH} levels`;
@@ -67,6 +72,7 @@ export function prescan(text: string, counts?: PrescanCounts): string | undefine
     counts.tokens = tokens;
     counts.nodes = values + quoted;
     counts.names = names;
+    counts.conditions = conditions;
   }
   return undefined;
 }
