@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { checksHeapProblem, HeapError, type HeapUse, heapRoom } from '../config/heap.js';
 import { ConfigError, loadConfigFile } from '../config/load.js';
 import type { ResolvedCheck, ResolvedConfig } from '../config/resolved.js';
 import { formatDuration } from '../domain/duration.js';
@@ -35,15 +36,31 @@ export interface CliIo {
 
 const defaultIo: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env, signals: process };
 
-function load(path: string | undefined, io: CliIo): ResolvedConfig | number {
+/**
+ * Loads the config for a command. A heap too small for it (`use`: what the command does with
+ * it) is refused before the YAML is parsed, and again with the exact count of checks once it
+ * is resolved: one sentence and exit 2, never V8's abort half-way (issue 14).
+ */
+function load(path: string | undefined, io: CliIo, use: HeapUse = 'load'): ResolvedConfig | number {
   const file = path ?? io.env.LIFELINE_CONFIG;
   if (!file) {
     io.stderr.write('lifeline: no config given: pass --config FILE or set LIFELINE_CONFIG\n');
     return EXIT.usage;
   }
+  // Taken before the file is read: the model counts the text, and loading leaves garbage behind.
+  const room = heapRoom();
   try {
-    return loadConfigFile(file, io.env);
+    const config = loadConfigFile(file, io.env, { room, use });
+    // check --once leaves push checks to the monitor.
+    const checks = use === 'once' ? config.checks.filter((c) => c.kind !== 'push').length : config.checks.length;
+    const tooMany = checksHeapProblem(checks, room, use);
+    if (tooMany) throw new HeapError(tooMany);
+    return config;
   } catch (error) {
+    if (error instanceof HeapError) {
+      io.stderr.write(`lifeline: ${file}: ${error.message} [${error.code}]; nothing was started\n`);
+      return EXIT.usage;
+    }
     if (!(error instanceof ConfigError)) throw error;
     io.stderr.write(`${error.lines().join('\n')}\n`);
     const n = error.total;
@@ -163,7 +180,7 @@ export async function main(
         exitCode = EXIT.usage;
         return;
       }
-      const config = load(opts.config, io);
+      const config = load(opts.config, io, 'once');
       if (typeof config === 'number') {
         exitCode = config;
         return;
@@ -238,7 +255,7 @@ export async function main(
       ),
     )
     .action(async (opts: { config?: string; format: LogFormat; port?: number }) => {
-      const config = load(opts.config, io);
+      const config = load(opts.config, io, 'run');
       if (typeof config === 'number') {
         exitCode = config;
         return;

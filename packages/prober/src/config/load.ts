@@ -3,6 +3,7 @@ import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs'
 import { dirname, resolve as resolvePath } from 'node:path';
 import { type Document, isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { HeapError, type HeapRoom, type HeapUse, loadHeapProblem } from './heap.js';
 import { ConfigError, type ConfigProblem, suggestKey } from './problems.js';
 import { pushGapProblems } from './push.js';
 import { referenceProblems } from './references.js';
@@ -14,6 +15,7 @@ import {
   MAX_ALIAS_COUNT,
   MAX_CONFIG_BYTES,
   MAX_NESTING_DEPTH,
+  type PrescanCounts,
   prescan,
 } from './yaml-limits.js';
 
@@ -77,6 +79,12 @@ export interface ParseOptions {
   /** Name used in error messages. */
   readonly file: string;
   readonly env?: Env;
+  /**
+   * Refuse the config with a {@link HeapError} before the document is built
+   * when this heap cannot load it (`use` only counts the checks said to fit;
+   * whether it can run them is asked of the resolved config).
+   */
+  readonly heap?: { readonly room: HeapRoom; readonly use: HeapUse };
 }
 
 type At = { line: number; column: number };
@@ -127,13 +135,14 @@ const problem = (file: string, at: At, field: string, message: string): ConfigPr
 /**
  * Parses and validates a YAML config. Throws {@link ConfigError} listing every
  * problem with file, line, column and field; returns a frozen config. Never
- * throws anything else, whatever the text.
+ * throws anything else, whatever the text (but a {@link HeapError} when
+ * `options.heap` is given and the heap is too small for it).
  */
 export function parseConfig(text: string, options: ParseOptions): ResolvedConfig {
   try {
     return parseUnsafe(text, options);
   } catch (error) {
-    if (error instanceof ConfigError) throw error;
+    if (error instanceof ConfigError || error instanceof HeapError) throw error;
     // A last guard: a config must never crash the process or print a stack.
     const reason = error instanceof RangeError ? 'it is nested too deeply' : String((error as Error)?.message ?? error);
     throw new ConfigError([problem(options.file, { line: 0, column: 0 }, '', `cannot read the config: ${reason}`)]);
@@ -145,8 +154,13 @@ function parseUnsafe(text: string, options: ParseOptions): ResolvedConfig {
   const env = options.env ?? process.env;
   const bytes = Buffer.byteLength(text);
   if (bytes > MAX_CONFIG_BYTES) throw tooLarge(file, bytes);
-  const tooBig = prescan(text);
+  const counts: PrescanCounts = { tokens: 0, nodes: 0, names: 0, conditions: 0 };
+  const tooBig = prescan(text, counts);
   if (tooBig) throw new ConfigError([problem(file, { line: 0, column: 0 }, '', tooBig)]);
+  if (options.heap) {
+    const heapProblem = loadHeapProblem({ ...counts, bytes }, options.heap.room, options.heap.use);
+    if (heapProblem) throw new HeapError(heapProblem);
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const { at, locate } = locator(doc, lineCounter);
@@ -330,9 +344,16 @@ function tooLarge(file: string, bytes: number): ConfigError {
   ]);
 }
 
-/** Reads, parses and validates a config file. Throws {@link ConfigError}, and only that. */
-export function loadConfigFile(path: string, env?: Env): ResolvedConfig {
-  return parseConfig(readConfigText(path), env === undefined ? { file: path } : { file: path, env });
+/**
+ * Reads, parses and validates a config file. Throws {@link ConfigError}, and
+ * only that (but a {@link HeapError} when `heap` is given and the heap is too small).
+ */
+export function loadConfigFile(path: string, env?: Env, heap?: ParseOptions['heap']): ResolvedConfig {
+  return parseConfig(readConfigText(path), {
+    file: path,
+    ...(env === undefined ? {} : { env }),
+    ...(heap === undefined ? {} : { heap }),
+  });
 }
 
 /**

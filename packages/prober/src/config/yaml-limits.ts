@@ -23,16 +23,32 @@ export const MAX_ALIAS_COUNT = 100;
 /** Deeper than this, a config is not a config. */
 export const MAX_NESTING_DEPTH = 64;
 
+/** What {@link prescan} counted, as far as it read. */
+export interface PrescanCounts {
+  tokens: number;
+  /** Scalars (plain and quoted), flow collections, anchors and aliases: the nodes the parser will build. */
+  nodes: number;
+  /** Plain `name:` keys: about the number of checks. */
+  names: number;
+  /** Quoted scalars that start with `[`: conditions (a plain scalar cannot start with `[`). */
+  conditions: number;
+}
+
 /**
  * Bounds what the YAML parser will build, from the lexer's token stream
  * (strings, nothing kept): values, tokens and flow nesting. The parser keeps
  * about 1 KB per value and a frame per level, so without this a 1 MiB file
  * could exhaust a 128 MB heap.
  */
-export function prescan(text: string): string | undefined {
+export function prescan(text: string, counts?: PrescanCounts): string | undefined {
   let values = 0;
   let tokens = 0;
   let depth = 0;
+  // For the heap check (config/heap.ts): quoted scalars are nodes too; `name:` keys count the checks.
+  let quoted = 0;
+  let names = 0;
+  let conditions = 0;
+  let last = '';
   for (const token of new Lexer().lex(text)) {
     if (++tokens > MAX_YAML_TOKENS) {
       return `the config has more than ${MAX_YAML_TOKENS} YAML tokens, over the limit (10,000 checks take about 420,000)`;
@@ -43,9 +59,20 @@ export function prescan(text: string): string | undefined {
     if (node && ++values > MAX_YAML_VALUES) {
       return `the config has more than ${MAX_YAML_VALUES} values (keys, items, lists, anchors and aliases), over the limit; a check has about 5 to 10`;
     }
+    if (first === '"' || first === "'") {
+      quoted++;
+      if (token[1] === '[') conditions++;
+    } else if (token === ':' && last === 'name') names++;
+    last = token;
     if (token === '[' || token === '{') {
       if (++depth > MAX_NESTING_DEPTH) return `the config is nested deeper than ${MAX_NESTING_DEPTH} levels`;
     } else if (token === ']' || token === '}') depth = Math.max(0, depth - 1);
+  }
+  if (counts) {
+    counts.tokens = tokens;
+    counts.nodes = values + quoted;
+    counts.names = names;
+    counts.conditions = conditions;
   }
   return undefined;
 }

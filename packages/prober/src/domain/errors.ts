@@ -40,5 +40,8 @@ export interface CheckError {
 /** Configuration errors exit with 2 and carry this code. */
 export const CONFIG_ERROR_CODE = 'LIFELINE_ERR_CONFIG';
 
+/** A config larger than this process's heap can load or run (see config/heap.ts); exit 2. */
+export const HEAP_ERROR_CODE = 'LIFELINE_ERR_HEAP';
+
 /** A SQLite file already used by another lifeline process (see store/sqlite/lock.ts). */
 export const STORE_LOCKED_CODE = 'LIFELINE_ERR_STORE_LOCKED';
