@@ -3,6 +3,7 @@ import { createHealth } from '@lifeline/health';
 import type { Logger } from 'pino';
 import { createAlerting } from './alerting/alerting.js';
 import { createMemoryAlertStore } from './alerting/memory-store.js';
+import { HeapError, heapRoom } from './config/heap.js';
 import { ConfigError, formatProblem, parseConfig } from './config/load.js';
 import type { ResolvedCheck, ResolvedConfig, StorageConfig } from './config/resolved.js';
 import { DEFAULTS } from './config/schema.js';
@@ -259,7 +260,12 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
         deps.watch,
         (text) => {
           try {
-            const next = parseConfig(text, { file: config.source, ...(deps.env ? { env: deps.env } : {}) });
+            // A changed file too large to parse in what is left of the heap is refused, not a V8 abort.
+            const next = parseConfig(text, {
+              file: config.source,
+              ...(deps.env ? { env: deps.env } : {}),
+              heap: { room: heapRoom(), use: 'load' },
+            });
             const probeDiff = scheduler.update(probed(next.checks));
             const pushDiff = push.update(pushed(next.checks));
             const diff = {
@@ -291,6 +297,13 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
               `config reloaded: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed`,
             );
           } catch (error) {
+            if (error instanceof HeapError) {
+              logger.error(
+                { code: error.code },
+                `the changed config is too large for this heap (${error.message}); still running the previous one`,
+              );
+              return;
+            }
             if (!(error instanceof ConfigError)) throw error;
             logger.error(
               { problems: error.problems.map(formatProblem) },

@@ -2,7 +2,7 @@
 // --max-old-space-size says so in one sentence with exit 2, instead of V8's abort half-way.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -125,5 +125,51 @@ describe('a config too large for the heap', () => {
       /: the config has 1,500 checks; running them all at once needs at least .*: about [\d,]+ checks fit\. .*\[LIFELINE_ERR_HEAP\]/,
     );
     assert.equal(once.stdout, '');
+  });
+});
+
+describe('a reloaded config too large for the heap', () => {
+  it('is refused with a log line; the monitor keeps running the previous one', async () => {
+    const file = join(dir, 'reloaded.yaml');
+    writeFileSync(
+      file,
+      'storage: none\nserver:\n  host: 127.0.0.1\nchecks:\n  - {name: one, url: "http://127.0.0.1:9/", every: 60s}\n',
+    );
+    const child = spawn(process.execPath, ['--max-old-space-size=24', LIFELINE_BIN, 'run', '-c', file, '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    let out = '';
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const waiting = new Set<() => void>();
+    child.stdout.on('data', (d) => {
+      out += d;
+      for (const look of waiting) look();
+    });
+    const seen = (text: string) =>
+      new Promise<void>((resolve) => {
+        const look = () => {
+          if (!out.includes(text)) return;
+          waiting.delete(look);
+          resolve();
+        };
+        waiting.add(look);
+        look();
+      });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    try {
+      await seen('lifeline monitor started');
+      writeFileSync(file, readFileSync(config(4_000), 'utf8'));
+      await seen('the changed config is too large for this heap');
+      assert.match(out, /LIFELINE_ERR_HEAP/);
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, stderr);
+      assert.doesNotMatch(`${out}${stderr}`, V8_ABORT);
+      assert.match(out, /lifeline monitor stopped/);
+    } finally {
+      clearTimeout(killer);
+      child.kill('SIGKILL');
+    }
   });
 });
