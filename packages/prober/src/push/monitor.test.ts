@@ -210,3 +210,33 @@ describe('push monitor: next expected run', () => {
     await monitor.stop();
   });
 });
+
+describe('push monitor: runs due together', () => {
+  it('are decided together: the missed runs of checks on one grid reach onResult in one turn of the event loop', async () => {
+    const clock = new FakeClock(T);
+    const names = ['a', 'b', 'c'];
+    /** Results per turn of the event loop (a turn ends at the next setImmediate). */
+    const turns: string[][] = [];
+    let open = false;
+    const monitor = createPushMonitor({
+      checks: names.map((name) => pushCheck({ name, displayUrl: `/api/v1/push/${name}` })),
+      logger: silent,
+      clock,
+      onResult: (result) => {
+        if (!open) {
+          open = true;
+          turns.push([]);
+          setImmediate(() => {
+            open = false;
+          });
+        }
+        turns.at(-1)?.push(`${result.check} ${result.error?.code}`);
+      },
+      onReported: () => {},
+    });
+    monitor.start();
+    await clock.advance(MIN + 10 * MIN); // 08:00 plus its 10 min grace, nobody pinged
+    assert.deepEqual(turns, [['a missed', 'b missed', 'c missed']]);
+    await monitor.stop();
+  });
+});

@@ -94,6 +94,39 @@ export function createPushMonitor(deps: PushMonitorDeps): PushMonitor {
     };
   };
 
+  /**
+   * Deadlines falling on the same instant share one timer: every slot due then is
+   * decided in one callback, so their results are recorded in one turn of the
+   * event loop (and their alert changes written in one store transaction, not
+   * one each). Checks on one grid (`every` anchored at the start, the same cron)
+   * all have the same deadline. Returns the cancel.
+   */
+  const due = new Map<number, { looks: Set<() => void>; timer: unknown }>();
+  const wakeAt = (at: number, look: () => void): (() => void) => {
+    let entry = due.get(at);
+    if (!entry) {
+      const looks = new Set<() => void>();
+      const timer = clock.setTimeout(
+        () => {
+          if (due.get(at)?.looks === looks) due.delete(at);
+          for (const fn of looks) fn();
+        },
+        Math.min(2 ** 31 - 1, Math.max(0, at - clock.now())),
+      );
+      entry = { looks, timer };
+      due.set(at, entry);
+    }
+    const { looks, timer } = entry;
+    looks.add(look);
+    return () => {
+      looks.delete(look);
+      if (looks.size === 0 && due.get(at)?.looks === looks) {
+        clock.clearTimeout(timer);
+        due.delete(at);
+      }
+    };
+  };
+
   /** Waits for pings or the deadline; undefined when the monitor stops first. */
   const decide = (check: ResolvedCheck, scheduledAt: number, signal: AbortSignal): Promise<CheckResult | undefined> => {
     const slot = slotOf(check, scheduledAt);
@@ -102,20 +135,20 @@ export function createPushMonitor(deps: PushMonitorDeps): PushMonitor {
       if (accepts(slot, pings, ping.time)) pings = withPing(pings, kind, ping);
     }
     return new Promise((resolve) => {
-      let timer: unknown;
+      let cancel = () => {};
       const entry: Pending = { slot, pings, wake: () => look() };
       const finish = (result: CheckResult | undefined) => {
-        clock.clearTimeout(timer);
+        cancel();
         signal.removeEventListener('abort', onAbort);
         if (pending.get(check.name) === entry) pending.delete(check.name);
         resolve(result);
       };
       const onAbort = () => finish(undefined);
       const look = () => {
-        clock.clearTimeout(timer);
+        cancel();
         const v = verdict(slot, entry.pings, clock.now());
         if (v.kind !== 'pending') return finish(slotResult(check, slot, v));
-        timer = clock.setTimeout(look, Math.min(2 ** 31 - 1, Math.max(0, v.until - clock.now())));
+        cancel = wakeAt(v.until, look);
       };
       if (signal.aborted) return resolve(undefined);
       signal.addEventListener('abort', onAbort, { once: true });

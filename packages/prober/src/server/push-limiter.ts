@@ -34,11 +34,15 @@ export function createPushLimiter(
   perSecond = PUSH_REFILL_PER_SECOND,
 ): PushLimiter {
   const buckets = new Map<string, Bucket>();
+  /** The set the buckets were last swept against: the routes pass one set per config, so a ping costs no sweep (one per reload). */
+  let swept: ReadonlySet<string> | undefined;
   return {
     take(check, configured) {
       if (!configured.has(check)) return { ok: true }; // not ours to count: never makes an entry
-      if (buckets.size >= configured.size) {
+      // After a sweep every bucket is of a name in `swept`, and only such names are added.
+      if (configured !== swept || buckets.size > configured.size) {
         for (const name of buckets.keys()) if (!configured.has(name)) buckets.delete(name);
+        swept = configured;
       }
       const t = now();
       let bucket = buckets.get(check);

@@ -75,21 +75,36 @@ export function createPushRoutes(ctx: RouteContext) {
     }
   }
 
+  /**
+   * The running config's checks by name, and its push checks' names: built once per
+   * config (deps.checks() returns the same array until a reload), so a ping costs no
+   * scan of every configured check.
+   */
+  let indexed:
+    | { checks: readonly ResolvedCheck[]; byName: Map<string, ResolvedCheck>; pushed: Set<string> }
+    | undefined;
+  function index() {
+    const checks = ctx.deps.checks();
+    if (indexed?.checks !== checks) {
+      indexed = {
+        checks,
+        byName: new Map(checks.map((c) => [c.name, c])),
+        pushed: new Set(checks.filter((c) => c.kind === 'push').map((c) => c.name)),
+      };
+    }
+    return indexed;
+  }
+
   function pushCheck(name: string): ResolvedCheck & { push: NonNullable<ResolvedCheck['push']> } {
-    const check = ctx.find(name);
+    const check = index().byName.get(name);
+    if (!check) throw new ApiError('not_found', `no check named ${quote(name)}`);
     if (check.kind !== 'push' || !check.push)
       throw new ApiError('bad_request', `check ${quote(name)} is probed by the monitor, not pinged`);
     return check as ResolvedCheck & { push: NonNullable<ResolvedCheck['push']> };
   }
 
   function limit(name: string): void {
-    const configured = new Set(
-      ctx.deps
-        .checks()
-        .filter((c) => c.kind === 'push')
-        .map((c) => c.name),
-    );
-    const taken = limiter.take(name, configured);
+    const taken = limiter.take(name, index().pushed);
     if (!taken.ok) {
       throw new ApiError(
         'too_many_requests',
