@@ -3,8 +3,6 @@ import { createHealth } from '@lifeline/health';
 import type { Logger } from 'pino';
 import { createAlerting } from './alerting/alerting.js';
 import { createMemoryAlertStore } from './alerting/memory-store.js';
-import { HeapError, heapRoom } from './config/heap.js';
-import { ConfigError, formatProblem, parseConfig } from './config/load.js';
 import type { ResolvedCheck, ResolvedConfig, StorageConfig } from './config/resolved.js';
 import { DEFAULTS } from './config/schema.js';
 import { watchFile } from './config/watch.js';
@@ -13,6 +11,7 @@ import { executeCheck } from './execute.js';
 import { logResult } from './logger.js';
 import { createHttpProber } from './probes/http.js';
 import { createPushMonitor } from './push/monitor.js';
+import { reloadConfig } from './reload.js';
 import { type Clock, createScheduler } from './scheduler/scheduler.js';
 import { createApiServer } from './server/app.js';
 import { createMetrics } from './server/metrics.js';
@@ -258,59 +257,32 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   const stopWatching = deps.watch
     ? watchFile(
         deps.watch,
-        (text) => {
-          try {
-            // A changed file too large to parse in what is left of the heap is refused, not a V8 abort.
-            const next = parseConfig(text, {
-              file: config.source,
-              ...(deps.env ? { env: deps.env } : {}),
-              heap: { room: heapRoom(), use: 'load' },
-            });
-            const probeDiff = scheduler.update(probed(next.checks));
-            const pushDiff = push.update(pushed(next.checks));
-            const diff = {
-              added: [...probeDiff.added, ...pushDiff.added],
-              removed: [...probeDiff.removed, ...pushDiff.removed],
-              changed: [...probeDiff.changed, ...pushDiff.changed],
-            };
-            const needsRestart = (['storage', 'storageFlushMs', 'server', 'scheduler'] as const)
-              .filter((key) => JSON.stringify(next[key]) !== JSON.stringify(config[key]))
-              .map((key) => (key === 'storageFlushMs' ? 'storageFlush' : key));
-            if (needsRestart.length > 0) {
-              logger.warn(
-                { sections: needsRestart },
-                `config reloaded, but ${needsRestart.join(', ')} changes take effect only after a restart`,
-              );
-            }
-            alerting.reload(next, diff.removed);
-            configured = new Set(next.checks.map((c) => c.name));
-            for (const name of diff.removed) {
-              metrics.forget(name);
-              latest.delete(name);
-            }
-            // A check's client was made for its old URL and settings (CA, insecure...).
-            for (const name of [...diff.removed, ...diff.changed]) void httpProber.forget(name);
-            config = next;
-            metrics.configured(config.checks.length);
-            logger.info(
-              { ...diff },
-              `config reloaded: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed`,
-            );
-          } catch (error) {
-            if (error instanceof HeapError) {
-              logger.error(
-                { code: error.code },
-                `the changed config is too large for this heap (${error.message}); still running the previous one`,
-              );
-              return;
-            }
-            if (!(error instanceof ConfigError)) throw error;
-            logger.error(
-              { problems: error.problems.map(formatProblem) },
-              'the changed config is invalid; still running the previous one',
-            );
-          }
-        },
+        (text) =>
+          reloadConfig(text, {
+            logger,
+            ...(deps.env ? { env: deps.env } : {}),
+            current: () => config,
+            apply(next) {
+              const probeDiff = scheduler.update(probed(next.checks));
+              const pushDiff = push.update(pushed(next.checks));
+              const diff = {
+                added: [...probeDiff.added, ...pushDiff.added],
+                removed: [...probeDiff.removed, ...pushDiff.removed],
+                changed: [...probeDiff.changed, ...pushDiff.changed],
+              };
+              alerting.reload(next, diff.removed);
+              configured = new Set(next.checks.map((c) => c.name));
+              for (const name of diff.removed) {
+                metrics.forget(name);
+                latest.delete(name);
+              }
+              // A check's client was made for its old URL and settings (CA, insecure...).
+              for (const name of [...diff.removed, ...diff.changed]) void httpProber.forget(name);
+              config = next;
+              metrics.configured(config.checks.length);
+              return diff;
+            },
+          }),
         (error) => logger.warn({ err: error }, `cannot read ${deps.watch} for reload`),
       )
     : () => {};
