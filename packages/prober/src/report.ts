@@ -4,11 +4,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeliveryOutcome } from './alerting/channel.js';
 import { createHttpSender } from './alerting/channels/http-send.js';
 import type { CheckResult } from './domain/result.js';
+import { REPORT_MAX_RESULTS } from './push/types.js';
 
 /** One try's bound: a monitor that does not answer in this long is down for this run. */
 export const REPORT_TIMEOUT_MS = 5_000;
 /** Tries, 1 s and 2 s apart: a monitor restarting during a rollout is back within that. */
 export const REPORT_TRIES = 3;
+export { REPORT_MAX_RESULTS };
 
 export interface ReportOptions {
   /** The push check's URL on the monitor, e.g. http://lifeline-monitor:8080/api/v1/push/seed-job. */
@@ -34,8 +36,13 @@ export function reportUrl(url: string): string {
 export async function sendReport(
   results: readonly CheckResult[],
   options: ReportOptions,
-): Promise<DeliveryOutcome & { tries: number }> {
-  const target = reportUrl(options.url);
+): Promise<DeliveryOutcome & { tries: number; heartbeatOnly: boolean }> {
+  // Too many results for one report: the run still counts, as a plain ping (to /fail when a check
+  // failed, naming the failures), and the results stay in this run's log only.
+  const heartbeatOnly = results.length > REPORT_MAX_RESULTS;
+  const failed = results.filter((r) => !r.ok);
+  const base = options.url.replace(/\/+$/, '');
+  const target = heartbeatOnly ? (failed.length > 0 ? `${base}/fail` : base) : reportUrl(options.url);
   const tries = Math.max(1, options.tries ?? REPORT_TRIES);
   const sender = createHttpSender({
     url: target,
@@ -43,18 +50,27 @@ export async function sendReport(
     concurrency: 1,
     secrets: [options.token],
   });
-  const body = JSON.stringify({ results });
-  const headers = { 'content-type': 'application/json', authorization: `Bearer ${options.token}` };
+  const body = heartbeatOnly
+    ? `${failed.length} of ${results.length} check(s) failed${failed.length ? `: ${failed.map((r) => `${r.check} ${r.error?.code ?? 'failed'}`).join(', ')}` : ''}`.slice(
+        0,
+        10_240,
+      )
+    : JSON.stringify({ results });
+  const headers = {
+    'content-type': heartbeatOnly ? 'text/plain; charset=utf-8' : 'application/json',
+    authorization: `Bearer ${options.token}`,
+  };
   let outcome: DeliveryOutcome = { ok: false, retryable: false, message: 'not sent' };
   try {
     for (let n = 1; n <= tries; n++) {
       outcome = await sender.post(target, body, headers, options.signal);
-      if (outcome.ok || !outcome.retryable || n === tries || options.signal?.aborted) return { ...outcome, tries: n };
+      if (outcome.ok || !outcome.retryable || n === tries || options.signal?.aborted)
+        return { ...outcome, tries: n, heartbeatOnly };
       await sleep(Math.min(5_000, Math.max(1_000 * 2 ** (n - 1), outcome.retryAfterMs ?? 0)), undefined, {
         ...(options.signal ? { signal: options.signal } : {}),
       }).catch(() => {});
     }
-    return { ...outcome, tries };
+    return { ...outcome, tries, heartbeatOnly };
   } finally {
     await sender.close();
   }

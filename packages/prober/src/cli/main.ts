@@ -219,9 +219,13 @@ export async function main(
         // The heartbeat of the monitor's push check. A monitor that is down costs this run its report,
         // never its exit code: that stays the checks' own.
         if (report !== undefined && reportToken) {
-          const { sendReport } = await import('../report.js');
+          const { sendReport, REPORT_MAX_RESULTS } = await import('../report.js');
           const sent = await sendReport(results, { url: report, token: reportToken, signal: abort.signal });
-          if (sent.ok)
+          if (sent.ok && sent.heartbeatOnly)
+            io.stderr.write(
+              `lifeline: ${results.length} results are more than one report carries (${REPORT_MAX_RESULTS}): the monitor got this run's heartbeat, not its results\n`,
+            );
+          else if (sent.ok)
             logger.debug({ report, tries: sent.tries, status: sent.status }, 'results reported to the monitor');
           else
             io.stderr.write(

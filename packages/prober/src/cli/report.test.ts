@@ -126,3 +126,32 @@ describe('lifeline check --once --report', () => {
     assert.equal(badUrl.code, 2);
   });
 });
+
+describe('lifeline check --once --report with more results than a report carries', () => {
+  it('sends the heartbeat alone (to /fail when a check failed) and says so on stderr', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lifeline-report-many-'));
+    const monitor = await startRecorder();
+    try {
+      const file = join(dir, 'many.yaml');
+      const lines = ['checks:'];
+      // 101 checks against a closed port: they all fail, fast.
+      const port = await closedPort();
+      for (let i = 0; i <= 100; i++) lines.push(`  - {name: c${i}, url: "http://127.0.0.1:${port}/", every: 1m}`);
+      writeFileSync(file, lines.join('\n'));
+      const run = await runLifeline(['check', '--once', '-c', file, '--report', `${monitor.url}/api/v1/push/job`], {
+        env: { LIFELINE_REPORT_TOKEN: TOKEN },
+      });
+      assert.equal(run.code, 1);
+      assert.match(
+        run.stderr,
+        /101 results are more than one report carries \(100\): the monitor got this run's heartbeat/,
+      );
+      const ping = await monitor.next();
+      assert.equal(ping.path, '/api/v1/push/job/fail');
+      assert.match(ping.body, /^101 of 101 check\(s\) failed: c0 refused, c1 refused/);
+    } finally {
+      await monitor.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,5 +1,8 @@
 import type { CheckResult } from '../domain/result.js';
 
+/** Results one report (`check --once --report`) carries at most; past it the CLI sends only the heartbeat. */
+export const REPORT_MAX_RESULTS = 100;
+
 /** What a job says: it finished well (plain ping), it started, or it failed. */
 export type PingKind = 'success' | 'start' | 'fail';
 

@@ -4,7 +4,11 @@ import { ApiError } from './errors.js';
 import { quote } from './request.js';
 
 /** A report holds at most this many results (one per check of the CronJob's config). */
-export const REPORT_MAX_RESULTS = 100;
+/** Results one report carries at most; `check --once --report` sends only the heartbeat past it. */
+export { REPORT_MAX_RESULTS } from '../report.js';
+
+import { REPORT_MAX_RESULTS } from '../report.js';
+
 const MAX_TEXT = 8_192;
 const MAX_CONDITIONS = 100;
 const PHASE_NAMES = ['dns', 'connect', 'tls', 'ttfb', 'transfer', 'total'] as const;
