@@ -59,6 +59,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     db,
     checks: createSqliteChecks(db),
     watermark: undefined,
+    progress: undefined,
     ensure() {
       if (!ready) throw new Error('store used before migrate()');
     },
@@ -92,6 +93,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
       alerts.prepare();
       ctx.checks.load();
       ctx.watermark = rollups.storedWatermark();
+      ctx.progress = rollups.storedProgress();
       ready = true;
       return SQLITE_MIGRATIONS.length;
     },
