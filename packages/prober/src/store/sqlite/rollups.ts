@@ -166,6 +166,8 @@ export function createSqliteRollups(ctx: SqliteContext): SqliteRollups {
       stmts.deleteMeta.run(PROGRESS);
       return { folded: inputs.length, watermark: cursor.until, progress: undefined };
     }
+    // The watermark too: on the very first pass it is not stored yet, and a restart must find both.
+    stmts.putMeta.run(WATERMARK, String(watermark));
     stmts.putMeta.run(PROGRESS, JSON.stringify(cursor));
     return { folded: inputs.length, watermark, progress: cursor };
   });
