@@ -149,6 +149,10 @@ export interface Store extends AlertStore {
    * stopped up to the minute of `now`, into minute, hour and day rollups. The
    * write path only inserts raw rows (a result older than the last compaction
    * is folded in at once); a periodic task calls this. Returns the results folded.
+   * The work is done in bounded chunks with the event loop free between them
+   * (SQLite: one transaction per chunk, each storing where it stopped, so a crash
+   * between chunks folds nothing twice and the next call goes on from there;
+   * PostgreSQL: one transaction, its rows folded and upserted in slices).
    */
   compact(now: number): Promise<number>;
   /** When the newest stored run of a check was scheduled (epoch ms). */
@@ -156,6 +160,7 @@ export interface Store extends AlertStore {
   /**
    * Deletes what is past its retention. Runs as its own task, never in write().
    * Delivered and dead notifications go with the raw results' retention; pending ones stay.
+   * SQLite deletes in bounded chunks, one transaction each, with the event loop free between them.
    */
   prune(now: number, retention: RetentionConfig): Promise<PruneCounts>;
   close(): Promise<void>;

@@ -35,6 +35,27 @@ export async function upsertRollups(
   await client.query(maintenance ? ctx.long(text, values) : { text, values });
 }
 
+/**
+ * Compaction folds and upserts the fetched rows in slices of about this many
+ * (whole checks, unless one check alone has more than twice as many), so no
+ * single stretch of JavaScript holds the event loop for long (bench:compaction).
+ */
+export const PG_COMPACT_SLICE_ROWS = 1_000;
+
+/** Cuts rows ordered by check into slices of whole checks of about PG_COMPACT_SLICE_ROWS rows. */
+export function* checkSlices<T extends { check_id: number }>(rows: readonly T[]): Generator<T[]> {
+  for (let i = 0; i < rows.length; ) {
+    let j = Math.min(i + PG_COMPACT_SLICE_ROWS, rows.length);
+    const cap = Math.min(i + 2 * PG_COMPACT_SLICE_ROWS, rows.length);
+    let k = j;
+    while (k < cap && rows[k]?.check_id === rows[k - 1]?.check_id) k++;
+    // Ends on a check boundary when one is near; a check with more rows than that is split.
+    if (k < cap || k === rows.length) j = k;
+    yield rows.slice(i, j);
+    i = j;
+  }
+}
+
 /** Where the last compaction stopped (epoch ms), if one ever ran. */
 export async function readWatermark(client: pg.PoolClient | pg.Pool): Promise<number | undefined> {
   const { rows } = await client.query<{ value: string }>(
@@ -115,12 +136,15 @@ export function createPostgresRollups(ctx: PostgresContext): Pick<Store, 'compac
         const { rows } = await client.query<{ name: string; check_id: number; t: number; ok: number; dur: number }>(
           long(
             `SELECT c.name, r.check_id, r.t, r.ok, r.dur FROM lifeline_results r JOIN lifeline_checks c ON c.id = r.check_id
-             WHERE r.t >= $1 AND r.t < $2`,
+             WHERE r.t >= $1 AND r.t < $2 ORDER BY r.check_id, r.t`,
             [watermark, until],
           ),
         );
-        for (const r of rows) checks.ids.set(r.name, r.check_id);
-        await upsertRollups(ctx, client, foldResults(rows.map((r) => rawRollupInput(r.name, r))).values(), true);
+        for (const slice of checkSlices(rows)) {
+          for (const r of slice) checks.ids.set(r.name, r.check_id);
+          // Folding and encoding a slice is the synchronous part; the loop is free while PostgreSQL upserts it.
+          await upsertRollups(ctx, client, foldResults(slice.map((r) => rawRollupInput(r.name, r))).values(), true);
+        }
         await client.query(
           "INSERT INTO lifeline_meta (key, value) VALUES ('compacted_until', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
           [String(until)],

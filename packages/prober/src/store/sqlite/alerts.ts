@@ -156,9 +156,3 @@ export function createSqliteAlerts(ctx: SqliteContext): SqliteAlerts {
     },
   };
 }
-
-/** Deletes delivered and dead notifications created before `before` (pending ones stay); call inside prune's transaction. */
-export function pruneNotifications(ctx: SqliteContext, before: number): number {
-  return ctx.db.prepare("DELETE FROM outbox WHERE status IN ('delivered', 'dead') AND created_at < ?").run(before)
-    .changes;
-}

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { CheckResult } from '../../domain/result.js';
 import { foldResults, type RollupDelta } from '../../domain/rollup.js';
 import { decode, encode, type FailureState, type RawRow, type ResultQuery, rollupInput, type Store } from '../store.js';
-import type { SqliteContext } from './context.js';
+import { isFolded, type SqliteContext } from './context.js';
 
 /** The write path and the reads of raw results. */
 export interface SqliteResults
@@ -55,7 +55,7 @@ export function createSqliteResults(ctx: SqliteContext, deps: SqliteResultsDeps)
         row.detail,
       );
       // A result for a minute that was already compacted goes straight into its rollups.
-      if (ctx.watermark !== undefined && row.t < ctx.watermark) {
+      if (isFolded(ctx, checkId, row.t)) {
         late.push(rollupInput(result));
       }
     }

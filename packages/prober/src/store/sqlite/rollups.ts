@@ -8,8 +8,8 @@ import {
   type RollupDelta,
 } from '../../domain/rollup.js';
 import { type RollupRow, rawRollupInput, type Store } from '../store.js';
-import type { SqliteContext } from './context.js';
-import { checkpoint } from './maintenance.js';
+import type { CompactionProgress, SqliteContext } from './context.js';
+import { checkpoint, yieldToLoop } from './maintenance.js';
 
 interface RollupRecord {
   n: number;
@@ -37,6 +37,25 @@ const toRollup = (r: RollupRecord): Rollup => ({
 });
 
 const WATERMARK = 'compacted_until';
+/** A pass stopped between chunks (CompactionProgress as JSON); absent between passes. */
+const PROGRESS = 'compacting';
+
+/**
+ * Compaction runs in chunks, each its own transaction with the event loop
+ * free between them: a chunk reads at most this many raw rows, of at most
+ * COMPACT_CHUNK_CHECKS checks (each check read costs an index seek and up to
+ * three rollup read-modify-writes). At these sizes a chunk holds the loop for
+ * a few ms (docs/benchmarks.md, bench:compaction). A check with more raw rows
+ * than this in the backlog is split across chunks by time.
+ */
+export const COMPACT_CHUNK_ROWS = 2_000;
+export const COMPACT_CHUNK_CHECKS = 100;
+
+interface ChunkOutcome {
+  folded: number;
+  watermark: number;
+  progress: CompactionProgress | undefined;
+}
 
 /** Compaction of raw results into minute, hour and day rollups, and the rollup reads. */
 export interface SqliteRollups extends Pick<Store, 'compact' | 'rollups' | 'totals'> {
@@ -44,6 +63,8 @@ export interface SqliteRollups extends Pick<Store, 'compact' | 'rollups' | 'tota
   prepare(): void;
   /** Where the last compaction stopped, as stored in the meta table. */
   storedWatermark(): number | undefined;
+  /** The pass a compaction left between two chunks (a crash or a close), as stored in the meta table. */
+  storedProgress(): CompactionProgress | undefined;
   /** Merges deltas into stored rows (read, add, write); call inside a transaction. */
   mergeInto(deltas: Iterable<RollupDelta>): void;
 }
@@ -71,8 +92,10 @@ export function createSqliteRollups(ctx: SqliteContext): SqliteRollups {
       ),
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
       putMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+      deleteMeta: db.prepare('DELETE FROM meta WHERE key = ?'),
       firstResult: db.prepare('SELECT min(t) AS t FROM results'),
-      raw: db.prepare('SELECT t, ok, dur FROM results WHERE check_id = ? AND t >= ? AND t < ?'),
+      checkIds: db.prepare('SELECT id FROM checks WHERE id >= ? ORDER BY id LIMIT ?').pluck(),
+      raw: db.prepare('SELECT t, ok, dur FROM results WHERE check_id = ? AND t >= ? AND t < ? ORDER BY t LIMIT ?'),
     };
   }
 
@@ -89,30 +112,64 @@ export function createSqliteRollups(ctx: SqliteContext): SqliteRollups {
     }
   }
 
+  const nameOf = (id: number): string => {
+    let check = checks.urls.get(id);
+    // Written by another process (a CronJob's check --once): in the table, not in this cache yet.
+    if (check === undefined) {
+      checks.load();
+      check = checks.urls.get(id);
+    }
+    return check?.name ?? String(id);
+  };
+
   /**
    * Rollups are built from raw rows, so the write path is one insert per
-   * result and a rollup can always be rebuilt. Each compaction folds the
-   * finished minutes since the last one into minute, hour and day rows.
+   * result and a rollup can always be rebuilt. A compaction pass folds the
+   * finished minutes since the last one into minute, hour and day rows, check
+   * by check in id order, one chunk per transaction. Each chunk stores where
+   * it stopped (the watermark, or the pass's progress) with its rollups, so a
+   * crash between chunks loses nothing and folds nothing twice.
    */
-  const compactTx = db.transaction((now: number): number => {
-    const until = bucketStart(now, 'minute');
-    // Checks written by another process (a CronJob's check --once) are in the table, maybe not in this cache.
-    if (checks.stored() !== checks.ids.size) checks.load();
-    if (ctx.watermark === undefined) {
+  const compactChunk = db.transaction((now: number): ChunkOutcome => {
+    let watermark = ctx.watermark;
+    if (watermark === undefined) {
+      const until = bucketStart(now, 'minute');
       const first = (stmts.firstResult.get() as { t: number | null }).t;
-      ctx.watermark = first === null ? until : bucketStart(first, 'minute');
+      watermark = first === null ? until : bucketStart(first, 'minute');
     }
-    if (ctx.watermark >= until) return 0;
+    let cursor = ctx.progress;
+    if (cursor === undefined) {
+      const until = bucketStart(now, 'minute');
+      if (watermark >= until) return { folded: 0, watermark, progress: undefined };
+      cursor = { until, check: 0, t: watermark };
+    }
     const inputs = [];
-    for (const [id, { name }] of checks.urls) {
-      for (const r of stmts.raw.iterate(id, ctx.watermark, until) as Iterable<{ t: number; ok: number; dur: number }>) {
-        inputs.push(rawRollupInput(name, r));
+    let left = COMPACT_CHUNK_ROWS;
+    const ids = stmts.checkIds.all(cursor.check, COMPACT_CHUNK_CHECKS) as number[];
+    for (const id of ids) {
+      const from = id === cursor.check ? cursor.t : watermark;
+      const rows = stmts.raw.all(id, from, cursor.until, left) as { t: number; ok: number; dur: number }[];
+      const name = rows.length > 0 ? nameOf(id) : '';
+      for (const r of rows) inputs.push(rawRollupInput(name, r));
+      left -= rows.length;
+      if (left === 0) {
+        // The budget ends inside (or exactly at the end of) this check: go on after its last row read.
+        cursor = { until: cursor.until, check: id, t: Number((rows[rows.length - 1] as { t: number }).t) + 1 };
+        break;
       }
+      cursor = { until: cursor.until, check: id + 1, t: watermark };
     }
     mergeInto(foldResults(inputs).values());
-    ctx.watermark = until;
-    stmts.putMeta.run(WATERMARK, String(until));
-    return inputs.length;
+    if (left > 0 && ids.length < COMPACT_CHUNK_CHECKS) {
+      // No check left: the pass is done.
+      stmts.putMeta.run(WATERMARK, String(cursor.until));
+      stmts.deleteMeta.run(PROGRESS);
+      return { folded: inputs.length, watermark: cursor.until, progress: undefined };
+    }
+    // The watermark too: on the very first pass it is not stored yet, and a restart must find both.
+    stmts.putMeta.run(WATERMARK, String(watermark));
+    stmts.putMeta.run(PROGRESS, JSON.stringify(cursor));
+    return { folded: inputs.length, watermark, progress: cursor };
   });
 
   return {
@@ -123,10 +180,26 @@ export function createSqliteRollups(ctx: SqliteContext): SqliteRollups {
       const stored = stmts.getMeta.get(WATERMARK) as { value: string } | undefined;
       return stored ? Number(stored.value) : undefined;
     },
+    storedProgress() {
+      const stored = stmts.getMeta.get(PROGRESS) as { value: string } | undefined;
+      return stored ? (JSON.parse(stored.value) as CompactionProgress) : undefined;
+    },
     mergeInto,
     async compact(now) {
       ctx.ensure();
-      const folded = compactTx(now);
+      if (checks.stored() !== checks.ids.size) checks.load();
+      let folded = 0;
+      for (;;) {
+        const chunk = compactChunk(now);
+        // Committed: the write path folds a late result by this from now on (context.ts isFolded).
+        ctx.watermark = chunk.watermark;
+        ctx.progress = chunk.progress;
+        folded += chunk.folded;
+        if (chunk.progress === undefined) break;
+        await yieldToLoop();
+        // A close() while the loop was free ends the pass here; the next start goes on from the stored progress.
+        if (!db.open) return folded;
+      }
       checkpoint(db);
       return folded;
     },

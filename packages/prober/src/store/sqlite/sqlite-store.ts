@@ -27,7 +27,9 @@ const WAL_LIMIT_BYTES = 4 * 1024 * 1024;
 /**
  * The embedded default: one file, WAL mode, no server to run. better-sqlite3
  * is synchronous; every call here is short (a prepared statement or one
- * transaction), so it does not hold the event loop for long.
+ * transaction), so it does not hold the event loop for long. Compaction and
+ * retention, whose work grows with the backlog, run in chunks of one
+ * transaction each with the loop free between them (rollups.ts, maintenance.ts).
  *
  * This opens the file and composes one module per concern: results.ts (the
  * write path and raw reads), rollups.ts (compaction and rollup reads) and
@@ -59,6 +61,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     db,
     checks: createSqliteChecks(db),
     watermark: undefined,
+    progress: undefined,
     ensure() {
       if (!ready) throw new Error('store used before migrate()');
     },
@@ -92,6 +95,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
       alerts.prepare();
       ctx.checks.load();
       ctx.watermark = rollups.storedWatermark();
+      ctx.progress = rollups.storedProgress();
       ready = true;
       return SQLITE_MIGRATIONS.length;
     },
