@@ -194,6 +194,18 @@ describe('the monitor overlays', () => {
     assert.ok(find(objects, 'Service', 'lifeline-monitor'));
   });
 
+  it('both cap the heap below the memory limit, leaving room for native memory (issue #14)', () => {
+    for (const overlay of ['monitor', 'monitor-postgres']) {
+      const container = find(render(`deploy/kubernetes/overlays/${overlay}`), 'Deployment', 'lifeline-monitor').spec
+        .template.spec.containers[0];
+      const options = container.env.find((e: { name: string }) => e.name === 'NODE_OPTIONS')?.value ?? '';
+      const heap = Number(/--max-old-space-size=(\d+)/.exec(options)?.[1]);
+      const limit = Number(/^(\d+)Mi$/.exec(container.resources.limits.memory)?.[1]);
+      assert.ok(heap > 0 && limit > 0, `${overlay}: ${options}, ${container.resources.limits.memory}`);
+      assert.ok(heap + 96 <= limit, `${overlay}: a ${heap} MiB heap leaves too little of ${limit} Mi`);
+    }
+  });
+
   it('PostgreSQL: storage from the Secret lifeline-postgres, no volume claim', () => {
     const objects = render('deploy/kubernetes/overlays/monitor-postgres');
     const monitor = find(objects, 'Deployment', 'lifeline-monitor');
