@@ -12,6 +12,7 @@ import type { CheckResult } from './domain/result.js';
 import { executeCheck } from './execute.js';
 import { logResult } from './logger.js';
 import { createHttpProber } from './probes/http.js';
+import { createLookupGate } from './probes/lookup.js';
 import { createPushMonitor } from './push/monitor.js';
 import { type Clock, createScheduler } from './scheduler/scheduler.js';
 import { createApiServer } from './server/app.js';
@@ -93,6 +94,9 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   );
   const metrics = createMetrics(() => latest);
   const httpProber = createHttpProber();
+  // Lookups cannot be cancelled: a slow resolver must not let the timed-out runs' lookups pile up.
+  const lookups = createLookupGate(deps.lookup ? { lookup: deps.lookup } : {});
+  metrics.lookups(lookups.inFlight);
   metrics.configured(config.checks.length);
   const writer = store ? createMonitorWriter(store, config.storageFlushMs, logger, metrics) : undefined;
   let apiUrl: string | undefined;
@@ -143,7 +147,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
         signal: context.signal,
         http: httpProber,
         scheduledAt: context.scheduledAt,
-        ...(deps.lookup ? { lookup: deps.lookup } : {}),
+        lookup: lookups.lookup,
       });
       record(result, context.catchUp);
     },
