@@ -95,7 +95,16 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   const metrics = createMetrics(() => latest);
   const httpProber = createHttpProber();
   // Lookups cannot be cancelled: a slow resolver must not let the timed-out runs' lookups pile up.
-  const lookups = createLookupGate(deps.lookup ? { lookup: deps.lookup } : {});
+  const lookups = createLookupGate({
+    lookup: deps.lookup,
+    onSaturation: (saturated, inFlight) =>
+      saturated
+        ? logger.warn(
+            { lookupsInFlight: inFlight },
+            `the resolver is saturated: ${inFlight} name lookups still waiting; checks that need one fail with dns_timeout until it catches up`,
+          )
+        : logger.info({ lookupsInFlight: inFlight }, 'the resolver keeps up again'),
+  });
   metrics.lookups(lookups.inFlight);
   metrics.configured(config.checks.length);
   const writer = store ? createMonitorWriter(store, config.storageFlushMs, logger, metrics) : undefined;

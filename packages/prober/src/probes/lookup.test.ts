@@ -78,7 +78,12 @@ async function reachable(refs: readonly WeakRef<object>[], gc: () => void): Prom
 describe('lookups against a resolver that never answers', () => {
   it('are capped per monitor: past the cap a run fails at once with dns_timeout, and says so', async () => {
     const silent = await silentResolver();
-    const gate = createLookupGate({ max: 8, lookup: silent.lookup });
+    const states: boolean[] = [];
+    const gate = createLookupGate({
+      max: 8,
+      lookup: silent.lookup,
+      onSaturation: (saturated) => states.push(saturated),
+    });
     const http = createHttpProber();
     try {
       const all = checks([
@@ -99,11 +104,14 @@ describe('lookups against a resolver that never answers', () => {
         assert.equal(saturated.length, round === 0 ? all.length - 8 : all.length);
         for (const r of saturated) assert.equal(r.error?.code, 'dns_timeout', r.error?.message);
       }
+      // Logged once, on the change of state, not once per run.
+      assert.deepEqual(states, [true]);
     } finally {
       await http.close();
       await silent.release();
     }
     assert.equal(gate.inFlight(), 0);
+    assert.deepEqual(states, [true, false]);
   });
 
   it('keep nothing of a socket closed while its lookup waits', async () => {

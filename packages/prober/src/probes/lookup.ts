@@ -24,6 +24,15 @@ export interface LookupGate {
   inFlight(): number;
 }
 
+export interface LookupGateOptions {
+  /** Lookups in flight at most (default {@link DEFAULT_MAX_LOOKUPS_IN_FLIGHT}). */
+  readonly max?: number;
+  /** The lookup to cap (default `dns.lookup`, getaddrinfo). */
+  readonly lookup?: LookupFunction | undefined;
+  /** On a change of state only: the cap was reached (`true`), or half of it is free again (`false`). */
+  readonly onSaturation?: (saturated: boolean, inFlight: number) => void;
+}
+
 /**
  * Caps the lookups in flight. A lookup past the cap is not started: its
  * connection fails with `EAI_AGAIN` (a `dns_timeout` result) and says how many
@@ -34,17 +43,31 @@ export interface LookupGate {
  * await executeCheck(check, { lookup: gate.lookup });
  * gate.inFlight(); // for lifeline_dns_lookups_in_flight
  */
-export function createLookupGate(options: { max?: number; lookup?: LookupFunction } = {}): LookupGate {
+export function createLookupGate(options: LookupGateOptions = {}): LookupGate {
   const max = options.max ?? DEFAULT_MAX_LOOKUPS_IN_FLIGHT;
   const base = (options.lookup ?? systemLookup) as unknown as (h: string, o: unknown, cb: LookupCallback) => void;
   let inFlight = 0;
+  let saturated = false;
+  const settle = () => {
+    inFlight -= 1;
+    // Half the cap free again: the resolver keeps up, not one answer in a flood.
+    if (saturated && inFlight <= max / 2) {
+      saturated = false;
+      options.onSaturation?.(false, inFlight);
+    }
+  };
   const lookup = (hostname: string, opts: unknown, callback: LookupCallback) => {
     if (inFlight >= max) {
+      if (!saturated) {
+        saturated = true;
+        options.onSaturation?.(true, inFlight);
+      }
       const error = Object.assign(
         new Error(`the resolver is saturated: ${inFlight} lookups still waiting (${hostname} was not looked up)`),
         { code: 'EAI_AGAIN', hostname },
       );
-      process.nextTick(callback, error);
+      // On a later turn of the loop, as a real answer comes: a run that fails at once still lets sockets close.
+      setImmediate(callback, error);
       return;
     }
     inFlight += 1;
@@ -53,14 +76,14 @@ export function createLookupGate(options: { max?: number; lookup?: LookupFunctio
       base(hostname, opts, (...args) => {
         if (answered) return;
         answered = true;
-        inFlight -= 1;
+        settle();
         callback(...args);
       });
     } catch (error) {
       // An invalid hostname or option throws before anything is queued.
       if (!answered) {
         answered = true;
-        inFlight -= 1;
+        settle();
       }
       throw error;
     }
