@@ -73,6 +73,7 @@ export function probe(check: ResolvedCheck, budgetMs: number, options: ExecuteOp
         name: target.name,
         type: target.type,
         ...(target.server ? { server: target.server } : {}),
+        lookup: options.lookup,
       });
     case 'push':
       // The monitor answers for push checks from their pings; nothing here probes them.

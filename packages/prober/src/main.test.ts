@@ -114,6 +114,7 @@ describe('lifeline run (startMonitor)', () => {
       const metrics = await (await fetch(`${monitor.url}/metrics`)).text();
       assert.match(metrics, /lifeline_check_up\{check="down"\} 0/);
       assert.match(metrics, /lifeline_checks_configured 2/);
+      assert.match(metrics, /lifeline_dns_lookups_in_flight \d+/);
       assert.match(metrics, /lifeline_scheduler_lag_seconds_count [1-9]/);
 
       // Results reach the store in batches.

@@ -10,6 +10,7 @@ import type { CheckResult } from './domain/result.js';
 import { executeCheck } from './execute.js';
 import { logResult } from './logger.js';
 import { createHttpProber } from './probes/http.js';
+import { createLookupGate } from './probes/lookup.js';
 import { createPushMonitor } from './push/monitor.js';
 import { reloadConfig } from './reload.js';
 import { type Clock, createScheduler } from './scheduler/scheduler.js';
@@ -92,6 +93,18 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   );
   const metrics = createMetrics(() => latest);
   const httpProber = createHttpProber();
+  // Lookups cannot be cancelled: a slow resolver must not let the timed-out runs' lookups pile up.
+  const lookups = createLookupGate({
+    lookup: deps.lookup,
+    onSaturation: (saturated, inFlight) =>
+      saturated
+        ? logger.warn(
+            { lookupsInFlight: inFlight },
+            `the resolver is saturated: ${inFlight} name lookups still waiting; checks that need one fail with dns_timeout until it catches up`,
+          )
+        : logger.info({ lookupsInFlight: inFlight }, 'the resolver keeps up again'),
+  });
+  metrics.lookups(lookups.inFlight);
   metrics.configured(config.checks.length);
   const writer = store ? createMonitorWriter(store, config.storageFlushMs, logger, metrics) : undefined;
   let apiUrl: string | undefined;
@@ -142,7 +155,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
         signal: context.signal,
         http: httpProber,
         scheduledAt: context.scheduledAt,
-        ...(deps.lookup ? { lookup: deps.lookup } : {}),
+        lookup: lookups.lookup,
       });
       record(result, context.catchUp);
     },

@@ -1,4 +1,5 @@
-import { promises as dns } from 'node:dns';
+import { promises as dns, type LookupAddress } from 'node:dns';
+import type { LookupFunction } from 'node:net';
 import type { Observation } from '../domain/result.js';
 import { NO_PHASES } from '../domain/result.js';
 import { classifyError } from './classify.js';
@@ -13,6 +14,8 @@ export interface DnsProbeRequest {
   readonly server?: string;
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
+  /** Stands for getaddrinfo (A and AAAA without a server): the monitor's capped lookup. */
+  readonly lookup?: LookupFunction | undefined;
 }
 
 /** c-ares error codes that are DNS answers, not failures to get one. */
@@ -49,8 +52,8 @@ export async function probeDns(req: DnsProbeRequest): Promise<Observation> {
     if (req.server) resolver.setServers([req.server]);
     const query = async (): Promise<unknown[]> => {
       if (!req.server && (req.type === 'A' || req.type === 'AAAA')) {
-        // getaddrinfo, as the pod's other lookups (it cannot be cancelled; the system bounds it).
-        const found = await dns.lookup(req.name, { all: true, family: req.type === 'A' ? 4 : 6 });
+        // getaddrinfo, as the pod's other lookups (it cannot be cancelled; the monitor's gate caps how many wait).
+        const found = await lookupAll(req.name, req.type === 'A' ? 4 : 6, req.lookup);
         return found.map((a) => a.address);
       }
       return (await resolver.resolve(req.name, req.type)) as unknown[];
@@ -87,6 +90,16 @@ export async function probeDns(req: DnsProbeRequest): Promise<Observation> {
     if (onAbort) req.signal?.removeEventListener('abort', onAbort);
     resolver.cancel();
   }
+}
+
+function lookupAll(name: string, family: 4 | 6, lookup: LookupFunction | undefined): Promise<LookupAddress[]> {
+  if (!lookup) return dns.lookup(name, { all: true, family });
+  return new Promise((resolve, reject) => {
+    lookup(name, { all: true, family }, (error, addresses) => {
+      if (error) reject(error);
+      else resolve(addresses as unknown as LookupAddress[]);
+    });
+  });
 }
 
 const round = (ms: number) => Math.round(ms * 100) / 100;

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import type { Phase } from '../domain/errors.js';
 import type { Phases } from '../domain/result.js';
+import { detachableLookup } from './lookup.js';
 
 const round = (ms: number) => Math.round(ms * 100) / 100;
 
@@ -117,13 +118,20 @@ export interface SocketTarget {
  */
 export function connectSocket(target: SocketTarget): Socket | TLSSocket {
   const host = unbracket(target.host);
-  const options = { host, port: target.port, ...(target.lookup ? { lookup: target.lookup } : {}) };
-  if (!target.tls) return netConnect(options);
-  return tlsConnect({
-    ...options,
-    rejectUnauthorized: !target.insecure,
-    ...(target.ca ? { ca: target.ca } : {}),
-    ...(isIP(host) === 0 ? { servername: host } : {}),
-    ...(target.alpn ? { ALPNProtocols: [...target.alpn] } : {}),
-  });
+  // A lookup outlives a socket closed while it waits (getaddrinfo cannot be
+  // cancelled): detached on close, it no longer holds the socket, its
+  // listeners and the HTTP client behind them.
+  const { lookup, detach } = detachableLookup(target.lookup);
+  const options = { host, port: target.port, lookup };
+  const socket = !target.tls
+    ? netConnect(options)
+    : tlsConnect({
+        ...options,
+        rejectUnauthorized: !target.insecure,
+        ...(target.ca ? { ca: target.ca } : {}),
+        ...(isIP(host) === 0 ? { servername: host } : {}),
+        ...(target.alpn ? { ALPNProtocols: [...target.alpn] } : {}),
+      });
+  socket.once('close', detach);
+  return socket;
 }

@@ -40,6 +40,8 @@ export interface Metrics {
   alerting(source: AlertingSource): void;
   /** One try of one notification: delivered, to be retried, or given up (dead). */
   notification(channel: string, outcome: 'delivered' | 'retry' | 'dead'): void;
+  /** Where lifeline_dns_lookups_in_flight reads from when scraped. */
+  lookups(inFlight: () => number): void;
 }
 
 /**
@@ -150,6 +152,16 @@ export function createMetrics(latest: () => ReadonlyMap<string, CheckResult>): M
     registers: [registry],
   });
 
+  let lookupsInFlight: (() => number) | undefined;
+  new Gauge({
+    name: 'lifeline_dns_lookups_in_flight',
+    help: 'Name lookups started by probes and not answered yet, those of runs already timed out included: grows while the resolver is slow, up to its cap',
+    registers: [registry],
+    collect() {
+      this.set(lookupsInFlight?.() ?? 0);
+    },
+  });
+
   let alerting: AlertingSource | undefined;
   new Gauge({
     name: 'lifeline_alerts_firing',
@@ -214,6 +226,9 @@ export function createMetrics(latest: () => ReadonlyMap<string, CheckResult>): M
     },
     storeQueue(source) {
       queue = source;
+    },
+    lookups(inFlight) {
+      lookupsInFlight = inFlight;
     },
     forget(check) {
       for (const outcome of ['up', 'degraded', 'down', 'skipped']) results.remove({ check, outcome });
