@@ -66,6 +66,17 @@ export function createMemoryAlertStore(): AlertStore {
       for (const entry of due) outbox.set(entry.id, { ...entry, nextAttemptAt: leaseUntil });
       return due;
     },
+    async expediteNotifications(channel, now, exclude) {
+      const skip = new Set(exclude);
+      let moved = 0;
+      for (const entry of outbox.values()) {
+        if (entry.channel !== channel || entry.status !== 'pending' || entry.attempts === 0) continue;
+        if (entry.nextAttemptAt <= now || skip.has(entry.id)) continue;
+        outbox.set(entry.id, { ...entry, nextAttemptAt: now });
+        moved += 1;
+      }
+      return moved;
+    },
     async recordAttempt(id, attempt) {
       const entry = outbox.get(id);
       if (entry?.status !== 'pending') return;

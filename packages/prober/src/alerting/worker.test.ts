@@ -253,3 +253,38 @@ async function onceOutcome(t: { recorded: EventEmitter }): Promise<string> {
   const [outcome] = (await once(t.recorded, 'outcome')) as [string];
   return outcome;
 }
+
+describe('delivery worker: a receiver that answers again', () => {
+  it("brings the channel's waiting retries forward at once", async () => {
+    const failing = { ok: false, status: 503, message: 'HTTP 503', retryable: true };
+    // Tries 1-3 (each notification once) fail, then 1 and 2 fail again, then 3 is delivered.
+    const script = scriptedChannel([failing, failing, failing, failing, failing]);
+    const t = await setup(script.channel, { concurrency: 1, maxAttempts: 10 });
+    await t.store.recordAlerts([{ state: stateOf(), incidents: [], notifications: [1, 2, 3].map((n) => entry(n)) }]);
+    t.worker.start();
+    for (let i = 0; i < 3; i++) {
+      assert.equal(await onceOutcome(t), 'retry');
+      t.worker.wake();
+    }
+    t.advance(750); // the first backoff of all three
+    t.worker.wake();
+    assert.equal(await onceOutcome(t), 'retry');
+    assert.equal(await onceOutcome(t), 'retry'); // 1 and 2 now wait 1.5 s more
+    assert.equal(await onceOutcome(t), 'delivered'); // 3 gets through: the receiver is back
+    // Without the clock moving, 1 and 2 are sent now rather than in 1.5 s.
+    assert.equal(await outcomeWithin(t, 10_000), 'delivered');
+    assert.equal(await outcomeWithin(t, 10_000), 'delivered');
+    assert.deepEqual(script.calls.slice(-2).sort(), [`api:${T0 + 1}:firing`, `api:${T0 + 2}:firing`]);
+    await t.worker.stop(1_000);
+  });
+});
+
+/** The next outcome, or a failed test (not a hung one) after ms. */
+async function outcomeWithin(t: { recorded: EventEmitter }, ms: number): Promise<string> {
+  const timer = setTimeout(() => t.recorded.emit('error', new Error(`no delivery outcome within ${ms} ms`)), ms);
+  try {
+    return await onceOutcome(t);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -9,6 +9,11 @@ import type { Channel, DeliveryOutcome } from './channel.js';
 export const MAX_BACKOFF_MS = 5 * 60_000;
 /** A Retry-After longer than this is not honoured past it. */
 export const MAX_RETRY_AFTER_MS = 60 * 60_000;
+/**
+ * A receiver that answers again brings its channel's waiting retries forward at most this often: a
+ * receiver that fails every other request must not burn every notification's tries in seconds.
+ */
+export const EXPEDITE_EVERY_MS = 30_000;
 /** Alertmanager resolves an alert that is not re-sent within resolve_timeout (5m by default): re-sent this often. */
 export const REFRESH_EVERY_MS = 60_000;
 
@@ -61,6 +66,11 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   const random = deps.random ?? Math.random;
   const pollMs = deps.pollMs ?? 1_000;
   const inFlight = new Map<string, number>();
+  /** Ids of this process's sends in flight: never expedited under them. */
+  const sending = new Set<string>();
+  /** Channels whose last try failed: their next delivery brings the others' retries forward. */
+  const failing = new Set<string>();
+  const expedited = new Map<string, number>();
   const sends = new Set<Promise<void>>();
   const abort = new AbortController();
   // Every send in flight (up to each channel's concurrency, all channels together) and every refresh
@@ -98,7 +108,11 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       await deps.store.recordAttempt(entry.id, { status: 'delivered', at });
       deps.onOutcome?.(entry.channel, 'delivered');
       deps.logger.info(fields, `alert: ${entry.kind} for ${entry.check} delivered to ${entry.channel}`);
-    } else if (outcome.retryable && tries < configured.config.maxAttempts) {
+      if (failing.delete(entry.channel)) await expedite(entry.channel, at);
+      return;
+    }
+    failing.add(entry.channel);
+    if (outcome.retryable && tries < configured.config.maxAttempts) {
       const wait = backoffMs(tries, random(), outcome.retryAfterMs);
       await deps.store.recordAttempt(entry.id, { status: 'pending', nextAttemptAt: at + wait, error: outcome.message });
       deps.onOutcome?.(entry.channel, 'retry');
@@ -116,8 +130,25 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     }
   };
 
+  /**
+   * The receiver answers again: the channel's notifications waiting out a backoff are due now,
+   * instead of each on its own schedule (after a long outage, up to minutes away).
+   */
+  const expedite = async (channel: string, at: number) => {
+    const last = expedited.get(channel);
+    if (last !== undefined && at - last < EXPEDITE_EVERY_MS) return;
+    expedited.set(channel, at);
+    const moved = await deps.store.expediteNotifications(channel, at, [...sending]);
+    if (moved > 0)
+      deps.logger.info(
+        { channel, notifications: moved },
+        `alert delivery: ${channel} answers again; ${moved} notification(s) waiting for a retry are sent now`,
+      );
+  };
+
   const deliver = (entry: OutboxEntry, configured: ConfiguredChannel) => {
     const name = entry.channel;
+    sending.add(entry.id);
     inFlight.set(name, (inFlight.get(name) ?? 0) + 1);
     const send = (async () => {
       try {
@@ -127,6 +158,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       } catch (error) {
         deps.logger.error({ err: error, channel: name, key: entry.key }, 'alert delivery: recording a try failed');
       } finally {
+        sending.delete(entry.id);
         inFlight.set(name, (inFlight.get(name) ?? 1) - 1);
         if (!stopped) void drain(name, configured);
       }

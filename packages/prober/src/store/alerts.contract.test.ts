@@ -272,6 +272,35 @@ describeEachStore('Alert store contract', (t) => {
     await t.store.recordAttempt('no-such-id', { status: 'delivered', at: T0 });
   });
 
+  it('brings a channel forward: retries waiting for their backoff become due, nothing else moves', {
+    skip: t.skip,
+  }, async () => {
+    const at = (s: number) => T0 + 10 * DAY + s * 1_000;
+    await notify(
+      t.store,
+      entry('ex-wait', 'expedite', at(0)),
+      entry('ex-flight', 'expedite', at(1)),
+      entry('ex-fresh', 'expedite', at(2), { nextAttemptAt: at(50) }),
+      entry('ex-done', 'expedite', at(3)),
+      entry('ex-other', 'elsewhere', at(4)),
+      entry('ex-mine', 'expedite', at(5)),
+    );
+    for (const id of ['ex-wait', 'ex-flight', 'ex-done', 'ex-mine'])
+      await t.store.recordAttempt(id, { status: 'pending', nextAttemptAt: at(100), error: 'HTTP 503' });
+    await t.store.recordAttempt('ex-done', { status: 'delivered', at: at(6) });
+    await t.store.recordAttempt('ex-other', { status: 'pending', nextAttemptAt: at(100), error: 'HTTP 503' });
+    // ex-flight is claimed again (its lease is in the future): this process says it is in flight.
+    assert.equal(await t.store.expediteNotifications('expedite', at(10), ['ex-flight']), 2);
+    const byId = new Map((await t.store.notifications({ limit: 100 })).map((n) => [n.id, n]));
+    assert.equal(byId.get('ex-wait')?.nextAttemptAt, at(10));
+    assert.equal(byId.get('ex-mine')?.nextAttemptAt, at(10));
+    assert.equal(byId.get('ex-flight')?.nextAttemptAt, at(100), 'in flight: left alone');
+    assert.equal(byId.get('ex-fresh')?.nextAttemptAt, at(50), 'never tried (claimed or not due): left alone');
+    assert.equal(byId.get('ex-other')?.nextAttemptAt, at(100), 'another channel');
+    assert.equal(byId.get('ex-done')?.status, 'delivered');
+    assert.equal(await t.store.expediteNotifications('expedite', at(10), []), 1, 'only ex-flight was still waiting');
+  });
+
   it('lists notifications newest first, filtered by status, check and until, and pages back', {
     skip: t.skip,
   }, async () => {

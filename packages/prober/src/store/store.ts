@@ -114,6 +114,14 @@ export interface AlertStore {
    * unknown id is a no-op.
    */
   recordAttempt(id: string, attempt: AttemptRecord): Promise<void>;
+  /**
+   * A channel's receiver answers again: its pending notifications waiting out
+   * a retry backoff (tried at least once, next try later than `now`) become due
+   * at `now`, except the ids given (sends of this process in flight). A row
+   * never tried is either due already or claimed by a send in flight, and is
+   * left alone. Returns how many were moved.
+   */
+  expediteNotifications(channel: string, now: number, exclude: readonly string[]): Promise<number>;
   /** Notifications newest first by createdAt (ties: id descending), filtered by status, check and until (excl.); dead letters: status 'dead'. */
   notifications(query: NotificationQuery): Promise<OutboxEntry[]>;
   /** Pending (incl. claimed) and dead notifications, per channel; a channel with neither is absent. */

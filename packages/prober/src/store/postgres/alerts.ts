@@ -88,6 +88,15 @@ export function createPostgresAlerts(ctx: PostgresContext): AlertStore {
       );
       return rows.map(toOutboxEntry).sort(oldestFirst);
     },
+    async expediteNotifications(channel, now, exclude) {
+      ctx.ensure();
+      const { rowCount } = await pool.query(
+        `UPDATE lifeline_outbox SET next_attempt_at = $2 WHERE channel = $1 AND status = 'pending' AND attempts > 0
+           AND next_attempt_at > $2 AND NOT (id = ANY($3::text[]))`,
+        [channel, now, [...exclude]],
+      );
+      return rowCount ?? 0;
+    },
     async recordAttempt(id, attempt: AttemptRecord) {
       ctx.ensure();
       const finalGuard = "WHERE id = $1 AND status = 'pending'";

@@ -163,6 +163,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     incidents: alerts.incidents,
     claimNotifications: alerts.claimNotifications,
     recordAttempt: alerts.recordAttempt,
+    expediteNotifications: alerts.expediteNotifications,
     notifications: alerts.notifications,
     outboxCounts: alerts.outboxCounts,
   };

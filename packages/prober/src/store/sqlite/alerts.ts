@@ -48,6 +48,10 @@ export function createSqliteAlerts(ctx: SqliteContext): SqliteAlerts {
       retry: db.prepare(
         "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ? AND status = 'pending'",
       ),
+      expedite: db.prepare(
+        `UPDATE outbox SET next_attempt_at = ? WHERE channel = ? AND status = 'pending' AND attempts > 0
+           AND next_attempt_at > ? AND id NOT IN (SELECT value FROM json_each(?))`,
+      ),
       dead: db.prepare(
         "UPDATE outbox SET attempts = attempts + 1, status = 'dead', last_error = ? WHERE id = ? AND status = 'pending'",
       ),
@@ -120,6 +124,10 @@ export function createSqliteAlerts(ctx: SqliteContext): SqliteAlerts {
       if (limit <= 0) return [];
       // IMMEDIATE: the write lock is taken before the rows are read.
       return claimTx.immediate(channel, now, limit, leaseUntil);
+    },
+    async expediteNotifications(channel, now, exclude) {
+      ctx.ensure();
+      return Number(stmts.expedite.run(now, channel, now, JSON.stringify(exclude)).changes);
     },
     async recordAttempt(id, attempt: AttemptRecord) {
       ctx.ensure();

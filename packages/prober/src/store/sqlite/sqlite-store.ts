@@ -122,6 +122,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     incidents: alerts.incidents,
     claimNotifications: alerts.claimNotifications,
     recordAttempt: alerts.recordAttempt,
+    expediteNotifications: alerts.expediteNotifications,
     notifications: alerts.notifications,
     outboxCounts: alerts.outboxCounts,
   };
