@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import type http from 'node:http';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   alertmanagerMissing,
   type RunningAlertmanager,
@@ -14,7 +12,8 @@ import {
 import { type Received, type Recorder, startRecorder } from '../../packages/prober/src/testing/channels.js';
 import { runLifeline } from '../../packages/prober/src/testing/cli.js';
 import { closedPort } from '../../packages/prober/src/testing/targets.js';
-import { json, run, type Spawned } from './helpers.js';
+import { json } from './helpers.js';
+import { apiOf, cleanup, getJson, startTarget, until, WAIT_MS } from './monitor.js';
 
 /**
  * Alerting as a user meets it: the real `lifeline` binary, a target the test
@@ -22,95 +21,16 @@ import { json, run, type Spawned } from './helpers.js';
  * Alertmanager, with state in SQLite across a SIGKILL.
  */
 
-const node = process.execPath;
-const BIN = 'packages/prober/bin/lifeline.js';
 const SECRET = 'e2e-webhook-secret-0123456789abcdef';
 /** Every wait is bounded by this; the machine is slow, the events come in a few seconds. */
-const WAIT_MS = 20_000;
-
-interface Target {
-  readonly url: string;
-  set(status: number): void;
-  close(): Promise<void>;
-}
-
-/** The checked service: answers `status` (switchable) to every request. */
-async function startTarget(status = 200): Promise<Target> {
-  let answer = status;
-  const server = http.createServer((req, res) => {
-    req.resume();
-    res.writeHead(answer).end(answer < 400 ? 'ok' : 'down');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
-    set: (next) => {
-      answer = next;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-/** Resolves once `ready()` holds, checked on each request the recorder takes; rejects after `ms`. */
-async function until(recorder: Recorder, ready: () => boolean, what: string, ms = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ready()) {
-    const left = deadline - Date.now();
-    if (left <= 0) throw new Error(`${what}: not within ${ms} ms (${recorder.received.length} requests received)`);
-    await recorder.next(left).catch(() => undefined);
-  }
-}
 
 const body = (r: Received) => JSON.parse(r.body) as Record<string, any>;
 const key = (r: Received) => r.headers['idempotency-key'] as string | undefined;
 
-/** Processes, servers and directories to clean up whatever happens. */
-function cleanup() {
-  const jobs: (() => unknown)[] = [];
-  after(async () => {
-    for (const job of jobs.reverse()) await job();
-  });
-  return {
-    add<T>(thing: T, close: (t: T) => unknown): T {
-      jobs.push(() => close(thing));
-      return thing;
-    },
-    dir(): string {
-      const dir = mkdtempSync(join(tmpdir(), 'lifeline-e2e-alerting-'));
-      jobs.push(() => rmSync(dir, { recursive: true, force: true }));
-      return dir;
-    },
-    monitor(config: string): Spawned {
-      const monitor = run(node, [BIN, 'run', '--config', config, '--port', '0']);
-      jobs.push(async () => {
-        if (monitor.child.exitCode === null && monitor.child.signalCode === null) {
-          monitor.child.kill('SIGKILL');
-          await monitor.exited;
-        }
-      });
-      return monitor;
-    },
-  };
-}
-
-/** The monitor's API origin, from its "started" line. */
-async function apiOf(monitor: Spawned): Promise<string> {
-  const started = await monitor.waitForLine(
-    (l) => json(l)?.msg?.toString().startsWith('lifeline monitor started') === true,
-    WAIT_MS,
-  );
-  return json(started)?.api as string;
-}
-
-const getJson = async (url: string) => (await (await fetch(url)).json()) as Record<string, any>;
 const logged = (text: string) => (l: string) => json(l)?.msg?.toString().includes(text) === true;
 
 describe('alerting, whole system', () => {
-  const clean = cleanup();
+  const clean = cleanup('lifeline-e2e-alerting-');
 
   it('exactly one firing and one resolved per channel: a signed webhook and a real Alertmanager', async (t) => {
     const missing = alertmanagerMissing();

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { type AddressInfo, connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Received, type Recorder, startRecorder } from '../../packages/prober/src/testing/channels.js';
+import { type Received, startRecorder } from '../../packages/prober/src/testing/channels.js';
 import { type CliRun, runLifeline } from '../../packages/prober/src/testing/cli.js';
-import { json, run, type Spawned } from './helpers.js';
+import { json, type Spawned } from './helpers.js';
+import { apiOf, cleanup, getJson, startTarget, until, WAIT_MS } from './monitor.js';
 
 /**
  * Push checks (issue #11) as a user meets them: the real `lifeline run`
@@ -18,71 +18,9 @@ import { json, run, type Spawned } from './helpers.js';
  * monitor announced) and bounded; nothing asserts how long anything took.
  */
 
-const node = process.execPath;
-const BIN = 'packages/prober/bin/lifeline.js';
 const TOKEN = 'e2e-push-token-0123456789abcdef';
-/** Every wait is bounded by this (beyond the wall-clock moment it waits for). */
-const WAIT_MS = 20_000;
 
 type Json = Record<string, any>;
-
-/** Processes, servers and directories to clean up whatever happens. */
-function cleanup() {
-  const jobs: (() => unknown)[] = [];
-  after(async () => {
-    for (const job of jobs.reverse()) await job();
-  });
-  return {
-    add<T>(thing: T, close: (t: T) => unknown): T {
-      jobs.push(() => close(thing));
-      return thing;
-    },
-    dir(): string {
-      const dir = mkdtempSync(join(tmpdir(), 'lifeline-e2e-push-'));
-      jobs.push(() => rmSync(dir, { recursive: true, force: true }));
-      return dir;
-    },
-    monitor(config: string): Spawned {
-      const monitor = run(node, [BIN, 'run', '--config', config, '--port', '0'], {
-        env: { ...process.env, PUSH_TOKEN: TOKEN },
-      });
-      jobs.push(async () => {
-        if (monitor.child.exitCode === null && monitor.child.signalCode === null) {
-          monitor.child.kill('SIGKILL');
-          await monitor.exited;
-        }
-      });
-      return monitor;
-    },
-  };
-}
-
-/** The checked service of the job: answers 200 to every request. */
-async function startTarget(): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    req.resume();
-    res.end('ok');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-/** Resolves once `ready()` holds, checked on each request the recorder takes; rejects after `ms`. */
-async function until(recorder: Recorder, ready: () => boolean, what: string, ms = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ready()) {
-    const left = deadline - Date.now();
-    if (left <= 0) throw new Error(`${what}: not within ${ms} ms (${recorder.received.length} requests received)`);
-    await recorder.next(left).catch(() => undefined);
-  }
-}
 
 /** Polls `read` until `ready` holds (for the store, which has no event to wait for); bounded. */
 async function poll<T>(read: () => Promise<T>, ready: (v: T) => boolean, what: string, ms = WAIT_MS): Promise<T> {
@@ -104,15 +42,6 @@ async function at(epochMs: number): Promise<void> {
 
 const body = (r: Received) => JSON.parse(r.body) as Json;
 
-/** The monitor's API origin, from its "started" line (the n-th one in this output, for a restarted process). */
-async function apiOf(monitor: Spawned): Promise<string> {
-  const started = await monitor.waitForLine(
-    (l) => json(l)?.msg?.toString().startsWith('lifeline monitor started') === true,
-    WAIT_MS,
-  );
-  return json(started)?.api as string;
-}
-
 /** The monitor's result lines of a check (decided runs; `reported` ones are a job's own checks). */
 const results = (monitor: Spawned, check: string, reported = false): Json[] =>
   monitor.lines
@@ -125,7 +54,6 @@ async function nthResult(monitor: Spawned, check: string, match: (r: Json) => bo
   return results(monitor, check).filter(match)[n - 1] as Json;
 }
 
-const getJson = async (url: string, init?: RequestInit) => (await (await fetch(url, init)).json()) as Json;
 const stored = async (api: string, check: string) =>
   (await getJson(`${api}/api/v1/checks/${check}/results?limit=1000`)).results as Json[];
 const pushInfo = async (api: string, check: string) =>
@@ -166,7 +94,7 @@ function monitorConfig(dir: string, checks: string[], hookUrl?: string): string 
 }
 
 describe('push checks, whole system', () => {
-  const clean = cleanup();
+  const clean = cleanup('lifeline-e2e-push-', { PUSH_TOKEN: TOKEN });
 
   it('a CronJob reporting with check --once --report: up, then missed with one firing, then up with one resolved', async () => {
     const dir = clean.dir();
