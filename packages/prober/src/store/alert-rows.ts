@@ -1,5 +1,5 @@
 import type { DurableAlertState, Incident, OutboxEntry } from '../domain/alerts.js';
-import type { AlertChange, NewOutboxEntry } from './store.js';
+import type { AlertChange, AlertStore, NewOutboxEntry } from './store.js';
 
 /** An outbox row as both dialects store it; `payload` is JSON text (SQLite) or parsed JSONB (PostgreSQL). */
 export interface OutboxRow {
@@ -63,4 +63,19 @@ export function flattenChanges(changes: readonly AlertChange[]): {
     notifications.push(...change.notifications);
   }
   return { states: [...states.values()], incidents: [...incidents.values()], notifications };
+}
+
+/** The AlertStore methods of a dialect's alerts module, for its store to expose (and nothing else it has). */
+export function alertMethods(alerts: AlertStore): AlertStore {
+  return {
+    recordAlerts: alerts.recordAlerts,
+    alertStates: alerts.alertStates,
+    forgetAlertStates: alerts.forgetAlertStates,
+    incidents: alerts.incidents,
+    claimNotifications: alerts.claimNotifications,
+    recordAttempt: alerts.recordAttempt,
+    expediteNotifications: alerts.expediteNotifications,
+    notifications: alerts.notifications,
+    outboxCounts: alerts.outboxCounts,
+  };
 }

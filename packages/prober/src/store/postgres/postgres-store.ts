@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { alertMethods } from '../alert-rows.js';
 import type { Store } from '../store.js';
 import { createPostgresAlerts } from './alerts.js';
 import { createPostgresChecks } from './checks.js';
@@ -157,14 +158,6 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     },
     resultsByOutcome: results.resultsByOutcome,
     failureStates: results.failureStates,
-    recordAlerts: alerts.recordAlerts,
-    alertStates: alerts.alertStates,
-    forgetAlertStates: alerts.forgetAlertStates,
-    incidents: alerts.incidents,
-    claimNotifications: alerts.claimNotifications,
-    recordAttempt: alerts.recordAttempt,
-    expediteNotifications: alerts.expediteNotifications,
-    notifications: alerts.notifications,
-    outboxCounts: alerts.outboxCounts,
+    ...alertMethods(alerts),
   };
 }

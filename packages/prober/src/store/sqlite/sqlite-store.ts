@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { alertMethods } from '../alert-rows.js';
 import type { Store } from '../store.js';
 import { createSqliteAlerts } from './alerts.js';
 import { createSqliteChecks } from './checks.js';
@@ -116,14 +117,6 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     },
     resultsByOutcome: results.resultsByOutcome,
     failureStates: results.failureStates,
-    recordAlerts: alerts.recordAlerts,
-    alertStates: alerts.alertStates,
-    forgetAlertStates: alerts.forgetAlertStates,
-    incidents: alerts.incidents,
-    claimNotifications: alerts.claimNotifications,
-    recordAttempt: alerts.recordAttempt,
-    expediteNotifications: alerts.expediteNotifications,
-    notifications: alerts.notifications,
-    outboxCounts: alerts.outboxCounts,
+    ...alertMethods(alerts),
   };
 }
