@@ -76,7 +76,7 @@ export async function axeViolations(
   await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
   const result = (await page.evaluate(async () => {
     const axe = (globalThis as unknown as { axe: { run(context: unknown, options: unknown): Promise<unknown> } }).axe;
-    return axe.run(document, { resultTypes: ['violations'] });
+    return axe.run((globalThis as unknown as { document: unknown }).document, { resultTypes: ['violations'] });
   })) as { violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[] };
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')

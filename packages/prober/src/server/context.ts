@@ -8,6 +8,7 @@ import { ApiError } from './errors.js';
 import type { Metrics } from './metrics.js';
 import type { PushLimiter } from './push-limiter.js';
 import { quote } from './request.js';
+import { createSummaryCache, type SummaryCache } from './summary-cache.js';
 
 export interface ApiDeps {
   /** The running config's checks (changes on reload). */
@@ -51,6 +52,8 @@ export interface RouteContext {
    * without a store it is a 503 `no_store`.
    */
   history<T>(read: (store: Store) => Promise<T>): Promise<T>;
+  /** The history summary of every check (one cache per API, see summary-cache.ts); use inside history(). */
+  summaries(store: Store): SummaryCache;
   /** Reads incidents or notifications, bounded like history(); a 503 `no_alerting` without alerting. */
   alertHistory<T>(read: (store: AlertStore) => Promise<T>): Promise<T>;
 }
@@ -68,6 +71,7 @@ function reason(error: unknown): string {
 
 export function createContext(deps: ApiDeps): RouteContext {
   const timeoutMs = deps.historyTimeoutMs ?? DEFAULT_HISTORY_TIMEOUT_MS;
+  let summaries: { store: Store; cache: SummaryCache } | undefined;
   return {
     deps,
     now: deps.now ?? Date.now,
@@ -80,6 +84,11 @@ export function createContext(deps: ApiDeps): RouteContext {
       const store = deps.store;
       if (!store) throw new ApiError('no_store', 'this monitor runs with storage: none, so it keeps no history');
       return bounded(() => read(store));
+    },
+    summaries(store) {
+      if (summaries?.store !== store)
+        summaries = { store, cache: createSummaryCache(store, { now: deps.now ?? Date.now }) };
+      return summaries.cache;
     },
     alertHistory(read) {
       const alerts = deps.alerts;

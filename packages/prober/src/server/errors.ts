@@ -1,5 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { gzip } from 'node:zlib';
+import { accepts } from './encoding.js';
 
 /**
  * Error codes of the monitor API (the `error` field of every error body).
@@ -38,6 +40,9 @@ export class ApiError extends Error {
   }
 }
 
+/** JSON bodies this long or longer are gzipped for clients that accept it (the list of 10,000 checks is megabytes). */
+export const GZIP_MIN_BYTES = 8 * 1024;
+
 export function sendJson(
   res: ServerResponse,
   status: number,
@@ -45,13 +50,28 @@ export function sendJson(
   headers: Readonly<Record<string, string | string[]>> = {},
 ): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, {
+  const head = {
     ...headers,
     'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
     'cache-control': 'no-store',
+    vary: 'Accept-Encoding',
+  };
+  if (text.length < GZIP_MIN_BYTES || !accepts(res.req?.headers['accept-encoding'], 'gzip')) {
+    res.writeHead(status, { ...head, 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+    return;
+  }
+  // On libuv's thread pool, not the event loop: megabytes take tens of ms to compress.
+  gzip(text, { level: 4 }, (error, zipped) => {
+    if (res.destroyed || res.headersSent) return;
+    if (error) {
+      res.writeHead(status, { ...head, 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+      return;
+    }
+    res.writeHead(status, { ...head, 'content-encoding': 'gzip', 'content-length': zipped.length });
+    res.end(zipped);
   });
-  res.end(text);
 }
 
 /**

@@ -153,6 +153,19 @@ export interface Store extends AlertStore {
     until: number,
   ): Promise<Map<string, { count: number; failures: number; degraded: number }>>;
   /**
+   * Every check's rollups of [since, until) at one resolution, merged per check
+   * (counts, sums, max; the latency histogram only with `histograms: true`,
+   * else an empty array). Read a slice of checks at a time with the event loop
+   * free between slices, so the answer for every check of a large monitor never
+   * holds the loop for long nor builds an array per stored row.
+   */
+  summaries(
+    resolution: Resolution,
+    since: number,
+    until: number,
+    options?: { readonly histograms?: boolean },
+  ): Promise<Map<string, Rollup>>;
+  /**
    * Folds the raw results of finished minutes, from where the last compaction
    * stopped up to the minute of `now`, into minute, hour and day rollups. The
    * write path only inserts raw rows (a result older than the last compaction

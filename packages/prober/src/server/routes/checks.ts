@@ -1,7 +1,6 @@
 import type { ResolvedCheck } from '../../config/resolved.js';
 import { formatDuration } from '../../domain/duration.js';
 import type { CheckResult } from '../../domain/result.js';
-import { RESOLUTIONS, type Rollup } from '../../domain/rollup.js';
 import { stateOf, windowStats } from '../../domain/uptime.js';
 import { nextRunTime } from '../../scheduler/next-run.js';
 import type { FailureState } from '../../store/store.js';
@@ -9,8 +8,6 @@ import type { RouteContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import type { Query } from '../request.js';
 import { pushUrl } from './push.js';
-
-const DAY = 86_400_000;
 
 /** Whether the stored history backs this answer: "available", "unavailable" (503) or "none" (storage: none). */
 export type HistoryState = 'available' | 'unavailable' | 'none';
@@ -84,27 +81,15 @@ function pushFields(ctx: RouteContext, check: ResolvedCheck) {
   };
 }
 
-type Totals = Map<string, { count: number; failures: number }>;
-
 async function readHistory(ctx: RouteContext, names: readonly string[]) {
-  const t = ctx.now();
   return ctx.history(async (store) => {
-    // 24 h from hourly rollups (with histograms, for p95); 7 d and 30 d from daily totals.
-    const hours = new Map<string, Rollup[]>();
-    const since = Math.floor((t - DAY) / RESOLUTIONS.hour) * RESOLUTIONS.hour;
-    for (const row of await store.rollups(null, 'hour', since, t + 1)) {
-      const list = hours.get(row.check);
-      if (list) list.push(row.rollup);
-      else hours.set(row.check, [row.rollup]);
-    }
-    const week: Totals = await store.totals('day', Math.floor((t - 7 * DAY) / DAY) * DAY, t + 1);
-    const month: Totals = await store.totals('day', Math.floor((t - 30 * DAY) / DAY) * DAY, t + 1);
+    const summary = await ctx.summaries(store).get();
     const failures = await store.failureStates(names);
-    return { hours, week, month, failures };
+    return { ...summary, failures };
   });
 }
 
-const ratio = (x: { count: number; failures: number } | undefined) =>
+const ratio = (x: { count: number; failures: number } | undefined): number | null =>
   x && x.count > 0 ? (x.count - x.failures) / x.count : null;
 
 /**
@@ -133,7 +118,8 @@ export async function listChecks(ctx: RouteContext, query: Query) {
   const body = {
     history: state,
     checks: checks.map((check) => {
-      const day = windowStats(history?.hours.get(check.name) ?? []);
+      const last24h = history?.day.get(check.name);
+      const day = windowStats(last24h ? [last24h] : []);
       return {
         ...checkFields(ctx, check, history?.failures),
         uptime: history

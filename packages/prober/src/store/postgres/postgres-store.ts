@@ -8,6 +8,7 @@ import { createPostgresMaintenance } from './maintenance.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { createPostgresResults } from './results.js';
 import { createPostgresRollups } from './rollups.js';
+import { createPostgresSummaries } from './summaries.js';
 
 // BIGINT columns hold epoch milliseconds, well inside Number's safe range.
 const int8 = (value: string) => Number(value);
@@ -88,6 +89,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   const { transaction, long } = ctx;
   const results = createPostgresResults(ctx);
   const rollups = createPostgresRollups(ctx);
+  const summaries = createPostgresSummaries(ctx);
   const maintenance = createPostgresMaintenance(ctx);
   const alerts = createPostgresAlerts(ctx);
 
@@ -131,6 +133,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     latest: results.latest,
     rollups: rollups.rollups,
     totals: rollups.totals,
+    summaries: summaries.summaries,
     compact: rollups.compact,
     lastScheduled: results.lastScheduled,
     prune: maintenance.prune,

@@ -3,6 +3,7 @@ import type { CheckResult } from '../../domain/result.js';
 import { foldResults, type RollupDelta } from '../../domain/rollup.js';
 import { decode, encode, type FailureState, type RawRow, type ResultQuery, rollupInput, type Store } from '../store.js';
 import { isFolded, type SqliteContext } from './context.js';
+import { yieldToLoop } from './maintenance.js';
 
 /** The write path and the reads of raw results. */
 export interface SqliteResults
@@ -15,6 +16,9 @@ export interface SqliteResultsDeps {
   /** Folds late results into their stored rollups (see SqliteRollups.mergeInto). */
   readonly mergeInto: (deltas: Iterable<RollupDelta>) => void;
 }
+
+/** Checks whose failure state is read between two turns of the event loop. */
+export const FAILURE_SLICE_CHECKS = 500;
 
 export function createSqliteResults(ctx: SqliteContext, deps: SqliteResultsDeps): SqliteResults {
   const { db, checks } = ctx;
@@ -129,7 +133,13 @@ export function createSqliteResults(ctx: SqliteContext, deps: SqliteResultsDeps)
     async failureStates(checkNames) {
       ctx.ensure();
       const out = new Map<string, FailureState>();
+      let read = 0;
       for (const check of checkNames) {
+        // Two or three index seeks a check: the loop is let go every slice, so a list of every check never holds it long.
+        if (++read % FAILURE_SLICE_CHECKS === 0) {
+          await yieldToLoop();
+          if (!db.open) throw new Error('the store was closed while failure states were read');
+        }
         const id = checks.ids.get(check);
         const failure = id === undefined ? undefined : (reads().lastFailure.get(id) as RawRow | undefined);
         if (id === undefined || failure === undefined) {

@@ -11,6 +11,7 @@ import { createSqliteMaintenance } from './maintenance.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { createSqliteResults } from './results.js';
 import { createSqliteRollups } from './rollups.js';
+import { createSqliteSummaries } from './summaries.js';
 
 export interface SqliteStoreOptions {
   /** How long to wait for another process that holds the file (ms, default 0: refuse at once). */
@@ -70,6 +71,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
   const rollups = createSqliteRollups(ctx);
   const results = createSqliteResults(ctx, { mergeInto: rollups.mergeInto });
   const maintenance = createSqliteMaintenance(ctx);
+  const summaries = createSqliteSummaries(ctx);
   const alerts = createSqliteAlerts(ctx);
 
   return {
@@ -93,6 +95,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
       ctx.checks.prepare();
       results.prepare();
       rollups.prepare();
+      summaries.prepare();
       alerts.prepare();
       ctx.checks.load();
       ctx.watermark = rollups.storedWatermark();
@@ -106,6 +109,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     latest: results.latest,
     rollups: rollups.rollups,
     totals: rollups.totals,
+    summaries: summaries.summaries,
     lastScheduled: results.lastScheduled,
     prune: maintenance.prune,
     async close() {
