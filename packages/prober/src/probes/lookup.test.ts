@@ -17,8 +17,10 @@ import { createHttpProber } from './http.js';
 import { createLookupGate, detachableLookup } from './lookup.js';
 import { probeSocket } from './socket.js';
 
-function checks(urls: readonly string[]): ResolvedCheck[] {
-  const body = urls.map((url, i) => `  - name: c${i}\n    every: 10s\n    url: ${url}\n    timeout: 50ms\n`).join('');
+function checks(urls: readonly string[], timeout = '50ms'): ResolvedCheck[] {
+  const body = urls
+    .map((url, i) => `  - name: c${i}\n    every: 10s\n    url: ${url}\n    timeout: ${timeout}\n`)
+    .join('');
   return [...parseConfig(`checks:\n${body}`, { file: 't.yaml', env: {} }).checks];
 }
 
@@ -86,12 +88,17 @@ describe('lookups against a resolver that never answers', () => {
     });
     const http = createHttpProber();
     try {
-      const all = checks([
-        ...Array.from({ length: 10 }, (_, i) => `http://h${i}.example.test/`),
-        ...Array.from({ length: 5 }, (_, i) => `tcp://t${i}.example.test:6379`),
-        ...Array.from({ length: 5 }, (_, i) => `tls://s${i}.example.test:443`),
-        'dns:///d0.example.test',
-      ]);
+      const all = checks(
+        [
+          ...Array.from({ length: 10 }, (_, i) => `http://h${i}.example.test/`),
+          ...Array.from({ length: 5 }, (_, i) => `tcp://t${i}.example.test:6379`),
+          ...Array.from({ length: 5 }, (_, i) => `tls://s${i}.example.test:443`),
+          'dns:///d0.example.test',
+          // Long enough that every run reaches the gate before its deadline on a loaded machine (with 50 ms some
+          // timed out first, under a full suite on 2 busy cores); runs past the cap fail at once whatever it is.
+        ],
+        '500ms',
+      );
       for (let round = 0; round < 5; round++) {
         const results = await Promise.all(all.map((c) => executeCheck(c, { lookup: gate.lookup, http })));
         // Never more than the cap in flight, however many runs timed out leaving theirs behind.
