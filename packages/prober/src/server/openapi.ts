@@ -269,6 +269,7 @@ export const OPENAPI = {
         type: 'object',
         properties: {
           name: { type: 'string' },
+          group: { type: ['string', 'null'], description: "The check's `group` in the config; null when it has none" },
           url: { type: 'string' },
           kind: { enum: ['http', 'tcp', 'tls', 'dns', 'push'] },
           pushUrl: {
