@@ -14,6 +14,7 @@ import {
   type PublicState,
   publicState,
 } from './model.js';
+import { renderStatusPage } from './page.js';
 import { COLOURS } from './styles.js';
 
 const NOW = Date.parse('2026-06-30T12:00:00.000Z');
@@ -126,6 +127,30 @@ describe('status page model', () => {
     assert.equal(model.groups[0]?.rows[0]?.uptime, 2 / 3);
     assert.equal(model.overall, 'major');
     assert.equal(model.lastResultAt, NOW);
+  });
+});
+
+describe('status page rendering', () => {
+  it('escapes every configured text, in elements and in attributes', () => {
+    const hostile = '<script>x</script>" onmouseover="alert(1)';
+    const html = renderStatusPage(
+      buildStatusModel({
+        page: {
+          title: hostile,
+          description: hostile,
+          groups: [{ name: hostile, checks: [{ check: 'api', label: hostile }] }],
+        },
+        latest: new Map(),
+        firing: [
+          { check: 'api', incident: { id: 'a', check: 'api', startedAt: 0, endedAt: null, error: null, failures: 3 } },
+        ],
+        days: new Map(),
+        now: NOW,
+      }),
+    );
+    assert.doesNotMatch(html, /<script/);
+    assert.doesNotMatch(html, /onmouseover="/);
+    assert.equal(html.split('&lt;script>x&lt;/script>&quot; onmouseover=&quot;alert(1)').length - 1, 7);
   });
 });
 
