@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { createHealth } from '@lifeline/health';
 import { parseConfig } from '../../packages/prober/src/config/load.js';
+import type { CheckResult } from '../../packages/prober/src/domain/result.js';
+import { createApiServer } from '../../packages/prober/src/server/app.js';
+import { createMetrics } from '../../packages/prober/src/server/metrics.js';
+import { createSqliteStore } from '../../packages/prober/src/store/sqlite/sqlite-store.js';
 import { ROOT, run } from './helpers.js';
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -132,6 +138,66 @@ describe('README: watching scheduled jobs', () => {
     } finally {
       monitor.child.kill('SIGTERM');
       await monitor.exited;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('README: status page and badges', () => {
+  const section = readme.split('## Status page and badges')[1]?.split('\n## ')[0] ?? '';
+  const yaml = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+  const markdown = [...section.matchAll(/```markdown\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+  const env = { LIFELINE_TOKEN: 'readme-token-0123456789', BACKUP_PUSH_TOKEN: 'a-backup-push-token-0123456789' };
+
+  it('shows a config that loads as written, and a monitor serves its page and badges as the section says', async () => {
+    const config = parseConfig(yaml[0] as string, { file: 'README.md', env });
+    assert.deepEqual(
+      config.statusPage?.groups.map((g) => [g.name, g.checks.map((c) => c.label)]),
+      [
+        ['Core', ['api-healthcheck', 'Website']],
+        ['Jobs', ['Nightly backup']],
+      ],
+    );
+    assert.deepEqual([config.server.auth?.statusPage, config.server.auth?.badges], ['public', 'public']);
+    assert.equal(config.checks.find((c) => c.name === 'api-healthcheck')?.group, 'Core');
+
+    const dir = mkdtempSync(join(tmpdir(), 'lifeline-readme-status-'));
+    const store = createSqliteStore(join(dir, 'l.db'));
+    await store.migrate();
+    const latest = new Map<string, CheckResult>();
+    const health = createHealth({ checks: {} });
+    const server = createApiServer({
+      checks: () => config.checks,
+      latest: () => latest,
+      store,
+      metrics: createMetrics(() => latest),
+      health,
+      statusPage: () => config.statusPage,
+      ...(config.server.auth ? { auth: config.server.auth } : {}),
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const page = await fetch(`${api}/status`);
+      assert.equal(page.status, 200, 'no credentials needed');
+      const html = await page.text();
+      for (const shown of ['<h1>Acme status</h1>', '<h3>Website</h3>', '<h3>Nightly backup</h3>'])
+        assert.ok(html.includes(shown), shown);
+      assert.ok(!html.includes('internal-db') && !html.includes('http://'), 'not what the page does not list');
+      const urls = [...(markdown[0] ?? '').matchAll(/\((http:\/\/lifeline-monitor:8080[^)]*)\)/g)].map((m) => m[1]);
+      assert.equal(urls.length, 2);
+      for (const url of urls) {
+        const badge = await fetch((url as string).replace('http://lifeline-monitor:8080', api));
+        assert.equal(badge.status, 200, url);
+        assert.equal(badge.headers.get('content-type'), 'image/svg+xml');
+        assert.match(await badge.text(), /^<svg /);
+      }
+      assert.equal((await fetch(`${api}/api/v1/checks`)).status, 401, 'the API still needs the token');
+    } finally {
+      health.stop();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -196,6 +196,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     metrics,
     health,
     alerts: { firing: () => alerting.engine.firing(), store: alertStore },
+    statusPage: () => config.statusPage,
     push,
     ...(config.alerting.externalUrl ? { externalUrl: config.alerting.externalUrl } : {}),
     ...(config.server.auth ? { auth: config.server.auth } : {}),

@@ -3,7 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { checksHeapProblem, HeapError, type HeapUse, heapRoom } from '../config/heap.js';
 import { ConfigError, loadConfigFile } from '../config/load.js';
-import type { ResolvedCheck, ResolvedConfig } from '../config/resolved.js';
+import type { ResolvedCheck, ResolvedConfig, ResolvedStatusPage } from '../config/resolved.js';
 import { formatDuration } from '../domain/duration.js';
 import { createLogger, type LogFormat, logResult } from '../logger.js';
 import { configWarnings } from './warnings.js';
@@ -111,6 +111,16 @@ function describeCheck(
       ? `cron "${check.schedule.pattern}" (${check.schedule.timezone}), next ${new Date(nextRunTimes(check.schedule, now, now, 1)[0] as number).toISOString()}`
       : `every ${formatDuration(check.schedule.intervalMs)}`;
   return `${check.name}: ${does}, ${when}, timeout ${formatDuration(check.timeoutMs)}`;
+}
+
+/** One line of `validate`: the status page's title and what each group shows (a label where it differs from the name). */
+function describeStatusPage(page: ResolvedStatusPage): string {
+  const count = page.groups.reduce((n, g) => n + g.checks.length, 0);
+  const groups = page.groups.map(
+    (g) =>
+      `${JSON.stringify(g.name)}: ${g.checks.map((e) => (e.label === e.check ? e.check : `${e.check} as ${JSON.stringify(e.label)}`)).join(', ')}`,
+  );
+  return `status page ${JSON.stringify(page.title)} at /status: ${count} check(s) in ${page.groups.length} group(s): ${groups.join('; ')}`;
 }
 
 /** Resolves on the first SIGTERM/SIGINT; a second one exits at once. */
@@ -334,6 +344,7 @@ export async function main(
           `  maintenance ${window.name}: ${formatDuration(window.durationMs)} from cron "${window.schedule.pattern}" (${window.schedule.timezone}), next ${new Date(next).toISOString()}, ${window.checks ? `checks ${window.checks.join(', ')}` : 'every check'}\n`,
         );
       }
+      if (config.statusPage) io.stdout.write(`  ${describeStatusPage(config.statusPage)}\n`);
       for (const w of configWarnings(config, now)) io.stdout.write(`warning: check ${w.check}: ${w.message}\n`);
     });
 

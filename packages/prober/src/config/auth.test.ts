@@ -26,7 +26,12 @@ describe('config: server.auth', () => {
       file: 'lifeline.yaml',
       env: { LIFELINE_TOKEN: TOKEN },
     });
-    assert.deepEqual(bearer.server.auth, { bearer: TOKEN, metrics: 'protected' });
+    assert.deepEqual(bearer.server.auth, {
+      bearer: TOKEN,
+      metrics: 'protected',
+      statusPage: 'public',
+      badges: 'protected',
+    });
     assert.ok(Object.isFrozen(bearer.server.auth));
     const both = parseConfig(
       config(`bearer: ${TOKEN}\nbasic:\n  username: ops\n  password: "a long pass: phrase"\nmetrics: open`),
@@ -36,6 +41,8 @@ describe('config: server.auth', () => {
       bearer: TOKEN,
       basic: { username: 'ops', password: 'a long pass: phrase' },
       metrics: 'open',
+      statusPage: 'public',
+      badges: 'protected',
     });
     const none = parseConfig(config('bearer: x').replace(/ {2}auth:\n.*\n/, ''), { file: 'l.yaml', env: {} });
     assert.equal(none.server.auth, undefined);

@@ -46,6 +46,7 @@ describe('parseConfig', () => {
       retries: 0,
       jitterMs: 0,
       labels: {},
+      group: null,
       alerts: {
         failureThreshold: 3,
         successThreshold: 2,

@@ -9,6 +9,7 @@ import { pushGapProblems } from './push.js';
 import { referenceProblems } from './references.js';
 import { type ResolvedConfig, resolveConfig } from './resolved.js';
 import { configSchema } from './schema.js';
+import { statusPageProblems } from './status-page.js';
 import {
   duplicateKeys,
   firstAlias,
@@ -227,6 +228,7 @@ function parseUnsafe(text: string, options: ParseOptions): ResolvedConfig {
   duplicateNames(expanded, report);
   referenceProblems(expanded, report);
   pushGapProblems(expanded, report);
+  statusPageProblems(expanded, report);
 
   const parsed = configSchema.safeParse(expanded);
   if (!parsed.success) {
@@ -320,7 +322,9 @@ function duplicateNames(expanded: unknown, report: (path: Path, message: string)
 function keysAt(path: Path): string[] {
   let schema: z.ZodType = configSchema;
   const unwrap = () => {
-    while (schema instanceof z.ZodOptional) schema = schema.unwrap() as z.ZodType;
+    // A pipe is a preprocess (statusPage entries): its keys are those of what it feeds.
+    while (schema instanceof z.ZodOptional || schema instanceof z.ZodPipe)
+      schema = (schema instanceof z.ZodOptional ? schema.unwrap() : schema.out) as z.ZodType;
   };
   for (const part of path) {
     unwrap();

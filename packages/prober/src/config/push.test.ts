@@ -76,6 +76,7 @@ describe('push checks (type: push)', () => {
       retries: 0,
       jitterMs: 0,
       labels: { team: 'data' },
+      group: null,
       alerts: {
         failureThreshold: 1,
         successThreshold: 1,

@@ -8,6 +8,7 @@ import { pushPolicyBase, resolveAlerting, resolveMaintenance, resolvePolicy } fr
 import type { AlertsInput } from './alerting-schema.js';
 import { type RedactOptions, redactCheck, redactOptions } from './redact.js';
 import { type CheckInput, type ConfigInput, DEFAULTS, type HTTP_METHODS } from './schema.js';
+import { resolveStatusPage } from './status-page.js';
 
 export type Schedule =
   | { readonly kind: 'cron'; readonly pattern: string; readonly timezone: string }
@@ -72,6 +73,8 @@ export interface ResolvedCheck {
   readonly labels: Readonly<Record<string, string>>;
   /** `alerting.defaults` merged with the check's `alerts:`; incidents are tracked for every check, notified to these channels. */
   readonly alerts: AlertPolicy;
+  /** `group:`: where the dashboard lists the check; null when not given. */
+  readonly group: string | null;
 }
 
 interface ChannelBase {
@@ -155,6 +158,27 @@ export interface ServerAuth {
   readonly basic?: { readonly username: string; readonly password: string };
   /** "protected": /metrics needs the same credentials; "open": it needs none. */
   readonly metrics: 'protected' | 'open';
+  /** "public" (default): /status needs no credentials; "protected": it needs them. */
+  readonly statusPage: 'public' | 'protected';
+  /** "protected" (default): the badges need the credentials; "public": they need none. */
+  readonly badges: 'public' | 'protected';
+}
+
+/** One check on the status page. */
+export interface StatusPageEntry {
+  readonly check: string;
+  /** What the page shows for it: its `label`, else the check's name. */
+  readonly label: string;
+}
+
+/**
+ * `statusPage:`: the public page at /status. It shows only the checks its
+ * groups list, by label, never their URLs or errors.
+ */
+export interface ResolvedStatusPage {
+  readonly title: string;
+  readonly description: string | null;
+  readonly groups: readonly { readonly name: string; readonly checks: readonly StatusPageEntry[] }[];
 }
 
 export interface ResolvedConfig {
@@ -172,6 +196,8 @@ export interface ResolvedConfig {
   readonly maintenance: readonly MaintenanceWindow[];
   /** `report:`: where `check --once` sends its results (a monitor's push check). */
   readonly report?: { readonly url: string; readonly token: string };
+  /** `statusPage:`; without it /status is a 404. */
+  readonly statusPage?: ResolvedStatusPage;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -259,6 +285,7 @@ function resolvePushCheck(
     jitterMs: 0,
     labels: { ...(input.labels ?? {}) },
     alerts: resolvePolicy(pushPolicyBase(defaults, defaultsInput), input.alerts),
+    group: input.group ?? null,
   };
 }
 
@@ -311,6 +338,7 @@ function resolveCheck(
     jitterMs: input.jitter ? mustDuration(input.jitter) : 0,
     labels: { ...(input.labels ?? {}) },
     alerts: resolvePolicy(defaults, input.alerts),
+    group: input.group ?? null,
   };
 }
 
@@ -325,6 +353,8 @@ function resolveAuth(input: NonNullable<NonNullable<ConfigInput['server']>['auth
     ...(input.bearer !== undefined ? { bearer: input.bearer } : {}),
     ...(input.basic !== undefined ? { basic: { username: input.basic.username, password: input.basic.password } } : {}),
     metrics: input.metrics ?? 'protected',
+    statusPage: input.statusPage ?? 'public',
+    badges: input.badges ?? 'protected',
   };
 }
 
@@ -367,5 +397,6 @@ export function resolveConfig(
     alerting,
     maintenance: resolveMaintenance(input.maintenance),
     ...(input.report ? { report: { url: input.report.url, token: input.report.token } } : {}),
+    ...(input.statusPage ? { statusPage: resolveStatusPage(input.statusPage) } : {}),
   });
 }

@@ -13,6 +13,7 @@ import {
   secretField,
   timeZoneProblem,
 } from './fields.js';
+import { MAX_LABEL_CHARS, publicText, statusPageSchema } from './status-page.js';
 
 export { CHECK_NAME, cronProblem, MIN_SECRET_LENGTH, timeZoneProblem } from './fields.js';
 
@@ -255,6 +256,8 @@ export const checkSchema = z
     token: secretField('token', true, 'SEED_JOB_TOKEN').optional(),
     labels: labelsSchema.optional(),
     alerts: alertsSchema.optional(),
+    /** Where the dashboard lists the check (shown, so printable). */
+    group: publicText('group', MAX_LABEL_CHARS).optional(),
   })
   // Runs even when a field failed, so cross-field problems come in the same pass; so it checks types itself.
   .superRefine(
@@ -325,6 +328,16 @@ const authSchema = z
           error: 'server.auth.metrics is "protected" (the default: /metrics needs the same credentials) or "open"',
         })
         .optional(),
+      statusPage: z
+        .enum(['public', 'protected'], {
+          error: 'server.auth.statusPage is "public" (the default: /status needs no credentials) or "protected"',
+        })
+        .optional(),
+      badges: z
+        .enum(['public', 'protected'], {
+          error: 'server.auth.badges is "protected" (the default: badges need the same credentials) or "public"',
+        })
+        .optional(),
     },
     { error: 'server.auth takes bearer (a token) and/or basic (username and password)' },
   )
@@ -385,6 +398,7 @@ export const configSchema = z.strictObject({
     .optional(),
   alerting: alertingSchema.optional(),
   maintenance: z.array(maintenanceSchema, { error: 'maintenance must be a list of windows' }).optional(),
+  statusPage: statusPageSchema.optional(),
   // Where `check --once` reports its results (a push check of a monitor); --report overrides the url.
   report: z
     .strictObject(

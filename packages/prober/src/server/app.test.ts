@@ -38,7 +38,7 @@ describe('monitor API', () => {
   const metrics = createMetrics(() => latest);
   const health = createHealth({ checks: { store: () => store.ping() } });
   const checks = [
-    makeCheck({ name: 'api', url: 'http://api:3000/healthcheck' }),
+    makeCheck({ name: 'api', url: 'http://api:3000/healthcheck', group: 'Core' }),
     makeCheck({ name: 'fresh', url: 'http://fresh:3000/' }),
     makeCheck({ name: 'down', url: 'http://down:3000/' }),
   ];
@@ -101,6 +101,9 @@ describe('monitor API', () => {
       [fresh.name, fresh.state, fresh.lastResult, fresh.uptime['24h']],
       ['fresh', 'unknown', null, null],
     );
+    assert.deepEqual([api.group, fresh.group], ['Core', null]);
+    assert.equal((await get('/api/v1/checks/api')).body.group, 'Core');
+    assert.equal((await get('/api/v1/checks/fresh')).body.group, null);
   });
 
   it('GET /api/v1/checks/{name}/results pages newest first and links the next page', async () => {

@@ -1,13 +1,15 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import { createAuth } from './auth.js';
+import { createAuth, isOpen } from './auth.js';
 import { type ApiDeps, createContext } from './context.js';
 import { ApiError, guardServer, sendError, sendJson } from './errors.js';
 import { OPENAPI } from './openapi.js';
 import { parseTarget, quote, type Target } from './request.js';
 import { alerts, incidents, notifications } from './routes/alerts.js';
+import { badge } from './routes/badges.js';
 import { listChecks, oneCheck } from './routes/checks.js';
 import { createPushRoutes } from './routes/push.js';
 import { results } from './routes/results.js';
+import { createStatusPageRoute } from './routes/status-page.js';
 import { uptime } from './routes/uptime.js';
 
 export type { ApiDeps } from './context.js';
@@ -20,19 +22,21 @@ export type { ApiDeps } from './context.js';
  * one place that decodes it); the health paths (/livez, /readyz,
  * /healthcheck) answer without credentials, for probes; the push routes
  * (/api/v1/push/...) take each push check's own token instead; everything
- * else needs `server.auth`'s credentials when it is set (/metrics unless
- * `metrics: open`); then the method and the route.
+ * else needs `server.auth`'s credentials when it is set (but /metrics with
+ * `metrics: open`, /status unless `statusPage: protected`, the badges with
+ * `badges: public`: see isOpen); then the method and the route.
  */
 export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const ctx = createContext(deps);
   const auth = createAuth(deps.auth);
   const push = createPushRoutes(ctx);
+  const statusPage = createStatusPageRoute(ctx);
 
   async function route(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
     const { path, segments, query } = target;
     // Push checks authenticate with their own tokens, not server.auth (see routes/push.ts).
     if (segments[0] === 'api' && segments[1] === 'v1' && segments[2] === 'push') return push.handle(req, res, target);
-    if (path !== '/metrics' || auth.metricsProtected) auth.verify(req);
+    if (!isOpen(auth, path, segments)) auth.verify(req);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       throw new ApiError('method_not_allowed', `${req.method} is not allowed; the API is read-only`, undefined, {
         allow: 'GET, HEAD',
@@ -45,6 +49,7 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
       res.end(text);
       return;
     }
+    if (path === '/status') return statusPage(res, query);
     if (path === '/api/openapi.json') {
       query.allow([]);
       return sendJson(res, 200, OPENAPI);
@@ -56,6 +61,8 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
       if (sub === 'results') return sendJson(res, 200, await results(ctx, name, query));
       if (sub === 'uptime') return sendJson(res, 200, await uptime(ctx, name, query));
     }
+    if (a === 'api' && v === 'v1' && c === 'checks' && name !== undefined && sub === 'badge' && rest.length === 1)
+      return badge(ctx, req, res, name, rest[0] as string, query);
     if (a === 'api' && v === 'v1' && name === undefined) {
       if (c === 'alerts') return sendJson(res, 200, alerts(ctx, query));
       if (c === 'incidents') return sendJson(res, 200, await incidents(ctx, query));

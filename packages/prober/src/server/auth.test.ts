@@ -56,7 +56,7 @@ async function startApi(auth: ServerAuth | undefined) {
 describe('server.auth: bearer token', () => {
   let api: Awaited<ReturnType<typeof startApi>>;
   before(async () => {
-    api = await startApi({ bearer: TOKEN, metrics: 'protected' });
+    api = await startApi({ bearer: TOKEN, metrics: 'protected', statusPage: 'public', badges: 'protected' });
   });
   after(() => api.close());
 
@@ -127,7 +127,12 @@ describe('server.auth: bearer token', () => {
 
 describe('server.auth: basic, and both schemes', () => {
   it('accepts the right username and password in any scheme case, refuses anything else', async () => {
-    const api = await startApi({ basic: { username: USER, password: PASSWORD }, metrics: 'protected' });
+    const api = await startApi({
+      basic: { username: USER, password: PASSWORD },
+      metrics: 'protected',
+      statusPage: 'public',
+      badges: 'protected',
+    });
     try {
       const missing = await api.get('/api/v1/checks');
       assert.equal(missing.status, 401);
@@ -157,7 +162,13 @@ describe('server.auth: basic, and both schemes', () => {
   });
 
   it('with both configured, either works and the 401 offers both', async () => {
-    const api = await startApi({ bearer: TOKEN, basic: { username: USER, password: PASSWORD }, metrics: 'protected' });
+    const api = await startApi({
+      bearer: TOKEN,
+      basic: { username: USER, password: PASSWORD },
+      metrics: 'protected',
+      statusPage: 'public',
+      badges: 'protected',
+    });
     try {
       const res = await api.get('/api/v1/checks');
       assert.equal(res.challenge, 'Bearer realm="lifeline", Basic realm="lifeline", charset="UTF-8"');
@@ -172,7 +183,7 @@ describe('server.auth: basic, and both schemes', () => {
 
 describe('server.auth: metrics open, and no auth', () => {
   it('metrics: open lets Prometheus scrape without credentials; the API still needs them', async () => {
-    const api = await startApi({ bearer: TOKEN, metrics: 'open' });
+    const api = await startApi({ bearer: TOKEN, metrics: 'open', statusPage: 'public', badges: 'protected' });
     try {
       assert.equal((await api.get('/metrics')).status, 200);
       assert.equal((await api.get('/api/v1/checks')).status, 401);

@@ -7,6 +7,10 @@ import { quote } from './request.js';
 export interface Authenticator {
   /** Whether /metrics needs credentials too. */
   readonly metricsProtected: boolean;
+  /** Whether /status needs credentials (`server.auth.statusPage: protected`). */
+  readonly statusPageProtected: boolean;
+  /** Whether the badges need credentials (unless `server.auth.badges: public`). */
+  readonly badgesProtected: boolean;
   /** Returns when the request carries valid credentials; throws a 401 ApiError otherwise. */
   verify(req: IncomingMessage): void;
 }
@@ -26,7 +30,7 @@ export const CREDENTIALS = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)[ \t]+([^ \t]+)[ \t]*$
  * guess shows in the time taken. Without `server.auth` every request passes.
  */
 export function createAuth(config: ServerAuth | undefined): Authenticator {
-  if (!config) return { metricsProtected: false, verify: () => {} };
+  if (!config) return { metricsProtected: false, statusPageProtected: false, badgesProtected: false, verify: () => {} };
   const bearer = config.bearer === undefined ? undefined : digest(config.bearer);
   const basic =
     config.basic === undefined
@@ -45,6 +49,8 @@ export function createAuth(config: ServerAuth | undefined): Authenticator {
 
   return {
     metricsProtected: config.metrics === 'protected',
+    statusPageProtected: config.statusPage === 'protected',
+    badgesProtected: config.badges === 'protected',
     verify(req) {
       const header = req.headers.authorization;
       if (header === undefined || header.trim() === '') {
@@ -73,4 +79,18 @@ export function createAuth(config: ServerAuth | undefined): Authenticator {
       );
     },
   };
+}
+
+/**
+ * Whether a route answers without credentials when server.auth is set:
+ * /metrics with `metrics: open`, /status unless `statusPage: protected`, the
+ * badges (/api/v1/checks/{name}/badge/*) with `badges: public`.
+ */
+export function isOpen(auth: Authenticator, path: string, segments: readonly string[]): boolean {
+  if (path === '/metrics') return !auth.metricsProtected;
+  if (path === '/status') return !auth.statusPageProtected;
+  const [a, v, c, , sub, file, ...rest] = segments;
+  const badge =
+    a === 'api' && v === 'v1' && c === 'checks' && sub === 'badge' && file !== undefined && rest.length === 0;
+  return badge && !auth.badgesProtected;
 }

@@ -1,6 +1,6 @@
 import type { Health } from '@lifeline/health';
 import type { FiringAlert } from '../alerting/engine.js';
-import type { ResolvedCheck, ServerAuth } from '../config/resolved.js';
+import type { ResolvedCheck, ResolvedStatusPage, ServerAuth } from '../config/resolved.js';
 import type { CheckResult } from '../domain/result.js';
 import type { PushSink } from '../push/types.js';
 import type { AlertStore, Store } from '../store/store.js';
@@ -33,6 +33,8 @@ export interface ApiDeps {
   /** The monitor's base URL as clients reach it (alerting.externalUrl): makes `pushUrl` absolute. */
   readonly externalUrl?: string;
   readonly health: Health;
+  /** The running config's `statusPage` (changes on reload); without one /status is a 404. */
+  readonly statusPage?: () => ResolvedStatusPage | undefined;
   /** `server.auth`: without it the API and /metrics are open. */
   readonly auth?: ServerAuth;
   /** How long a history read may take before the API answers 503 (default 5 s). */

@@ -1,5 +1,6 @@
 import { ALERT_PATHS, ALERT_SCHEMAS } from './openapi-alerts.js';
 import { PUSH_PATHS, PUSH_SCHEMAS, PUSH_SECURITY } from './openapi-push.js';
+import { STATUS_PATHS } from './openapi-status.js';
 
 /** The monitor's API, described for clients and generators. Served at /api/openapi.json. */
 export const OPENAPI = {
@@ -10,13 +11,15 @@ export const OPENAPI = {
     description:
       'Check state, raw results and uptime from `lifeline run`. Times are ISO 8601 UTC; durations in milliseconds. ' +
       "With `server.auth` in the config every route but /livez, /readyz, /healthcheck and the push routes (which take each push check's own token) needs `Authorization: Bearer <token>` " +
-      'or basic credentials (the scheme name in any case); /metrics too unless `server.auth.metrics: open`. ' +
+      'or basic credentials (the scheme name in any case); /metrics too unless `server.auth.metrics: open`; ' +
+      '/status only with `server.auth.statusPage: protected`; the badges unless `server.auth.badges: public`. ' +
       'A malformed path, query string or request line is a 400; a query parameter a route does not take, or one given twice, is a 400 naming it.',
   },
   security: [{ bearerAuth: [] }, { basicAuth: [] }],
   paths: {
     ...ALERT_PATHS,
     ...PUSH_PATHS,
+    ...STATUS_PATHS,
     '/api/v1/checks': {
       get: {
         summary:
@@ -269,6 +272,7 @@ export const OPENAPI = {
         type: 'object',
         properties: {
           name: { type: 'string' },
+          group: { type: ['string', 'null'], description: "The check's `group` in the config; null when it has none" },
           url: { type: 'string' },
           kind: { enum: ['http', 'tcp', 'tls', 'dns', 'push'] },
           pushUrl: {

@@ -445,7 +445,9 @@ describe('push routes: reports', () => {
 
 describe('push routes and the rest of the API', () => {
   it('need no server.auth credentials, while the other routes still do', async () => {
-    const api = await start({ auth: { bearer: SERVER_TOKEN, metrics: 'protected' } });
+    const api = await start({
+      auth: { bearer: SERVER_TOKEN, metrics: 'protected', statusPage: 'public', badges: 'protected' },
+    });
     try {
       assert.equal((await api.call('/api/v1/push/backup', { token: TOKEN })).status, 200);
       assert.equal(

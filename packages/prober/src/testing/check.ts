@@ -24,6 +24,7 @@ export function makeCheck(overrides: Partial<ResolvedCheck> & Pick<ResolvedCheck
     jitterMs: 0,
     labels: {},
     alerts: DEFAULT_ALERT_POLICY,
+    group: null,
     ...overrides,
   };
 }

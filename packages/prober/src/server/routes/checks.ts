@@ -48,6 +48,7 @@ function checkFields(ctx: RouteContext, check: ResolvedCheck, stored: ReadonlyMa
   const last = ctx.deps.latest().get(check.name);
   return {
     name: check.name,
+    group: check.group,
     url: check.displayUrl,
     kind: check.kind,
     schedule: describeSchedule(check),
