@@ -6,6 +6,8 @@ import { OPENAPI } from './openapi.js';
 import { parseTarget, quote, type Target } from './request.js';
 import { alerts, incidents, notifications } from './routes/alerts.js';
 import { listChecks, oneCheck } from './routes/checks.js';
+import { events } from './routes/events.js';
+import { overview } from './routes/overview.js';
 import { createPushRoutes } from './routes/push.js';
 import { results } from './routes/results.js';
 import { uptime } from './routes/uptime.js';
@@ -57,6 +59,9 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
       if (sub === 'uptime') return sendJson(res, 200, await uptime(ctx, name, query));
     }
     if (a === 'api' && v === 'v1' && name === undefined) {
+      // The stream stays open: no sendJson; a refusal before it starts is a JSON error like any other.
+      if (c === 'events') return events(ctx, req, res, query);
+      if (c === 'overview') return sendJson(res, 200, await overview(ctx, query));
       if (c === 'alerts') return sendJson(res, 200, alerts(ctx, query));
       if (c === 'incidents') return sendJson(res, 200, await incidents(ctx, query));
       if (c === 'notifications') return sendJson(res, 200, await notifications(ctx, query));

@@ -6,6 +6,7 @@ import type { CheckResult } from '../domain/result.js';
 import type { PushSink } from '../push/types.js';
 import type { AlertStore, Store } from '../store/store.js';
 import { ApiError } from './errors.js';
+import type { EventHub } from './events.js';
 import type { Metrics } from './metrics.js';
 import type { PushLimiter } from './push-limiter.js';
 import { quote } from './request.js';
@@ -35,6 +36,8 @@ export interface ApiDeps {
   /** The monitor's base URL as clients reach it (alerting.externalUrl): makes `pushUrl` absolute. */
   readonly externalUrl?: string;
   readonly health: Health;
+  /** Live events (GET /api/v1/events); without it that route is 404. */
+  readonly events?: EventHub;
   /** `server.auth`: without it the API and /metrics are open. */
   readonly auth?: ServerAuth;
   /** How long a history read may take before the API answers 503 (default 5 s). */

@@ -6,10 +6,12 @@ import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { createHealth } from '@lifeline/health';
 import type { ResolvedCheck } from '../config/resolved.js';
+import { CHECK_STATES } from '../domain/check-state.js';
 import type { CheckResult } from '../domain/result.js';
 import { makeCheck } from '../testing/check.js';
 import { createApiServer } from './app.js';
 import { createMetrics } from './metrics.js';
+import { OPENAPI } from './openapi.js';
 import { createStateReader, type PushExpectations, resultStates } from './state.js';
 
 // A Sunday: a weekday-only cron check last ran on Friday.
@@ -134,6 +136,13 @@ describe('check state in the API', () => {
       }
     });
   }
+
+  it('the OpenAPI document lists every state', () => {
+    const { schemas } = OPENAPI.components;
+    assert.deepEqual(schemas.Check.properties.state, { $ref: '#/components/schemas/CheckState' });
+    assert.deepEqual(schemas.CheckState.enum, CHECK_STATES);
+    assert.deepEqual(schemas.Update.properties.state, { $ref: '#/components/schemas/CheckState' });
+  });
 
   it('resultStates: the state of a fresh result by its check, following a reload', () => {
     let config: readonly ResolvedCheck[] = [makeCheck({ name: 'api' })];
