@@ -15,7 +15,9 @@ import { createPushMonitor } from './push/monitor.js';
 import { reloadConfig } from './reload.js';
 import { type Clock, createScheduler } from './scheduler/scheduler.js';
 import { createApiServer } from './server/app.js';
+import { createEventHub } from './server/events.js';
 import { createMetrics } from './server/metrics.js';
+import { createStateReader, resultStates } from './server/state.js';
 import { createMonitorWriter, storeReady } from './store/monitor-writer.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
@@ -137,6 +139,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
       latest.set(marked.check, marked);
       metrics.observe(marked);
       alerting.observe(marked);
+      events.publish(marked);
     }
     logResult(logger, marked, catchUp ? { catchUp: true } : undefined);
     writer?.add(marked);
@@ -181,6 +184,8 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     missedRunWindowMs: config.scheduler.missedRunWindowMs,
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
+  // Live events for the dashboard; `record` publishes to it (it runs only once the scheduler starts).
+  const events = createEventHub({ metrics, stateOf: resultStates(() => config.checks, createStateReader(push)) });
 
   const health = createHealth({
     serviceId: 'lifeline',
@@ -198,6 +203,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     alerts: { firing: () => alerting.engine.firing(), store: alertStore },
     statusPage: () => config.statusPage,
     push,
+    events,
     ...(config.alerting.externalUrl ? { externalUrl: config.alerting.externalUrl } : {}),
     ...(config.server.auth ? { auth: config.server.auth } : {}),
   });
@@ -294,6 +300,8 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
               for (const name of [...diff.removed, ...diff.changed]) void httpProber.forget(name);
               config = next;
               metrics.configured(config.checks.length);
+              if (diff.added.length + diff.removed.length + diff.changed.length > 0)
+                events.config(config.checks.length);
               return diff;
             },
           }),
@@ -329,6 +337,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
           `${closed.lost} result(s) were not confirmed written to the store before exit: they are lost`,
         );
       } else await settledWithin(compact(), STOP_COMPACT_MS);
+      events.close();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       health.stop();

@@ -1,4 +1,3 @@
-import type { CheckResult } from './result.js';
 import {
   type BucketSummary,
   emptyRollup,
@@ -10,14 +9,6 @@ import {
   summarize,
   uptime,
 } from './rollup.js';
-
-export type CheckState = 'up' | 'down' | 'degraded' | 'unknown';
-
-export function stateOf(latest: CheckResult | undefined): CheckState {
-  if (!latest) return 'unknown';
-  if (!latest.ok) return 'down';
-  return latest.degraded ? 'degraded' : 'up';
-}
 
 /** The coarsest stored resolution that divides a bucket size exactly. */
 export function resolutionFor(bucketMs: number): Resolution | undefined {

@@ -7,6 +7,8 @@ import { parseTarget, quote, type Target } from './request.js';
 import { alerts, incidents, notifications } from './routes/alerts.js';
 import { badge } from './routes/badges.js';
 import { listChecks, oneCheck } from './routes/checks.js';
+import { events } from './routes/events.js';
+import { overview } from './routes/overview.js';
 import { createPushRoutes } from './routes/push.js';
 import { results } from './routes/results.js';
 import { createStatusPageRoute } from './routes/status-page.js';
@@ -64,6 +66,9 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
     if (a === 'api' && v === 'v1' && c === 'checks' && name !== undefined && sub === 'badge' && rest.length === 1)
       return badge(ctx, req, res, name, rest[0] as string, query);
     if (a === 'api' && v === 'v1' && name === undefined) {
+      // The stream stays open: no sendJson; a refusal before it starts is a JSON error like any other.
+      if (c === 'events') return events(ctx, req, res, query);
+      if (c === 'overview') return sendJson(res, 200, await overview(ctx, query));
       if (c === 'alerts') return sendJson(res, 200, alerts(ctx, query));
       if (c === 'incidents') return sendJson(res, 200, await incidents(ctx, query));
       if (c === 'notifications') return sendJson(res, 200, await notifications(ctx, query));

@@ -1,13 +1,16 @@
 import type { Health } from '@lifeline/health';
 import type { FiringAlert } from '../alerting/engine.js';
 import type { ResolvedCheck, ResolvedStatusPage, ServerAuth } from '../config/resolved.js';
+import type { CheckState } from '../domain/check-state.js';
 import type { CheckResult } from '../domain/result.js';
 import type { PushSink } from '../push/types.js';
 import type { AlertStore, Store } from '../store/store.js';
 import { ApiError } from './errors.js';
+import type { EventHub } from './events.js';
 import type { Metrics } from './metrics.js';
 import type { PushLimiter } from './push-limiter.js';
 import { quote } from './request.js';
+import { createStateReader, type PushExpectations } from './state.js';
 import { createSummaryCache, type SummaryCache } from './summary-cache.js';
 
 export interface ApiDeps {
@@ -24,8 +27,9 @@ export interface ApiDeps {
    * `nextExpected`, when the sink has it, gives the checks routes the exact next expected
    * run of a push check (the `every` grid's anchor is the monitor's start, which only the
    * monitor knows); without it `nextExpectedAt` of an `every` check is approximate.
+   * `open` (else `nextExpected` and the grace) puts a push check whose ping is overdue in state `late`.
    */
-  readonly push?: PushSink & { nextExpected?(check: string): number | undefined };
+  readonly push?: PushSink & PushExpectations;
   /** Rate limiter of the push routes; createApi makes one (per createApi) when not given. Tests pass theirs to watch it. */
   readonly pushLimiter?: PushLimiter;
   /** How long a push request body may take to arrive (default 10 s): then 408 and the connection closed. */
@@ -35,6 +39,8 @@ export interface ApiDeps {
   readonly health: Health;
   /** The running config's `statusPage` (changes on reload); without one /status is a 404. */
   readonly statusPage?: () => ResolvedStatusPage | undefined;
+  /** Live events (GET /api/v1/events); without it that route is 404. */
+  readonly events?: EventHub;
   /** `server.auth`: without it the API and /metrics are open. */
   readonly auth?: ServerAuth;
   /** How long a history read may take before the API answers 503 (default 5 s). */
@@ -48,6 +54,8 @@ export interface RouteContext {
   readonly now: () => number;
   /** The configured check, or a 404. */
   find(name: string): ResolvedCheck;
+  /** The check's state now, from its newest result, its schedule and (push) the run it waits for. */
+  state(check: ResolvedCheck, latest: CheckResult | undefined): CheckState;
   /**
    * Reads the stored history. Whatever goes wrong in the store (an error, or
    * no answer within historyTimeoutMs) becomes a 503 `history_unavailable`;
@@ -74,9 +82,12 @@ function reason(error: unknown): string {
 export function createContext(deps: ApiDeps): RouteContext {
   const timeoutMs = deps.historyTimeoutMs ?? DEFAULT_HISTORY_TIMEOUT_MS;
   let summaries: { store: Store; cache: SummaryCache } | undefined;
+  const now = deps.now ?? Date.now;
+  const readState = createStateReader(deps.push);
   return {
     deps,
-    now: deps.now ?? Date.now,
+    now,
+    state: (check, latest) => readState(check, latest, now()),
     find(name) {
       const check = deps.checks().find((c) => c.name === name);
       if (!check) throw new ApiError('not_found', `no check named ${quote(name)}`);
@@ -88,8 +99,7 @@ export function createContext(deps: ApiDeps): RouteContext {
       return bounded(() => read(store));
     },
     summaries(store) {
-      if (summaries?.store !== store)
-        summaries = { store, cache: createSummaryCache(store, { now: deps.now ?? Date.now }) };
+      if (summaries?.store !== store) summaries = { store, cache: createSummaryCache(store, { now }) };
       return summaries.cache;
     },
     alertHistory(read) {

@@ -22,6 +22,8 @@ export const API_ERRORS = {
   internal: 500,
   no_store: 503,
   history_unavailable: 503,
+  too_many_clients: 503,
+  shutting_down: 503,
 } as const;
 export type ApiErrorCode = keyof typeof API_ERRORS;
 

@@ -123,7 +123,11 @@ async function assertDegraded(api: Awaited<ReturnType<typeof startApi>>, reason:
     [one.status, one.body.error, one.body.history, one.body.name],
     [503, 'history_unavailable', 'unavailable', 'api'],
   );
-  for (const path of ['/api/v1/checks/api/results', '/api/v1/checks/api/uptime?window=1h']) {
+  for (const path of [
+    '/api/v1/checks/api/results',
+    '/api/v1/checks/api/uptime?window=1h',
+    '/api/v1/overview?checks=api',
+  ]) {
     const res = await api.get(path);
     assert.equal(res.status, 503, path);
     assert.equal(res.body.error, 'history_unavailable', path);
@@ -142,7 +146,7 @@ describe('monitor API when the store cannot be read', () => {
       assert.equal(list.body.checks[0].lastFailure.time, new Date(NOW - 60_000).toISOString());
       const one = await api.get('/api/v1/checks/api');
       assert.deepEqual([one.status, one.body.history, one.body.downSince], [200, 'none', null]);
-      for (const path of ['/api/v1/checks/api/results', '/api/v1/checks/api/uptime']) {
+      for (const path of ['/api/v1/checks/api/results', '/api/v1/checks/api/uptime', '/api/v1/overview?checks=api']) {
         const res = await api.get(path);
         assert.deepEqual([res.status, res.body.error], [503, 'no_store'], path);
       }

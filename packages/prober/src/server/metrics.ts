@@ -42,6 +42,10 @@ export interface Metrics {
   notification(channel: string, outcome: 'delivered' | 'retry' | 'dead'): void;
   /** Where lifeline_dns_lookups_in_flight reads from when scraped. */
   lookups(inFlight: () => number): void;
+  /** Where lifeline_events_clients reads from when scraped: the live event streams open. */
+  events(clients: () => number): void;
+  /** A live-events client dropped because it did not read. */
+  eventsDropped(): void;
 }
 
 /**
@@ -162,6 +166,21 @@ export function createMetrics(latest: () => ReadonlyMap<string, CheckResult>): M
     },
   });
 
+  let eventClients: (() => number) | undefined;
+  new Gauge({
+    name: 'lifeline_events_clients',
+    help: 'Live event streams (GET /api/v1/events) open now',
+    registers: [registry],
+    collect() {
+      this.set(eventClients?.() ?? 0);
+    },
+  });
+  const eventsDropped = new Counter({
+    name: 'lifeline_events_dropped_total',
+    help: 'Live event clients dropped because more than 1 MiB waited unsent (they did not read)',
+    registers: [registry],
+  });
+
   let alerting: AlertingSource | undefined;
   new Gauge({
     name: 'lifeline_alerts_firing',
@@ -229,6 +248,12 @@ export function createMetrics(latest: () => ReadonlyMap<string, CheckResult>): M
     },
     lookups(inFlight) {
       lookupsInFlight = inFlight;
+    },
+    events(clients) {
+      eventClients = clients;
+    },
+    eventsDropped() {
+      eventsDropped.inc();
     },
     forget(check) {
       for (const outcome of ['up', 'degraded', 'down', 'skipped']) results.remove({ check, outcome });

@@ -1,4 +1,5 @@
 import { ALERT_PATHS, ALERT_SCHEMAS } from './openapi-alerts.js';
+import { EVENTS_PATHS, EVENTS_SCHEMAS } from './openapi-events.js';
 import { PUSH_PATHS, PUSH_SCHEMAS, PUSH_SECURITY } from './openapi-push.js';
 import { STATUS_PATHS } from './openapi-status.js';
 
@@ -20,6 +21,7 @@ export const OPENAPI = {
     ...ALERT_PATHS,
     ...PUSH_PATHS,
     ...STATUS_PATHS,
+    ...EVENTS_PATHS,
     '/api/v1/checks': {
       get: {
         summary:
@@ -209,6 +211,7 @@ export const OPENAPI = {
     schemas: {
       ...ALERT_SCHEMAS,
       ...PUSH_SCHEMAS,
+      ...EVENTS_SCHEMAS,
       Error: {
         type: 'object',
         required: ['error', 'message'],
@@ -231,6 +234,8 @@ export const OPENAPI = {
               'internal',
               'no_store',
               'history_unavailable',
+              'too_many_clients',
+              'shutting_down',
             ],
           },
           message: { type: 'string' },
@@ -288,7 +293,7 @@ export const OPENAPI = {
           },
           graceMs: { type: 'integer', description: 'Push checks only: how late after an expected run a ping may come' },
           schedule: { type: 'string' },
-          state: { enum: ['up', 'down', 'degraded', 'unknown'] },
+          state: { $ref: '#/components/schemas/CheckState' },
           lastResult: { oneOf: [{ $ref: '#/components/schemas/Result' }, { type: 'null' }] },
           history: { $ref: '#/components/schemas/History' },
           lastFailure: {

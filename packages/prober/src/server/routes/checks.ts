@@ -1,7 +1,7 @@
 import type { ResolvedCheck } from '../../config/resolved.js';
 import { formatDuration } from '../../domain/duration.js';
 import type { CheckResult } from '../../domain/result.js';
-import { stateOf, windowStats } from '../../domain/uptime.js';
+import { windowStats } from '../../domain/uptime.js';
 import { nextRunTime } from '../../scheduler/next-run.js';
 import type { FailureState } from '../../store/store.js';
 import type { RouteContext } from '../context.js';
@@ -52,7 +52,7 @@ function checkFields(ctx: RouteContext, check: ResolvedCheck, stored: ReadonlyMa
     url: check.displayUrl,
     kind: check.kind,
     schedule: describeSchedule(check),
-    state: stateOf(last),
+    state: ctx.state(check, last),
     lastResult: last ?? null,
     ...failureFields(last, failures),
     ...pushFields(ctx, check),

@@ -2,7 +2,6 @@ import type { ResolvedStatusPage } from '../../config/resolved.js';
 import type { Incident } from '../../domain/alerts.js';
 import type { CheckResult } from '../../domain/result.js';
 import { RESOLUTIONS } from '../../domain/rollup.js';
-import { stateOf } from '../../domain/uptime.js';
 import type { RollupRow } from '../../store/store.js';
 
 /**
@@ -49,10 +48,17 @@ export interface StatusModel {
   readonly now: number;
 }
 
-/** A check's state as the public sees it: a run in a maintenance window is maintenance, pass or fail. */
+/**
+ * A check's state as the public sees it, from its newest result: a run in a
+ * maintenance window is maintenance, pass or fail. Unlike the API's state
+ * there is no `late`: a job inside its grace, or a run the monitor is behind
+ * on, says nothing to the public about the service.
+ */
 export function publicState(last: CheckResult | undefined): PublicState {
-  if (last?.maintenance) return 'maintenance';
-  return stateOf(last);
+  if (!last) return 'unknown';
+  if (last.maintenance) return 'maintenance';
+  if (!last.ok) return 'down';
+  return last.degraded ? 'degraded' : 'up';
 }
 
 /**
