@@ -19,7 +19,8 @@ export type { ApiDeps } from './context.js';
  * Order of a request: the target is parsed (400 for anything malformed, the
  * one place that decodes it); the health paths (/livez, /readyz,
  * /healthcheck) answer without credentials, for probes; the push routes
- * (/api/v1/push/...) take each push check's own token instead; everything
+ * (/api/v1/push/...) take each push check's own token instead; the dashboard's
+ * files (/, /checks/*, /assets/*) are public; everything
  * else needs `server.auth`'s credentials when it is set (/metrics unless
  * `metrics: open`); then the method and the route.
  */
@@ -32,6 +33,8 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
     const { path, segments, query } = target;
     // Push checks authenticate with their own tokens, not server.auth (see routes/push.ts).
     if (segments[0] === 'api' && segments[1] === 'v1' && segments[2] === 'push') return push.handle(req, res, target);
+    // The dashboard's files hold no data (it comes from the API, with credentials): public.
+    if (deps.ui?.handle(req, res, target)) return;
     if (path !== '/metrics' || auth.metricsProtected) auth.verify(req);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       throw new ApiError('method_not_allowed', `${req.method} is not allowed; the API is read-only`, undefined, {

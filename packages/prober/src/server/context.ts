@@ -8,6 +8,7 @@ import { ApiError } from './errors.js';
 import type { Metrics } from './metrics.js';
 import type { PushLimiter } from './push-limiter.js';
 import { quote } from './request.js';
+import type { Ui } from './static.js';
 
 export interface ApiDeps {
   /** The running config's checks (changes on reload). */
@@ -34,6 +35,8 @@ export interface ApiDeps {
   readonly health: Health;
   /** `server.auth`: without it the API and /metrics are open. */
   readonly auth?: ServerAuth;
+  /** The dashboard's files (static.ts loadUi): `/`, `/checks/*` and `/assets/*`, public. Without it those paths are 404. */
+  readonly ui?: Ui;
   /** How long a history read may take before the API answers 503 (default 5 s). */
   readonly historyTimeoutMs?: number;
   readonly now?: () => number;

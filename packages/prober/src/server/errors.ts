@@ -20,6 +20,7 @@ export const API_ERRORS = {
   internal: 500,
   no_store: 503,
   history_unavailable: 503,
+  ui_not_built: 503,
 } as const;
 export type ApiErrorCode = keyof typeof API_ERRORS;
 
