@@ -18,9 +18,11 @@ export function StateBadge({ state }: { state: CheckState }) {
 /** A time as "5 min ago", the exact time in a tooltip and for machines. */
 export function Ago({ time, now }: { time: string | null | undefined; now: number }) {
   if (!time) return <span>—</span>;
+  const then = Date.parse(time);
+  // `now` moves every 15 s: a result that arrived since is "just now", not "in 8 s".
   return (
     <time dateTime={time} title={formatDateTime(time)}>
-      {relativeTime(Date.parse(time), now)}
+      {relativeTime(then, Math.max(now, then))}
     </time>
   );
 }
