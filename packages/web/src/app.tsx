@@ -32,7 +32,8 @@ function useRoute(): Route {
       if (event.defaultPrevented) return;
       const link = (event.target as Element | null)?.closest?.('a[href]') as HTMLAnchorElement | null;
       if (!link) return;
-      const target = { href: link.href, target: link.target, hasDownload: link.hasAttribute('download') };
+      const href = link.getAttribute('href') ?? '';
+      const target = { href, target: link.target, hasDownload: link.hasAttribute('download') };
       if (!isAppNavigation(event, target, location.origin)) return;
       event.preventDefault();
       const url = new URL(link.href);
@@ -60,6 +61,16 @@ export function App() {
   // Bumped after a sign-in or sign-out: the page remounts and loads again with the new credentials.
   const [epoch, setEpoch] = useState(0);
   const route = useRoute();
+  const routeKey = route.page === 'check' ? `check:${route.name}` : route.page;
+  const firstRoute = useRef(true);
+  // After a navigation inside the app, focus goes to the new page (the link that had it is gone).
+  useEffect(() => {
+    if (firstRoute.current) {
+      firstRoute.current = false;
+      return;
+    }
+    document.getElementById('main')?.focus();
+  }, [routeKey]);
 
   const session = useMemo<Session>(
     () => ({
@@ -122,9 +133,14 @@ export function App() {
       </header>
       <main id="main" tabIndex={-1}>
         {auth ? (
-          <SignIn challenge={auth.challenge} message={auth.refused ? auth.message : undefined} onSubmit={signIn} />
+          <SignIn
+            challenge={auth.challenge}
+            message={auth.refused ? auth.message : undefined}
+            previous={credentials.current}
+            onSubmit={signIn}
+          />
         ) : (
-          <Page key={`${epoch}:${route.page === 'check' ? route.name : route.page}`} route={route} />
+          <Page key={`${epoch}:${routeKey}`} route={route} />
         )}
       </main>
     </SessionContext.Provider>

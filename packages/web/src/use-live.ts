@@ -22,7 +22,10 @@ export function useLiveStream(url: string, onEvent: (event: SseEvent) => void): 
       onStatus: (next, detail) => {
         setStatus(next);
         if (next === 'unauthorized') {
-          session.unauthorized({ message: 'the event stream needs credentials', challenge: detail?.challenge });
+          session.unauthorized({
+            message: detail?.message ?? 'the event stream needs credentials',
+            challenge: detail?.challenge,
+          });
         }
       },
     });

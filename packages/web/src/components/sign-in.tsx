@@ -6,6 +6,8 @@ interface Props {
   readonly challenge: string | null | undefined;
   /** The API's message when the credentials sent were refused. */
   readonly message: string | undefined;
+  /** The credentials that were refused: the form starts from their scheme and username. */
+  readonly previous: Credentials | undefined;
   readonly onSubmit: (credentials: Credentials) => void;
 }
 
@@ -13,11 +15,13 @@ interface Props {
  * The monitor's API wants credentials (server.auth): a bearer token, or a username and
  * password, as its challenge offers. They are kept for this tab only (sessionStorage).
  */
-export function SignIn({ challenge, message, onSubmit }: Props) {
+export function SignIn({ challenge, message, previous, onSubmit }: Props) {
   const offered = challengeSchemes(challenge).filter((s): s is Scheme => s === 'bearer' || s === 'basic');
-  const [scheme, setScheme] = useState<Scheme>(preferredScheme(offered) ?? 'bearer');
+  const [scheme, setScheme] = useState<Scheme>(
+    previous && offered.includes(previous.scheme) ? previous.scheme : (preferredScheme(offered) ?? 'bearer'),
+  );
   const [token, setToken] = useState('');
-  const [username, setUsername] = useState('');
+  const [username, setUsername] = useState(previous?.scheme === 'basic' ? previous.username : '');
   const [password, setPassword] = useState('');
   const heading = useRef<HTMLHeadingElement>(null);
 

@@ -59,6 +59,10 @@ export function createApiClient(deps: {
       try {
         response = await deps.fetch(path, {
           headers: { accept: 'application/json', ...headers() },
+          // No cookies or HTTP auth cache: the credentials go in the header we set. It also keeps
+          // the browser from answering a `Basic` challenge with its own login dialog (Fetch
+          // standard, HTTP-network-or-cache fetch: the prompt needs includeCredentials).
+          credentials: 'omit',
           signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
         });
       } catch (error) {

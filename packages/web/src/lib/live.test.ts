@@ -44,7 +44,7 @@ function reset(h: Handler) {
 
 function open(extra: Partial<LiveOptions> = {}) {
   const events: SseEvent[] = [];
-  const statuses: { status: LiveStatus; challenge?: string | null }[] = [];
+  const statuses: { status: LiveStatus; challenge?: string | null; message?: string | undefined }[] = [];
   const listeners: (() => void)[] = [];
   const stream = openLiveStream({
     url: `${base}/api/v1/events`,
@@ -55,7 +55,7 @@ function open(extra: Partial<LiveOptions> = {}) {
       for (const l of listeners) l();
     },
     onStatus: (status, detail) => {
-      statuses.push({ status, ...(detail ? { challenge: detail.challenge } : {}) });
+      statuses.push({ status, ...detail });
       for (const l of listeners) l();
     },
     random: () => 0,
@@ -119,7 +119,11 @@ describe('openLiveStream', () => {
     });
     const denied = open();
     await denied.until('unauthorized', () => denied.statuses.some((s) => s.status === 'unauthorized'));
-    assert.deepEqual(denied.statuses.at(-1), { status: 'unauthorized', challenge: 'Basic realm="lifeline"' });
+    assert.deepEqual(denied.statuses.at(-1), {
+      status: 'unauthorized',
+      challenge: 'Basic realm="lifeline"',
+      message: 'no',
+    });
     denied.stream.close();
 
     reset((_req, res, n) => {

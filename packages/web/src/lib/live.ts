@@ -17,7 +17,11 @@ export interface LiveOptions {
   /** Headers of each connection: the Authorization header. */
   readonly headers: () => Readonly<Record<string, string>>;
   readonly onEvent: (event: SseEvent) => void;
-  readonly onStatus: (status: LiveStatus, detail?: { readonly challenge?: string | null }) => void;
+  /** `detail` of `unauthorized`: the 401's challenge and the API's message. */
+  readonly onStatus: (
+    status: LiveStatus,
+    detail?: { readonly challenge?: string | null; readonly message?: string | undefined },
+  ) => void;
   readonly random?: () => number;
   /** No byte for this long (the server pings every 15 s) means the connection is dead. */
   readonly idleMs?: number;
@@ -86,17 +90,30 @@ export function openLiveStream(options: LiveOptions): LiveStream {
     if (lastId !== '') headers['last-event-id'] = lastId;
     let response: Response;
     try {
-      response = await options.fetch(options.url, { headers, signal: abort.signal, cache: 'no-store' });
+      // credentials: 'omit', as in api.ts: no browser login dialog for a Basic challenge.
+      response = await options.fetch(options.url, {
+        headers,
+        signal: abort.signal,
+        cache: 'no-store',
+        credentials: 'omit',
+      });
     } catch {
       clearTimeout(idleTimer);
       return reconnect();
     }
     const type = response.headers.get('content-type') ?? '';
+    if (response.status === 401) {
+      // The API's own words (e.g. "the bearer token is not valid"), read within the idle bound.
+      const message = await response
+        .json()
+        .then((body: { message?: unknown }) => (typeof body?.message === 'string' ? body.message : undefined))
+        .catch(() => undefined);
+      clearTimeout(idleTimer);
+      return status('unauthorized', { challenge: response.headers.get('www-authenticate'), message });
+    }
     if (!response.ok || !response.body || !type.toLowerCase().startsWith('text/event-stream')) {
       clearTimeout(idleTimer);
       await response.body?.cancel().catch(() => {});
-      if (response.status === 401)
-        return status('unauthorized', { challenge: response.headers.get('www-authenticate') });
       if (response.status === 404) {
         status('unavailable');
         return schedule(options.unavailableRetryMs ?? 60_000);

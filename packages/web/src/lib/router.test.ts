@@ -42,5 +42,6 @@ describe('isAppNavigation', () => {
     assert.equal(isAppNavigation(click, { ...link, href: 'http://elsewhere/checks/api' }, origin), false);
     assert.equal(isAppNavigation(click, { ...link, href: '/api/v1/checks' }, origin), false);
     assert.equal(isAppNavigation(click, { ...link, href: '/status' }, origin), false);
+    assert.equal(isAppNavigation(click, { ...link, href: '#main' }, origin), false);
   });
 });

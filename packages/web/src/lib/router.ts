@@ -25,7 +25,8 @@ export function checkHref(name: string): string {
 /**
  * Whether a click on a link should be handled in the page (pushState) rather than by the
  * browser: a plain left click on a same-origin link to one of the app's own pages, without
- * a modifier (which opens a tab or a window) and without download or target.
+ * a modifier (which opens a tab or a window), without download or target, and not an
+ * in-page anchor. `link.href` is the attribute as written (`/checks/a`, `#main`).
  */
 export function isAppNavigation(
   click: { button: number; metaKey: boolean; ctrlKey: boolean; shiftKey: boolean; altKey: boolean },
@@ -33,6 +34,8 @@ export function isAppNavigation(
   origin: string,
 ): boolean {
   if (click.button !== 0 || click.metaKey || click.ctrlKey || click.shiftKey || click.altKey) return false;
+  // An in-page anchor (the skip link's #main) is the browser's to follow.
+  if (link.href.startsWith('#')) return false;
   if (link.hasDownload || (link.target !== '' && link.target !== '_self')) return false;
   let url: URL;
   try {

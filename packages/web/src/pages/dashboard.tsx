@@ -7,7 +7,7 @@ import { STATE_LABELS } from '../lib/format.ts';
 import { mergeUpdates, parseResultsEvent } from '../lib/merge.ts';
 import { type BatchResult, OverviewCache } from '../lib/overview.ts';
 import { type Check, type CheckState, type ChecksList, type Overview, STATES, type Update } from '../lib/types.ts';
-import { buildView, type Item } from '../lib/view.ts';
+import { buildView, type Item, type View } from '../lib/view.ts';
 import { handleFailure, useSession } from '../session.ts';
 import { useLiveStream } from '../use-live.ts';
 
@@ -80,15 +80,10 @@ function useChecks() {
   return { rows, load, note, refetch, onResults };
 }
 
-export function Dashboard() {
+/** The 90-day bars and sparklines of the rows in view: asked for once scrolling pauses, cached. */
+function useOverview() {
   const session = useSession();
-  const now = useNow();
-  const { rows, load, note, refetch, onResults } = useChecks();
-  const [states, setStates] = useState<ReadonlySet<CheckState>>(new Set());
-  const [query, setQuery] = useState('');
-  const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
-  const [, setOverviewVersion] = useState(0);
-
+  const [, setVersion] = useState(0);
   const cache = useMemo(
     () =>
       new OverviewCache({
@@ -100,15 +95,45 @@ export function Dashboard() {
             return body.checks ?? {};
           } catch (error) {
             const failure = handleFailure(error, session);
-            // An older monitor has no overview route: its rows show no bars.
-            if (failure.status === 404) return 'unavailable';
+            // An older monitor has no overview route, one without storage no history: its rows show no bars.
+            if (failure.status === 404 || failure.code === 'no_store') return 'unavailable';
             throw failure;
           }
         },
-        onChange: () => setOverviewVersion((v) => v + 1),
+        onChange: () => setVersion((v) => v + 1),
       }),
     [session],
   );
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(timer.current), []);
+  const onWindow = useCallback(
+    (items: readonly Item[]) => {
+      clearTimeout(timer.current);
+      const names = items.flatMap((i) => (i.kind === 'check' ? [i.check.name] : []));
+      timer.current = setTimeout(() => void cache.want(names), 120);
+    },
+    [cache],
+  );
+  return { cache, onWindow };
+}
+
+/** Adds or removes a value of a set held in state. */
+function toggle<T>(set: (update: (prev: ReadonlySet<T>) => ReadonlySet<T>) => void, value: T): void {
+  set((prev) => {
+    const next = new Set(prev);
+    if (next.has(value)) next.delete(value);
+    else next.add(value);
+    return next;
+  });
+}
+
+export function Dashboard() {
+  const now = useNow();
+  const { rows, load, note, refetch, onResults } = useChecks();
+  const { cache, onWindow } = useOverview();
+  const [states, setStates] = useState<ReadonlySet<CheckState>>(new Set());
+  const [query, setQuery] = useState('');
+  const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
 
   useEffect(() => {
     document.title = 'Checks · Lifeline';
@@ -124,37 +149,7 @@ export function Dashboard() {
   });
 
   const view = useMemo(() => buildView(rows.values(), { states, query, collapsed }), [rows, states, query, collapsed]);
-
-  // The rows in view ask for their bars once scrolling pauses.
-  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  useEffect(() => () => clearTimeout(timer.current), []);
-  const onWindow = useCallback(
-    (items: readonly Item[]) => {
-      clearTimeout(timer.current);
-      const names = items.flatMap((i) => (i.kind === 'check' ? [i.check.name] : []));
-      timer.current = setTimeout(() => void cache.want(names), 120);
-    },
-    [cache],
-  );
-
-  const toggleState = (state: CheckState) =>
-    setStates((prev) => {
-      const next = new Set(prev);
-      if (next.has(state)) next.delete(state);
-      else next.add(state);
-      return next;
-    });
-  const toggleGroup = useCallback(
-    (name: string) =>
-      setCollapsed((prev) => {
-        const next = new Set(prev);
-        if (next.has(name)) next.delete(name);
-        else next.add(name);
-        return next;
-      }),
-    [],
-  );
-
+  const toggleGroup = useCallback((name: string) => toggle(setCollapsed, name), []);
   const render = (item: Item) =>
     item.kind === 'group' ? (
       <GroupRow item={item} onToggle={toggleGroup} />
@@ -168,40 +163,15 @@ export function Dashboard() {
         <h1>Checks</h1>
         <LiveIndicator status={live} />
       </div>
-      <div class="toolbar">
-        <fieldset class="state-filters">
-          <legend class="sr-only">Filter by state</legend>
-          <button type="button" class="filter" aria-pressed={states.size === 0} onClick={() => setStates(new Set())}>
-            All <span class="count">{view.total}</span>
-          </button>
-          {STATES.map((state) => (
-            <button
-              key={state}
-              type="button"
-              class={`filter filter-${state}`}
-              data-state={state}
-              aria-pressed={states.has(state)}
-              onClick={() => toggleState(state)}
-            >
-              <span class="badge-icon" aria-hidden="true" />
-              {STATE_LABELS[state]} <span class="count">{view.counts[state]}</span>
-            </button>
-          ))}
-        </fieldset>
-        <div class="search">
-          <label for="check-search">Search checks</label>
-          <input
-            id="check-search"
-            type="search"
-            placeholder="Name or group"
-            autoComplete="off"
-            value={query}
-            onInput={(e) => setQuery(e.currentTarget.value)}
-          />
-        </div>
-      </div>
+      <Toolbar
+        view={view}
+        states={states}
+        onState={(state) => (state ? toggle(setStates, state) : setStates(new Set()))}
+        query={query}
+        onQuery={setQuery}
+      />
       {note && <Notice>{note}</Notice>}
-      {cache.unavailable && load.kind === 'ready' && (
+      {cache.unavailable && load.kind === 'ready' && !note && (
         <Notice>This monitor does not serve the 90-day bars and sparklines (GET /api/v1/overview).</Notice>
       )}
       {load.kind === 'loading' && <Notice>Loading checks…</Notice>}
@@ -233,5 +203,50 @@ export function Dashboard() {
         </>
       )}
     </>
+  );
+}
+
+/** The state counts, which filter the list (none pressed: every state), and the search. */
+function Toolbar(props: {
+  view: View;
+  states: ReadonlySet<CheckState>;
+  onState: (state: CheckState | undefined) => void;
+  query: string;
+  onQuery: (query: string) => void;
+}) {
+  const { view, states, onState, query, onQuery } = props;
+  return (
+    <div class="toolbar">
+      <fieldset class="state-filters">
+        <legend class="sr-only">Filter by state</legend>
+        <button type="button" class="filter" aria-pressed={states.size === 0} onClick={() => onState(undefined)}>
+          All <span class="count">{view.total}</span>
+        </button>
+        {STATES.map((state) => (
+          <button
+            key={state}
+            type="button"
+            class={`filter filter-${state}`}
+            data-state={state}
+            aria-pressed={states.has(state)}
+            onClick={() => onState(state)}
+          >
+            <span class="badge-icon" aria-hidden="true" />
+            {STATE_LABELS[state]} <span class="count">{view.counts[state]}</span>
+          </button>
+        ))}
+      </fieldset>
+      <div class="search">
+        <label for="check-search">Search checks</label>
+        <input
+          id="check-search"
+          type="search"
+          placeholder="Name or group"
+          autoComplete="off"
+          value={query}
+          onInput={(e) => onQuery(e.currentTarget.value)}
+        />
+      </div>
+    </div>
   );
 }
