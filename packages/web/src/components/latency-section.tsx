@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { formatUptime } from '../lib/format.ts';
+import { formatDateTime, formatUptime } from '../lib/format.ts';
 import { bucketFor, RANGES, type Range, rangeOf } from '../lib/ranges.ts';
 import type { UptimeAnswer } from '../lib/types.ts';
 import { handleFailure, useSession } from '../session.ts';
@@ -84,7 +84,7 @@ export function LatencySection({ name }: { name: string }) {
               <span class="sub">
                 {' '}
                 (data covers {formatUptime(state.answer.coverage)} of the range, since{' '}
-                {new Date(state.answer.dataSince).toLocaleString()})
+                {formatDateTime(state.answer.dataSince)})
               </span>
             )}
           </p>

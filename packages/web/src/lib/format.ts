@@ -70,19 +70,22 @@ export const STATE_LABELS: Readonly<Record<CheckState, string>> = {
   unknown: 'Unknown',
 };
 
-/** A date and time in the reader's locale, with the ISO value kept for a title. */
+// One formatter for all: toLocaleString with options builds a new one per call (milliseconds each).
+const DATE_TIME = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+});
+
+/** A date and time in the reader's locale. */
 export function formatDateTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const ms = Date.parse(iso);
   if (!Number.isFinite(ms)) return iso;
-  return new Date(ms).toLocaleString(undefined, {
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  });
+  return DATE_TIME.format(ms);
 }
 
 /** "in 23 days" / "expired 2 days ago" for a certificate's notAfter. */

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { LiveIndicator, Notice, useNow } from '../components/bits.tsx';
 import { CheckRow, GroupRow } from '../components/check-row.tsx';
 import { VirtualList } from '../components/virtual-list.tsx';
@@ -135,7 +135,8 @@ export function Dashboard() {
   const [query, setQuery] = useState('');
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
 
-  useEffect(() => {
+  // A layout effect: the request goes out in the same task as the first render, not a frame later.
+  useLayoutEffect(() => {
     document.title = 'Checks · Lifeline';
     void refetch();
   }, [refetch]);
