@@ -25,7 +25,7 @@ const children = new Map();
 let stopping = false;
 let failed = false;
 
-function start(name, colorCode, args, env = {}) {
+function start(name, colorCode, args, env = {}, onLine = () => {}) {
   const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, ...env },
@@ -34,7 +34,10 @@ function start(name, colorCode, args, env = {}) {
   });
   const prefix = paint(colorCode, `[${name}]`.padEnd(11));
   for (const stream of [child.stdout, child.stderr]) {
-    createInterface({ input: stream }).on('line', (line) => process.stdout.write(`${prefix} ${line}\n`));
+    createInterface({ input: stream }).on('line', (line) => {
+      process.stdout.write(`${prefix} ${line}\n`);
+      onLine(line);
+    });
   }
   const exited = new Promise((resolve) => {
     child.on('exit', (code, signal) => {
@@ -79,6 +82,21 @@ function waitForPort(deadline) {
   });
 }
 
+// The monitor's "started" log line carries the dashboard's URL (null when it is not built):
+// shown once, on a line of its own, so it is easy to find and open.
+let announced = false;
+function announceDashboard(line) {
+  if (announced || !line.includes('"dashboard":')) return;
+  try {
+    const url = JSON.parse(line).dashboard;
+    if (typeof url !== 'string') return;
+    announced = true;
+    process.stdout.write(`\n${paint('1', `dashboard: ${url}`)}\n\n`);
+  } catch {
+    // Not the JSON line we look for.
+  }
+}
+
 // Ctrl-C reaches this script twice: from the terminal (the whole process
 // group) and forwarded by npm. A repeat within a second is that same press; a
 // later one means "stop now".
@@ -106,10 +124,13 @@ start('api', '36', ['apps/api/dist/main.js'], {
 try {
   await waitForPort(Date.now() + 30_000);
   if (!stopping) {
-    start('lifeline', '35', ['packages/prober/bin/lifeline.js', 'run', '--config', 'examples/local.yaml'], {
-      API_PORT: String(port),
-      LIFELINE_HOST: process.env.LIFELINE_HOST || '127.0.0.1',
-    });
+    start(
+      'lifeline',
+      '35',
+      ['packages/prober/bin/lifeline.js', 'run', '--config', 'examples/local.yaml'],
+      { API_PORT: String(port), LIFELINE_HOST: process.env.LIFELINE_HOST || '127.0.0.1' },
+      announceDashboard,
+    );
   }
 } catch (error) {
   if (!stopping) {

@@ -54,6 +54,11 @@ describe('npm start', () => {
           json(npm.lines.find((l) => l.startsWith('[lifeline]') && json(l)?.api) ?? '')?.api,
           `http://127.0.0.1:${monitorPort}`,
         );
+        // The dashboard's address, on a line of its own, and the page behind it (prestart built it).
+        await npm.waitForLine((line) => line === `dashboard: http://127.0.0.1:${monitorPort}/`, 10_000);
+        const page = await fetch(`http://127.0.0.1:${monitorPort}/`);
+        assert.equal(page.status, 200);
+        assert.match(await page.text(), /<div id="app"><\/div>/);
         const api = (await (await fetch(`http://127.0.0.1:${monitorPort}/api/v1/checks`)).json()) as {
           checks: { name: string; state: string }[];
         };

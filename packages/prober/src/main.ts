@@ -18,6 +18,7 @@ import { createApiServer } from './server/app.js';
 import { createEventHub } from './server/events.js';
 import { createMetrics } from './server/metrics.js';
 import { createStateReader, resultStates } from './server/state.js';
+import { loadUi } from './server/static.js';
 import { createMonitorWriter, storeReady } from './store/monitor-writer.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
@@ -86,6 +87,8 @@ export function monitorStorage(config: ResolvedConfig): StorageConfig {
 export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   const { logger } = deps;
   let config = deps.config;
+  // The dashboard's files are read and compressed (on the thread pool) while the store opens; loadUi never rejects.
+  const uiLoading = loadUi();
   const store = await openStore(monitorStorage(config));
   // The newest stored run of each configured check: the API and the gauges have a value from the start.
   // The names of the running config's checks (replaced on reload).
@@ -194,6 +197,9 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     // With server.auth's bearer token, `Authorization: Bearer <token>` shows why /readyz fails.
     ...(config.server.auth?.bearer ? { detailsToken: config.server.auth.bearer } : {}),
   });
+  // A missing build is served as a 503 that says how to build it.
+  const ui = await uiLoading;
+  if (ui.missing) logger.warn({ dashboard: ui.missing }, `the dashboard is not built (${ui.missing}): / answers 503`);
   const server = createApiServer({
     checks: () => config.checks,
     latest: () => latest,
@@ -206,6 +212,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     events,
     ...(config.alerting.externalUrl ? { externalUrl: config.alerting.externalUrl } : {}),
     ...(config.server.auth ? { auth: config.server.auth } : {}),
+    ui,
   });
   await alerting.start(latest);
   const port = deps.port ?? config.server.port;
@@ -268,6 +275,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     {
       config: config.source,
       api: url,
+      dashboard: ui.missing ? null : `${url}/`,
       storage: store ? store.kind : 'none',
       checks: config.checks.map((c) => ({ name: c.name, url: c.displayUrl, ...describeSchedule(c) })),
     },

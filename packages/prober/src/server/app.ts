@@ -23,8 +23,9 @@ export type { ApiDeps } from './context.js';
  * Order of a request: the target is parsed (400 for anything malformed, the
  * one place that decodes it); the health paths (/livez, /readyz,
  * /healthcheck) answer without credentials, for probes; the push routes
- * (/api/v1/push/...) take each push check's own token instead; everything
- * else needs `server.auth`'s credentials when it is set (but /metrics with
+ * (/api/v1/push/...) take each push check's own token instead; the dashboard's
+ * files (/, /checks/*, /assets/*) are public; everything else needs
+ * `server.auth`'s credentials when it is set (but /metrics with
  * `metrics: open`, /status unless `statusPage: protected`, the badges with
  * `badges: public`: see isOpen); then the method and the route.
  */
@@ -38,6 +39,8 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
     const { path, segments, query } = target;
     // Push checks authenticate with their own tokens, not server.auth (see routes/push.ts).
     if (segments[0] === 'api' && segments[1] === 'v1' && segments[2] === 'push') return push.handle(req, res, target);
+    // The dashboard's files hold no data (it comes from the API, with credentials): public.
+    if (deps.ui?.handle(req, res, target)) return;
     if (!isOpen(auth, path, segments)) auth.verify(req);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       throw new ApiError('method_not_allowed', `${req.method} is not allowed; the API is read-only`, undefined, {

@@ -11,6 +11,7 @@ import type { Metrics } from './metrics.js';
 import type { PushLimiter } from './push-limiter.js';
 import { quote } from './request.js';
 import { createStateReader, type PushExpectations } from './state.js';
+import type { Ui } from './static.js';
 import { createSummaryCache, type SummaryCache } from './summary-cache.js';
 
 export interface ApiDeps {
@@ -43,6 +44,8 @@ export interface ApiDeps {
   readonly events?: EventHub;
   /** `server.auth`: without it the API and /metrics are open. */
   readonly auth?: ServerAuth;
+  /** The dashboard's files (static.ts loadUi): `/`, `/checks/*` and `/assets/*`, public. Without it those paths are 404. */
+  readonly ui?: Ui;
   /** How long a history read may take before the API answers 503 (default 5 s). */
   readonly historyTimeoutMs?: number;
   readonly now?: () => number;

@@ -24,6 +24,7 @@ export const API_ERRORS = {
   history_unavailable: 503,
   too_many_clients: 503,
   shutting_down: 503,
+  ui_not_built: 503,
 } as const;
 export type ApiErrorCode = keyof typeof API_ERRORS;
 
