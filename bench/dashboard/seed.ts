@@ -25,7 +25,7 @@ function random(seed: number): () => number {
 export const checkName = (i: number) => `svc-${String(i).padStart(5, '0')}`;
 export const groupName = (i: number) => `team-${String(i % 40).padStart(2, '0')}`;
 
-/** The monitor's config: `checks` http checks of one target, in 40 groups, every 60 s. */
+/** The monitor's config: `checks` http checks of one target, in 40 groups, every 60 s spread over the minute. */
 export function writeConfig(path: string, opts: { checks: number; target: string; db: string; port: number }): void {
   const lines = [
     'server:',
@@ -40,6 +40,8 @@ export function writeConfig(path: string, opts: { checks: number; target: string
       `    group: ${groupName(i)}`,
       `    url: ${opts.target}?c=${i}`,
       '    every: 60s',
+      // Spread over the minute, as a large monitor should be: without it all of them start on the same second.
+      '    jitter: 60s',
     );
   }
   writeFileSync(path, `${lines.join('\n')}\n`);
