@@ -78,6 +78,7 @@ describe('the dashboard in Chromium', { skip }, () => {
         '    group: core',
         `    url: ${api.url}`,
         '    every: 1s',
+        '    conditions: ["[STATUS] == 200", "[RESPONSE_TIME] < 5000"]',
         '  - name: web',
         '    group: core',
         `    url: ${web.url}`,
@@ -145,9 +146,13 @@ describe('the dashboard in Chromium', { skip }, () => {
     const legend = (await chart.textContent()) ?? '';
     for (const phase of ['dns', 'connect', 'ttfb', 'transfer']) assert.match(legend, new RegExp(phase), legend);
     await page.getByRole('heading', { name: 'Conditions' }).waitFor({ timeout: WAIT_MS });
+    assert.match(
+      (await page.locator('section[aria-labelledby="conditions-title"]').textContent()) ?? '',
+      /\[STATUS\] \(200\) == 200/,
+    );
     await page.getByRole('heading', { name: 'Recent results' }).waitFor({ timeout: WAIT_MS });
     await noSeriousViolations(page, 'the check page');
-    await page.screenshot({ path: join(shots, 'check-page.png'), fullPage: true });
+    await page.screenshot({ path: join(shots, 'check-page.png') });
     await page.context().close();
   });
 

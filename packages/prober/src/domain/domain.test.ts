@@ -157,4 +157,15 @@ describe('evaluate', () => {
     assert.equal(evaluate(dns, at, { ...none, dnsRcode: 'NOERROR', body: '[]' }).error?.code, 'dns_error');
     assert.equal(evaluate(dns, at, { ...none, dnsRcode: 'SERVFAIL', body: '[]' }).error?.code, 'dns_error');
   });
+
+  it('gives the peer certificate expiry as ISO 8601, on passing and failing runs, and only when one was seen', () => {
+    const expiresAt = Date.parse('2026-03-01T12:00:00.000Z');
+    const seenCert = { certificateExpiresAtMs: expiresAt, certificateExpirationMs: expiresAt - at.getTime() };
+    assert.equal(evaluate(check, at, seen(seenCert)).certificateExpiresAt, '2026-03-01T12:00:00.000Z');
+    assert.equal(
+      evaluate(check, at, seen({ ...seenCert, status: 503 })).certificateExpiresAt,
+      '2026-03-01T12:00:00.000Z',
+    );
+    assert.ok(!('certificateExpiresAt' in evaluate(check, at, seen())));
+  });
 });

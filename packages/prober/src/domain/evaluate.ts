@@ -155,6 +155,8 @@ export function evaluate(
   if (conditions.length > 0) result.conditions = conditions;
   result.phases = observation.phases;
   if (observation.ip !== undefined) result.ip = observation.ip;
+  if (observation.certificateExpiresAtMs !== undefined)
+    result.certificateExpiresAt = new Date(observation.certificateExpiresAtMs).toISOString();
   if (run.attempts !== undefined) result.attempts = run.attempts;
   if (run.scheduledAt !== undefined) result.scheduledAt = run.scheduledAt;
   return result;

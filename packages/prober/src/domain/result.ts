@@ -46,6 +46,11 @@ export interface CheckResult {
   readonly attempts?: number;
   /** The address that answered. */
   readonly ip?: string;
+  /**
+   * When the peer certificate expires (its notAfter), ISO 8601 UTC: set for
+   * every run whose TLS handshake completed (https://, tls://).
+   */
+  readonly certificateExpiresAt?: string;
   /** Ran inside a maintenance window (`maintenance:`): stored and shown, but notifies nobody. */
   readonly maintenance?: boolean;
 }
@@ -66,6 +71,8 @@ export interface Observation {
   readonly ip?: string;
   /** ms until the peer certificate expires (negative when it has). */
   readonly certificateExpirationMs?: number;
+  /** When the peer certificate expires (its notAfter), epoch ms. */
+  readonly certificateExpiresAtMs?: number;
   readonly dnsRcode?: string;
   /** Response headers (names in lower case), when a condition reads [HEADER]. */
   readonly headers?: Readonly<Record<string, string>>;

@@ -7,10 +7,13 @@ import {
   emptyRollup,
   foldResults,
   mergeRollups,
+  phaseMeans,
   quantile,
+  type RollupInput,
   summarize,
   uptime,
 } from './rollup.js';
+import { bucketize } from './uptime.js';
 
 describe('rollups', () => {
   it('bins latencies by upper bound', () => {
@@ -78,6 +81,90 @@ describe('rollups', () => {
       p50Ms: null,
       p95Ms: null,
       maxMs: null,
+      phases: null,
     });
+  });
+});
+
+describe('phase latency in rollups', () => {
+  const base = Date.parse('2026-01-01T10:00:00Z');
+  const run = (at: number, phases?: RollupInput['phases'], durationMs = 10): RollupInput => ({
+    check: 'a',
+    timeMs: base + at,
+    ok: true,
+    degraded: false,
+    durationMs,
+    ...(phases ? { phases } : {}),
+  });
+  const p = (dns: number, connect: number, tls: number, ttfb: number, transfer: number) => ({
+    dns,
+    connect,
+    tls,
+    ttfb,
+    transfer,
+  });
+
+  const cases: [string, RollupInput[], ReturnType<typeof phaseMeans>][] = [
+    ['no runs', [], null],
+    ['one run: its phases', [run(0, p(1.5, 2, 3.25, 40, 0.5))], p(1.5, 2, 3.25, 40, 0.5)],
+    ['the mean of each phase', [run(0, p(1, 2, 0, 10, 1)), run(1_000, p(3, 4, 0, 30, 2))], p(2, 3, 0, 20, 1.5)],
+    [
+      'means rounded to 0.01 ms',
+      [run(0, p(1, 0, 0, 0, 0)), run(1, p(0, 0, 0, 0, 0)), run(2, p(0, 0, 0, 0, 1))],
+      p(0.33, 0, 0, 0, 0.33),
+    ],
+    ['a run without phases is counted, but not in the means', [run(0, p(4, 4, 4, 4, 4)), run(1)], p(4, 4, 4, 4, 4)],
+    ['only runs without phases: no means', [run(0), run(1)], null],
+  ];
+  for (const [name, runs, expected] of cases) {
+    it(name, () => {
+      const day = foldResults(runs, ['day']).get(`a|day|${bucketStart(base, 'day')}`)?.rollup ?? emptyRollup();
+      assert.equal(day.count, runs.length);
+      assert.deepEqual(phaseMeans(day), expected);
+      assert.deepEqual(summarize(0, day).phases, expected);
+    });
+  }
+
+  it('folds the same sums into every resolution, and merges them by adding', () => {
+    const runs = [run(0, p(1, 2, 3, 4, 5)), run(30_000, p(2, 2, 2, 2, 2)), run(90_000), run(61_000, p(3, 0, 1, 0, 1))];
+    const folded = foldResults(runs);
+    const minute0 = folded.get(`a|minute|${base}`)?.rollup ?? emptyRollup();
+    const minute1 = folded.get(`a|minute|${base + 60_000}`)?.rollup ?? emptyRollup();
+    const hour = folded.get(`a|hour|${base}`)?.rollup ?? emptyRollup();
+    assert.deepEqual([minute0.phased, minute0.phaseSums], [2, p(300, 400, 500, 600, 700)]);
+    assert.deepEqual([minute1.count, minute1.phased, minute1.phaseSums], [2, 1, p(300, 0, 100, 0, 100)]);
+    const merged = mergeRollups(minute0, minute1);
+    assert.deepEqual([merged.count, merged.phased, merged.phaseSums], [4, 3, p(600, 400, 600, 600, 800)]);
+    assert.deepEqual([hour.phased, hour.phaseSums], [merged.phased, merged.phaseSums]);
+    assert.deepEqual(phaseMeans(merged), p(2, 1.33, 2, 2, 2.67));
+  });
+
+  it('merges a bucket folded before phases were kept with one folded after', () => {
+    const before = { ...emptyRollup(), count: 5, sumMs: 50, maxMs: 10 };
+    const after = foldResults([run(0, p(2, 2, 2, 2, 2))], ['hour']).get(`a|hour|${base}`)?.rollup ?? emptyRollup();
+    const merged = mergeRollups(before, after);
+    assert.deepEqual([merged.count, merged.phased], [6, 1]);
+    assert.deepEqual(
+      phaseMeans(merged),
+      p(2, 2, 2, 2, 2),
+      'the mean of the runs that had phases, not diluted by the others',
+    );
+    assert.equal(phaseMeans(before), null);
+  });
+
+  it('bucketizes minute rows into hours with the phase means of all their runs, and empty hours as null', () => {
+    const folded = foldResults(
+      [run(0, p(1, 1, 1, 1, 1)), run(120_000, p(3, 3, 3, 3, 3)), run(180_000, p(5, 5, 5, 5, 5))],
+      ['minute'],
+    );
+    const rows = [...folded.values()].map((d) => ({ bucket: d.bucket, rollup: d.rollup }));
+    const hours = bucketize(rows, base, base + 2 * 3_600_000, 3_600_000);
+    assert.deepEqual(
+      hours.map((h) => [h.count, h.phases]),
+      [
+        [3, p(3, 3, 3, 3, 3)],
+        [0, null],
+      ],
+    );
   });
 });

@@ -30,6 +30,16 @@ export function binOf(ms: number): number {
   return lo;
 }
 
+/** The phases of a request that rollups keep (a run's `total` is its durationMs, kept as sumMs). */
+export type PhaseName = 'dns' | 'connect' | 'tls' | 'ttfb' | 'transfer';
+/** Milliseconds per phase: one run's, a sum over runs, or a mean. */
+export type PhaseTimes = Readonly<Record<PhaseName, number>>;
+
+/** Milliseconds in hundredths, rounded: what raw results store. */
+const cms = (ms: number) => Math.round(ms * 100);
+/** A mean in hundredths of a ms, as ms rounded to 0.01 (finer means nothing for a phase). */
+const meanMs = (sum: number, n: number) => Math.round(sum / n) / 100;
+
 export interface Rollup {
   count: number;
   failures: number;
@@ -38,7 +48,21 @@ export interface Rollup {
   maxMs: number;
   /** Counts per bin of BIN_BOUNDS. */
   histogram: number[];
+  /**
+   * Runs whose phases are in phaseSums. Every run folded since phases were
+   * kept (store schema v5) has them; a bucket folded before holds fewer (or
+   * none), so means are taken over these runs, never over `count`.
+   */
+  phased: number;
+  /**
+   * Sum of each phase over the `phased` runs, in hundredths of a ms: integers,
+   * as raw rows store phases, so sums merge exactly whatever the order and
+   * grouping (a compaction in chunks, a late result, minutes into hours).
+   */
+  phaseSums: Record<PhaseName, number>;
 }
+
+const zeroPhaseSums = (): Record<PhaseName, number> => ({ dns: 0, connect: 0, tls: 0, ttfb: 0, transfer: 0 });
 
 export const emptyRollup = (): Rollup => ({
   count: 0,
@@ -47,6 +71,8 @@ export const emptyRollup = (): Rollup => ({
   sumMs: 0,
   maxMs: 0,
   histogram: new Array(BIN_BOUNDS.length).fill(0),
+  phased: 0,
+  phaseSums: zeroPhaseSums(),
 });
 
 export function bucketStart(timeMs: number, resolution: Resolution): number {
@@ -60,6 +86,8 @@ export interface RollupInput {
   readonly ok: boolean;
   readonly degraded: boolean;
   readonly durationMs: number;
+  /** The run's phases; a run without them is counted but not in the phase means. */
+  readonly phases?: PhaseTimes;
 }
 
 export interface RollupDelta {
@@ -95,6 +123,16 @@ export function foldResults(
       if (r.durationMs > x.maxMs) x.maxMs = r.durationMs;
       const bin = binOf(r.durationMs);
       x.histogram[bin] = (x.histogram[bin] ?? 0) + 1;
+      const p = r.phases;
+      if (p) {
+        x.phased += 1;
+        const sums = x.phaseSums;
+        sums.dns += cms(p.dns);
+        sums.connect += cms(p.connect);
+        sums.tls += cms(p.tls);
+        sums.ttfb += cms(p.ttfb);
+        sums.transfer += cms(p.transfer);
+      }
     }
   }
   return out;
@@ -108,6 +146,31 @@ export function mergeRollups(a: Rollup, b: Rollup): Rollup {
     sumMs: a.sumMs + b.sumMs,
     maxMs: Math.max(a.maxMs, b.maxMs),
     histogram: BIN_BOUNDS.map((_, i) => (a.histogram[i] ?? 0) + (b.histogram[i] ?? 0)),
+    phased: a.phased + b.phased,
+    phaseSums: {
+      dns: a.phaseSums.dns + b.phaseSums.dns,
+      connect: a.phaseSums.connect + b.phaseSums.connect,
+      tls: a.phaseSums.tls + b.phaseSums.tls,
+      ttfb: a.phaseSums.ttfb + b.phaseSums.ttfb,
+      transfer: a.phaseSums.transfer + b.phaseSums.transfer,
+    },
+  };
+}
+
+/**
+ * The mean of each phase over the runs whose phases were folded; null when
+ * there are none (an empty bucket, or one folded before phases were kept).
+ */
+export function phaseMeans(rollup: Rollup): PhaseTimes | null {
+  const n = rollup.phased;
+  if (n === 0) return null;
+  const s = rollup.phaseSums;
+  return {
+    dns: meanMs(s.dns, n),
+    connect: meanMs(s.connect, n),
+    tls: meanMs(s.tls, n),
+    ttfb: meanMs(s.ttfb, n),
+    transfer: meanMs(s.transfer, n),
   };
 }
 
@@ -137,6 +200,8 @@ export interface BucketSummary {
   readonly p50Ms: number | null;
   readonly p95Ms: number | null;
   readonly maxMs: number | null;
+  /** Mean ms of each phase over the bucket's runs (see phaseMeans); null when none has phases. */
+  readonly phases: PhaseTimes | null;
 }
 
 export function summarize(startMs: number, rollup: Rollup): BucketSummary {
@@ -149,5 +214,6 @@ export function summarize(startMs: number, rollup: Rollup): BucketSummary {
     p50Ms: quantile(rollup, 0.5),
     p95Ms: quantile(rollup, 0.95),
     maxMs: rollup.count === 0 ? null : rollup.maxMs,
+    phases: phaseMeans(rollup),
   };
 }

@@ -4,7 +4,7 @@ import type { Mutable, Observation, Phases } from '../domain/result.js';
 import { classifyError } from './classify.js';
 import type { Connection } from './http-connection.js';
 import { DEFAULT_MAX_BODY_BYTES, type HttpProbeRequest, type Prepared } from './http-request.js';
-import { Timing } from './timing.js';
+import { expiresInMs, Timing } from './timing.js';
 
 export interface Hop {
   readonly status: number | null;
@@ -14,7 +14,8 @@ export interface Hop {
   readonly bodyTooLarge?: boolean;
   readonly contentType?: string;
   readonly ip?: string;
-  readonly certificateExpirationMs?: number;
+  /** The peer certificate's notAfter, epoch ms (a kept connection keeps the one of its handshake). */
+  readonly certificateExpiresAtMs?: number;
   readonly headers?: Readonly<Record<string, string>>;
   readonly phases: Phases;
 }
@@ -33,7 +34,11 @@ export function toObservation(hop: Hop, totalMs: number): Observation {
   if (hop.bodyTooLarge) observation.bodyTooLarge = true;
   if (hop.contentType !== undefined) observation.contentType = hop.contentType;
   if (hop.ip !== undefined) observation.ip = hop.ip;
-  if (hop.certificateExpirationMs !== undefined) observation.certificateExpirationMs = hop.certificateExpirationMs;
+  if (hop.certificateExpiresAtMs !== undefined) {
+    // From now, not from the handshake: a kept connection may be older than this run.
+    observation.certificateExpirationMs = expiresInMs(hop.certificateExpiresAtMs);
+    observation.certificateExpiresAtMs = hop.certificateExpiresAtMs;
+  }
   if (hop.headers !== undefined) observation.headers = hop.headers;
   return observation;
 }
@@ -138,7 +143,7 @@ export class Exchange {
     if (this.contentType !== undefined) hop.contentType = this.contentType;
     if (this.headers !== undefined) hop.headers = this.headers;
     if (peer.ip !== undefined) hop.ip = peer.ip;
-    if (peer.certificateExpirationMs !== undefined) hop.certificateExpirationMs = peer.certificateExpirationMs;
+    if (peer.certificateExpiresAtMs !== undefined) hop.certificateExpiresAtMs = peer.certificateExpiresAtMs;
     this.resolve(hop);
   }
 

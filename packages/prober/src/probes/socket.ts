@@ -3,7 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import type { CheckError } from '../domain/errors.js';
 import type { Observation } from '../domain/result.js';
 import { classifyError } from './classify.js';
-import { connectSocket, instrument, isIpLiteral, type PeerInfo, Timing } from './timing.js';
+import { connectSocket, expiresInMs, instrument, isIpLiteral, type PeerInfo, Timing } from './timing.js';
 
 export interface SocketProbeRequest {
   readonly host: string;
@@ -45,8 +45,11 @@ export function probeSocket(req: SocketProbeRequest): Promise<Observation> {
         phases,
         connected: timing.connect !== undefined,
         ...(peer.ip !== undefined ? { ip: peer.ip } : {}),
-        ...(peer.certificateExpirationMs !== undefined
-          ? { certificateExpirationMs: peer.certificateExpirationMs }
+        ...(peer.certificateExpiresAtMs !== undefined
+          ? {
+              certificateExpirationMs: expiresInMs(peer.certificateExpiresAtMs),
+              certificateExpiresAtMs: peer.certificateExpiresAtMs,
+            }
           : {}),
         ...(error ? { error } : {}),
       });

@@ -65,9 +65,12 @@ export class Timing {
 /** What the connection learned about the peer. */
 export interface PeerInfo {
   ip?: string;
-  /** ms until the peer certificate expires (negative when it has). */
-  certificateExpirationMs?: number;
+  /** When the peer certificate expires (its notAfter), epoch ms: read once per connection, at the handshake. */
+  certificateExpiresAtMs?: number;
 }
+
+/** ms until a certificate expires (negative when it has), as [CERTIFICATE_EXPIRATION] reads it, from now. */
+export const expiresInMs = (expiresAtMs: number): number => expiresAtMs - Date.now();
 
 /**
  * Marks the lookup, connect and TLS moments of a socket on `timing`, and fills
@@ -86,7 +89,8 @@ export function instrument(socket: Socket, timing: Timing, peer: PeerInfo, onRea
   socket.once('secureConnect', () => {
     timing.secure = timing.now();
     const cert = (socket as TLSSocket).getPeerCertificate();
-    if (cert?.valid_to) peer.certificateExpirationMs = Date.parse(cert.valid_to) - Date.now();
+    const notAfter = cert?.valid_to ? Date.parse(cert.valid_to) : Number.NaN;
+    if (Number.isFinite(notAfter)) peer.certificateExpiresAtMs = notAfter;
     onReady?.();
   });
 }

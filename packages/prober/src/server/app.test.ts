@@ -135,6 +135,10 @@ describe('monitor API', () => {
     assert.equal(body.buckets.length, 8, 'the window is aligned to whole days');
     assert.equal(body.buckets.at(-1).uptime, 1);
     assert.equal(body.buckets.at(-1).count, 12);
+    assert.deepEqual(body.buckets.at(-1).phases, { dns: 0, connect: 1, tls: 0, ttfb: 2, transfer: 1 }, 'phase means');
+    const empty = await get('/api/v1/checks/fresh/uptime?window=1h');
+    assert.ok(empty.body.buckets.length > 0);
+    assert.ok(empty.body.buckets.every((b: { count: number; phases: unknown }) => b.count === 0 && b.phases === null));
     const hours = await get('/api/v1/checks/api/uptime?window=6h&bucket=1h');
     assert.equal(hours.body.resolution, 'hour');
     assert.deepEqual(

@@ -271,6 +271,12 @@ export const OPENAPI = {
           scheduledAt: { type: 'string', format: 'date-time' },
           attempts: { type: 'integer' },
           ip: { type: 'string' },
+          certificateExpiresAt: {
+            type: 'string',
+            format: 'date-time',
+            description:
+              "When the peer certificate expires (its notAfter): on every https:// or tls:// run whose TLS handshake completed (a kept connection's too); absent otherwise",
+          },
         },
       },
       Check: {
@@ -370,6 +376,20 @@ export const OPENAPI = {
                 p50Ms: { type: ['number', 'null'] },
                 p95Ms: { type: ['number', 'null'] },
                 maxMs: { type: ['number', 'null'] },
+                phases: {
+                  description:
+                    "Mean ms of each phase over the bucket's runs, to 0.01 ms; null when the bucket is empty, or holds only runs folded before phases were kept (store schema v5)",
+                  oneOf: [
+                    {
+                      type: 'object',
+                      required: ['dns', 'connect', 'tls', 'ttfb', 'transfer'],
+                      properties: Object.fromEntries(
+                        ['dns', 'connect', 'tls', 'ttfb', 'transfer'].map((p) => [p, { type: 'number' }]),
+                      ),
+                    },
+                    { type: 'null' },
+                  ],
+                },
               },
             },
           },

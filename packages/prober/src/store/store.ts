@@ -215,6 +215,8 @@ export interface RawRow {
   attempts: number | null;
   err: string | null;
   detail: string | null;
+  /** When the peer certificate expires, epoch seconds (a certificate's own precision); null without TLS. Schema v5. */
+  cert: number | null;
 }
 
 interface Detail {
@@ -227,6 +229,11 @@ interface Detail {
 }
 
 const cms = (ms: number) => Math.round(ms * 100);
+
+function certSeconds(iso: string | undefined): number | null {
+  const ms = iso === undefined ? Number.NaN : Date.parse(iso);
+  return Number.isFinite(ms) ? Math.floor(ms / 1000) : null;
+}
 
 export function encode(result: CheckResult): RawRow {
   const t = Date.parse(result.time);
@@ -252,6 +259,7 @@ export function encode(result: CheckResult): RawRow {
     attempts: result.attempts ?? null,
     err: result.error?.code ?? null,
     detail: Object.keys(detail).length > 0 ? JSON.stringify(detail) : null,
+    cert: certSeconds(result.certificateExpiresAt),
   };
 }
 
@@ -281,6 +289,9 @@ export function decode(check: string, url: string, row: RawRow): CheckResult {
     ...(row.lag !== null && row.lag !== undefined ? { scheduledAt: new Date(t - Number(row.lag)).toISOString() } : {}),
     ...(row.attempts !== null && row.attempts !== undefined ? { attempts: row.attempts } : {}),
     ...(detail.ip ? { ip: detail.ip } : {}),
+    ...(row.cert !== null && row.cert !== undefined
+      ? { certificateExpiresAt: new Date(Number(row.cert) * 1000).toISOString() }
+      : {}),
     ...(detail.w ? { maintenance: true } : {}),
   };
 }
@@ -293,12 +304,29 @@ export function rollupInput(result: CheckResult): RollupInput {
     ok: result.ok,
     degraded: Boolean(result.degraded),
     durationMs: result.durationMs,
+    phases: result.phases,
   };
 }
 
+/** The columns of a raw row that compaction reads. */
+export type RawRollupRow = Pick<RawRow, 't' | 'ok' | 'dur' | 'dns' | 'conn' | 'tls' | 'ttfb' | 'xfer'>;
+
 /** What rollups need of a stored raw row: `ok` 2 is degraded, durations are in 1/100 ms (see encode). */
-export function rawRollupInput(check: string, row: { t: number; ok: number; dur: number }): RollupInput {
-  return { check, timeMs: Number(row.t), ok: row.ok !== 0, degraded: row.ok === 2, durationMs: row.dur / 100 };
+export function rawRollupInput(check: string, row: RawRollupRow): RollupInput {
+  return {
+    check,
+    timeMs: Number(row.t),
+    ok: row.ok !== 0,
+    degraded: row.ok === 2,
+    durationMs: row.dur / 100,
+    phases: {
+      dns: row.dns / 100,
+      connect: row.conn / 100,
+      tls: row.tls / 100,
+      ttfb: row.ttfb / 100,
+      transfer: row.xfer / 100,
+    },
+  };
 }
 
 /** Cut-off times (epoch ms) for each kind of row; null keeps that kind forever. */

@@ -1,4 +1,4 @@
-import { BIN_BOUNDS, type Rollup } from '../domain/rollup.js';
+import { emptyRollup, type Rollup } from '../domain/rollup.js';
 
 /**
  * Rollups of many checks merged per check, read in slices of checks with the
@@ -16,6 +16,12 @@ export interface SummaryRow {
   readonly degraded: number;
   readonly sum_ms: number;
   readonly max_ms: number;
+  readonly phased: number;
+  readonly sum_dns: number;
+  readonly sum_conn: number;
+  readonly sum_tls: number;
+  readonly sum_ttfb: number;
+  readonly sum_xfer: number;
   readonly hist?: Buffer | string | readonly number[];
 }
 
@@ -23,14 +29,8 @@ export interface SummaryRow {
 export function foldRow(into: Map<number, Rollup>, row: SummaryRow, histograms: boolean): void {
   let acc = into.get(row.check_id);
   if (!acc) {
-    acc = {
-      count: 0,
-      failures: 0,
-      degraded: 0,
-      sumMs: 0,
-      maxMs: 0,
-      histogram: histograms ? new Array(BIN_BOUNDS.length).fill(0) : [],
-    };
+    acc = emptyRollup();
+    if (!histograms) acc.histogram = [];
     into.set(row.check_id, acc);
   }
   acc.count += Number(row.n);
@@ -38,6 +38,14 @@ export function foldRow(into: Map<number, Rollup>, row: SummaryRow, histograms: 
   acc.degraded += Number(row.degraded);
   acc.sumMs += Number(row.sum_ms);
   if (Number(row.max_ms) > acc.maxMs) acc.maxMs = Number(row.max_ms);
+  // PostgreSQL's bigint sums arrive as strings.
+  acc.phased += Number(row.phased);
+  const sums = acc.phaseSums;
+  sums.dns += Number(row.sum_dns);
+  sums.connect += Number(row.sum_conn);
+  sums.tls += Number(row.sum_tls);
+  sums.ttfb += Number(row.sum_ttfb);
+  sums.transfer += Number(row.sum_xfer);
   const hist = row.hist;
   if (!histograms || hist === undefined) return;
   const bins = acc.histogram;

@@ -97,3 +97,25 @@ export function makeCertificates(now = Date.now()) {
     ),
   };
 }
+
+/**
+ * A CA and one server certificate it signs for localhost and 127.0.0.1,
+ * expiring at `notAfter` (X.509 keeps whole seconds: pass a whole second).
+ * Two keys instead of makeCertificates' five, for tests that need one server.
+ */
+export function makeServerCertificate(notAfter: Date, now = Date.now()): Pem & { readonly ca: string } {
+  const ca = certificate({
+    subject: 'lifeline test CA',
+    isCa: true,
+    notBefore: new Date(now - DAY),
+    notAfter: new Date(now + 365 * DAY),
+  });
+  const server = certificate({
+    subject: 'localhost',
+    hostnames: ['localhost', '127.0.0.1'],
+    issuer: ca,
+    notBefore: new Date(now - DAY),
+    notAfter,
+  });
+  return { ca: forge.pki.certificateToPem(ca.cert), ...pem(server) };
+}

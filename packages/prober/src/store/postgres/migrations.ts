@@ -91,4 +91,23 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX lifeline_outbox_by_check ON lifeline_outbox (check_name, created_at);
   CREATE INDEX lifeline_outbox_by_created ON lifeline_outbox (created_at);
   `,
+  // v5: the dashboard (issue #12). Rollups keep per-phase latency sums and how
+  // many runs they cover (`phased`): rows folded before hold 0 of both, so their
+  // buckets show no phase means rather than wrong zeros, and a bucket folded
+  // partly before and partly after (or by an older monitor still running, which
+  // leaves these columns alone) averages only the runs that had phases. The
+  // sums are in hundredths of a ms, as results store phases: integers, exact in
+  // any order of adding. Raw results keep the peer certificate's expiry (epoch
+  // seconds). Columns with constant defaults: PostgreSQL 11+ adds them without
+  // rewriting the tables.
+  `
+  ALTER TABLE lifeline_rollups
+    ADD COLUMN phased INTEGER NOT NULL DEFAULT 0,
+    ADD COLUMN sum_dns BIGINT NOT NULL DEFAULT 0,
+    ADD COLUMN sum_conn BIGINT NOT NULL DEFAULT 0,
+    ADD COLUMN sum_tls BIGINT NOT NULL DEFAULT 0,
+    ADD COLUMN sum_ttfb BIGINT NOT NULL DEFAULT 0,
+    ADD COLUMN sum_xfer BIGINT NOT NULL DEFAULT 0;
+  ALTER TABLE lifeline_results ADD COLUMN cert BIGINT;
+  `,
 ];

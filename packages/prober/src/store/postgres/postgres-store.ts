@@ -10,6 +10,10 @@ import { createPostgresResults } from './results.js';
 import { createPostgresRollups } from './rollups.js';
 import { createPostgresSummaries } from './summaries.js';
 
+/** Where applied versions are recorded (also made by tests that build a database at an older version). */
+export const SCHEMA_MIGRATIONS_TABLE =
+  'CREATE TABLE IF NOT EXISTS lifeline_schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())';
+
 // BIGINT columns hold epoch milliseconds, well inside Number's safe range.
 const int8 = (value: string) => Number(value);
 
@@ -105,11 +109,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       await transaction(async (client) => {
         // Two monitors starting at once must not both migrate.
         await client.query(long("SELECT pg_advisory_xact_lock(hashtext('lifeline-migrate'))"));
-        await client.query(
-          long(
-            'CREATE TABLE IF NOT EXISTS lifeline_schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
-          ),
-        );
+        await client.query(long(SCHEMA_MIGRATIONS_TABLE));
         const { rows } = await client.query<{ v: number | null }>(
           'SELECT max(version) AS v FROM lifeline_schema_migrations',
         );

@@ -29,10 +29,10 @@ export function createPostgresResults(
         await checks.idsFor(client, results);
         const raw = results.map((r) => ({ check_id: checks.ids.get(r.check), ...encode(r) }));
         await client.query(
-          `INSERT INTO lifeline_results (check_id, t, lag, ok, status, dur, dns, conn, tls, ttfb, xfer, attempts, err, detail)
-           SELECT check_id, t, lag, ok, status, dur, dns, conn, tls, ttfb, xfer, attempts, err, detail
+          `INSERT INTO lifeline_results (check_id, t, lag, ok, status, dur, dns, conn, tls, ttfb, xfer, attempts, err, detail, cert)
+           SELECT check_id, t, lag, ok, status, dur, dns, conn, tls, ttfb, xfer, attempts, err, detail, cert
            FROM json_to_recordset($1::json) AS r(check_id int, t bigint, lag int, ok smallint, status smallint, dur int, dns int,
-             conn int, tls int, ttfb int, xfer int, attempts smallint, err text, detail text)
+             conn int, tls int, ttfb int, xfer int, attempts smallint, err text, detail text, cert bigint)
            ON CONFLICT DO NOTHING`,
           [JSON.stringify(raw)],
         );

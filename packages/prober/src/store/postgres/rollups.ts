@@ -1,7 +1,10 @@
 import type pg from 'pg';
 import { bucketStart, foldResults, RESOLUTIONS, type Resolution, type RollupDelta } from '../../domain/rollup.js';
-import { type RollupRow, rawRollupInput, type Store } from '../store.js';
+import { type RawRollupRow, type RollupRow, rawRollupInput, type Store } from '../store.js';
 import type { PostgresContext } from './context.js';
+
+/** The columns of a rollup row (schema v5) after its key. */
+const COLUMNS = 'n, fails, degraded, sum_ms, max_ms, hist, phased, sum_dns, sum_conn, sum_tls, sum_ttfb, sum_xfer';
 
 /** Adds deltas to stored rollup rows in one statement; histograms are added element by element. */
 export async function upsertRollups(
@@ -20,17 +23,27 @@ export async function upsertRollups(
     sum_ms: rollup.sumMs,
     max_ms: rollup.maxMs,
     hist: rollup.histogram,
+    phased: rollup.phased,
+    sum_dns: rollup.phaseSums.dns,
+    sum_conn: rollup.phaseSums.connect,
+    sum_tls: rollup.phaseSums.tls,
+    sum_ttfb: rollup.phaseSums.ttfb,
+    sum_xfer: rollup.phaseSums.transfer,
   }));
   if (rows.length === 0) return;
-  const text = `INSERT INTO lifeline_rollups AS o (check_id, res, bucket, n, fails, degraded, sum_ms, max_ms, hist)
-       SELECT check_id, res, bucket, n, fails, degraded, sum_ms, max_ms, hist
+  const text = `INSERT INTO lifeline_rollups AS o (check_id, res, bucket, ${COLUMNS})
+       SELECT check_id, res, bucket, ${COLUMNS}
        FROM json_to_recordset($1::json) AS r(check_id int, res int, bucket bigint, n int, fails int, degraded int,
-         sum_ms float8, max_ms float8, hist int[])
+         sum_ms float8, max_ms float8, hist int[], phased int, sum_dns int8, sum_conn int8, sum_tls int8,
+         sum_ttfb int8, sum_xfer int8)
        ON CONFLICT (res, check_id, bucket) DO UPDATE SET
          n = o.n + excluded.n, fails = o.fails + excluded.fails, degraded = o.degraded + excluded.degraded,
          sum_ms = o.sum_ms + excluded.sum_ms, max_ms = greatest(o.max_ms, excluded.max_ms),
          hist = (SELECT array_agg(coalesce(a, 0) + coalesce(b, 0) ORDER BY i)
-                 FROM unnest(o.hist, excluded.hist) WITH ORDINALITY AS h(a, b, i))`;
+                 FROM unnest(o.hist, excluded.hist) WITH ORDINALITY AS h(a, b, i)),
+         phased = o.phased + excluded.phased, sum_dns = o.sum_dns + excluded.sum_dns,
+         sum_conn = o.sum_conn + excluded.sum_conn, sum_tls = o.sum_tls + excluded.sum_tls,
+         sum_ttfb = o.sum_ttfb + excluded.sum_ttfb, sum_xfer = o.sum_xfer + excluded.sum_xfer`;
   const values = [JSON.stringify(rows)];
   await client.query(maintenance ? ctx.long(text, values) : { text, values });
 }
@@ -88,10 +101,13 @@ export function createPostgresRollups(ctx: PostgresContext): Pick<Store, 'compac
         sum_ms: number;
         max_ms: number;
         hist: number[];
-      }>(
-        `SELECT check_id, bucket, n, fails, degraded, sum_ms, max_ms, hist FROM lifeline_rollups WHERE ${where} ORDER BY bucket`,
-        params,
-      );
+        phased: number;
+        sum_dns: number;
+        sum_conn: number;
+        sum_tls: number;
+        sum_ttfb: number;
+        sum_xfer: number;
+      }>(`SELECT check_id, bucket, ${COLUMNS} FROM lifeline_rollups WHERE ${where} ORDER BY bucket`, params);
       return rows.map(
         (r): RollupRow => ({
           check: checks.names.get(r.check_id)?.name ?? String(r.check_id),
@@ -103,6 +119,8 @@ export function createPostgresRollups(ctx: PostgresContext): Pick<Store, 'compac
             sumMs: r.sum_ms,
             maxMs: r.max_ms,
             histogram: r.hist,
+            phased: r.phased,
+            phaseSums: { dns: r.sum_dns, connect: r.sum_conn, tls: r.sum_tls, ttfb: r.sum_ttfb, transfer: r.sum_xfer },
           },
         }),
       );
@@ -133,9 +151,10 @@ export function createPostgresRollups(ctx: PostgresContext): Pick<Store, 'compac
         }
         if (watermark >= until) return 0;
         // Rollups are built from raw rows: the write path is one insert per result.
-        const { rows } = await client.query<{ name: string; check_id: number; t: number; ok: number; dur: number }>(
+        const { rows } = await client.query<RawRollupRow & { name: string; check_id: number }>(
           long(
-            `SELECT c.name, r.check_id, r.t, r.ok, r.dur FROM lifeline_results r JOIN lifeline_checks c ON c.id = r.check_id
+            `SELECT c.name, r.check_id, r.t, r.ok, r.dur, r.dns, r.conn, r.tls, r.ttfb, r.xfer
+             FROM lifeline_results r JOIN lifeline_checks c ON c.id = r.check_id
              WHERE r.t >= $1 AND r.t < $2 ORDER BY r.check_id, r.t`,
             [watermark, until],
           ),

@@ -13,8 +13,8 @@ export function createPostgresSummaries(ctx: PostgresContext): Pick<Store, 'summ
       await checks.load(pool);
       const histograms = options.histograms === true;
       const text = histograms
-        ? 'SELECT check_id, n, fails, degraded, sum_ms, max_ms, hist FROM lifeline_rollups WHERE res = $1 AND check_id = ANY($2::int[]) AND bucket >= $3 AND bucket < $4'
-        : 'SELECT check_id, sum(n) AS n, sum(fails) AS fails, sum(degraded) AS degraded, sum(sum_ms) AS sum_ms, max(max_ms) AS max_ms FROM lifeline_rollups WHERE res = $1 AND check_id = ANY($2::int[]) AND bucket >= $3 AND bucket < $4 GROUP BY check_id';
+        ? 'SELECT check_id, n, fails, degraded, sum_ms, max_ms, phased, sum_dns, sum_conn, sum_tls, sum_ttfb, sum_xfer, hist FROM lifeline_rollups WHERE res = $1 AND check_id = ANY($2::int[]) AND bucket >= $3 AND bucket < $4'
+        : 'SELECT check_id, sum(n) AS n, sum(fails) AS fails, sum(degraded) AS degraded, sum(sum_ms) AS sum_ms, max(max_ms) AS max_ms, sum(phased) AS phased, sum(sum_dns) AS sum_dns, sum(sum_conn) AS sum_conn, sum(sum_tls) AS sum_tls, sum(sum_ttfb) AS sum_ttfb, sum(sum_xfer) AS sum_xfer FROM lifeline_rollups WHERE res = $1 AND check_id = ANY($2::int[]) AND bucket >= $3 AND bucket < $4 GROUP BY check_id';
       const byId = new Map<number, Rollup>();
       // Each slice is its own query: rows arrive (and are folded) a slice at a time, the loop free in between.
       for (const slice of slices(checks.names.keys())) {

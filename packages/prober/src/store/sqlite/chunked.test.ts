@@ -21,7 +21,14 @@ const MINUTES = 60;
 /** One check with more results in one minute than a chunk reads: the chunk boundary falls inside it. */
 const BUSY = Math.ceil(COMPACT_CHUNK_ROWS * 2.5);
 
-const phases = { dns: 0, connect: 0, tls: 0, ttfb: 0, transfer: 0, total: 0 };
+/** Phases in hundredths of a ms, as stored: rollups sum them as integers, exact whatever the chunking. */
+const phasesOf = (i: number) => ({
+  dns: ((i * 7) % 500) / 100,
+  connect: ((i * 11) % 300) / 100,
+  tls: ((i * 13) % 700) / 100,
+  ttfb: ((i * 17) % 9000) / 100,
+  transfer: ((i * 3) % 100) / 100,
+});
 /** Durations in quarter milliseconds: their sums are exact, whatever order they are added in. */
 function result(check: string, at: number, i: number): CheckResult {
   const durationMs = ((i * 37) % 4000) / 4;
@@ -33,7 +40,7 @@ function result(check: string, at: number, i: number): CheckResult {
     ok: i % 13 !== 0,
     ...(i % 7 === 0 && i % 13 !== 0 ? { degraded: true } : {}),
     durationMs,
-    phases: { ...phases, total: durationMs },
+    phases: { ...phasesOf(i), total: durationMs },
   };
 }
 

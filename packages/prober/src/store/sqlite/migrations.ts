@@ -93,4 +93,20 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX outbox_by_check ON outbox (check_name, created_at);
   CREATE INDEX outbox_by_created ON outbox (created_at);
   `,
+  // v5: the dashboard (issue #12). Rollups keep per-phase latency sums and how
+  // many runs they cover (`phased`): rows folded before hold 0 of both, so their
+  // buckets show no phase means rather than wrong zeros, and a bucket folded
+  // partly before and partly after averages only the runs that had phases.
+  // The sums are in hundredths of a ms, as results store phases: integers, exact
+  // in any order of adding. Raw results keep the peer certificate's expiry
+  // (epoch seconds). Added columns with constant defaults: no table is rewritten.
+  `
+  ALTER TABLE rollups ADD COLUMN phased INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollups ADD COLUMN sum_dns INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollups ADD COLUMN sum_conn INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollups ADD COLUMN sum_tls INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollups ADD COLUMN sum_ttfb INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollups ADD COLUMN sum_xfer INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE results ADD COLUMN cert INTEGER;
+  `,
 ];

@@ -27,7 +27,7 @@ export function createSqliteResults(ctx: SqliteContext, deps: SqliteResultsDeps)
   function prepareStatements() {
     return {
       insert: db.prepare(
-        'INSERT OR IGNORE INTO results (check_id, t, lag, ok, status, dur, dns, conn, tls, ttfb, xfer, attempts, err, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO results (check_id, t, lag, ok, status, dur, dns, conn, tls, ttfb, xfer, attempts, err, detail, cert) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       results: db.prepare('SELECT * FROM results WHERE check_id = ? AND t >= ? AND t < ? ORDER BY t DESC LIMIT ?'),
       latest: db.prepare('SELECT * FROM results WHERE check_id = ? ORDER BY t DESC LIMIT 1'),
@@ -57,6 +57,7 @@ export function createSqliteResults(ctx: SqliteContext, deps: SqliteResultsDeps)
         row.attempts,
         row.err,
         row.detail,
+        row.cert,
       );
       // A result for a minute that was already compacted goes straight into its rollups.
       if (isFolded(ctx, checkId, row.t)) {

@@ -7,7 +7,7 @@ import {
   type Rollup,
   type RollupDelta,
 } from '../../domain/rollup.js';
-import { type RollupRow, rawRollupInput, type Store } from '../store.js';
+import { type RawRollupRow, type RollupRow, rawRollupInput, type Store } from '../store.js';
 import type { CompactionProgress, SqliteContext } from './context.js';
 import { checkpoint, yieldToLoop } from './maintenance.js';
 
@@ -18,7 +18,16 @@ interface RollupRecord {
   sum_ms: number;
   max_ms: number;
   hist: Buffer | string;
+  phased: number;
+  sum_dns: number;
+  sum_conn: number;
+  sum_tls: number;
+  sum_ttfb: number;
+  sum_xfer: number;
 }
+
+/** The columns of a rollup row (schema v5), in the order put() binds them after the key. */
+const COLUMNS = 'n, fails, degraded, sum_ms, max_ms, hist, phased, sum_dns, sum_conn, sum_tls, sum_ttfb, sum_xfer';
 
 /** Histograms are uint32 BLOBs; schema v1 wrote JSON text, which is still read. */
 const histFrom = (hist: Buffer | string): number[] =>
@@ -34,6 +43,8 @@ const toRollup = (r: RollupRecord): Rollup => ({
   sumMs: r.sum_ms,
   maxMs: r.max_ms,
   histogram: histFrom(r.hist),
+  phased: r.phased,
+  phaseSums: { dns: r.sum_dns, connect: r.sum_conn, tls: r.sum_tls, ttfb: r.sum_ttfb, transfer: r.sum_xfer },
 });
 
 const WATERMARK = 'compacted_until';
@@ -75,17 +86,15 @@ export function createSqliteRollups(ctx: SqliteContext): SqliteRollups {
 
   function prepareStatements() {
     return {
-      getRollup: db.prepare(
-        'SELECT n, fails, degraded, sum_ms, max_ms, hist FROM rollups WHERE res = ? AND check_id = ? AND bucket = ?',
-      ),
+      getRollup: db.prepare(`SELECT ${COLUMNS} FROM rollups WHERE res = ? AND check_id = ? AND bucket = ?`),
       putRollup: db.prepare(
-        'INSERT OR REPLACE INTO rollups (check_id, res, bucket, n, fails, degraded, sum_ms, max_ms, hist) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        `INSERT OR REPLACE INTO rollups (check_id, res, bucket, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       rollupsOne: db.prepare(
-        'SELECT check_id, bucket, n, fails, degraded, sum_ms, max_ms, hist FROM rollups WHERE res = ? AND check_id = ? AND bucket >= ? AND bucket < ? ORDER BY bucket',
+        `SELECT check_id, bucket, ${COLUMNS} FROM rollups WHERE res = ? AND check_id = ? AND bucket >= ? AND bucket < ? ORDER BY bucket`,
       ),
       rollupsAll: db.prepare(
-        'SELECT check_id, bucket, n, fails, degraded, sum_ms, max_ms, hist FROM rollups WHERE res = ? AND bucket >= ? AND bucket < ? ORDER BY bucket',
+        `SELECT check_id, bucket, ${COLUMNS} FROM rollups WHERE res = ? AND bucket >= ? AND bucket < ? ORDER BY bucket`,
       ),
       totals: db.prepare(
         'SELECT check_id, sum(n) AS n, sum(fails) AS fails, sum(degraded) AS degraded FROM rollups WHERE res = ? AND bucket >= ? AND bucket < ? GROUP BY check_id',
@@ -95,12 +104,31 @@ export function createSqliteRollups(ctx: SqliteContext): SqliteRollups {
       deleteMeta: db.prepare('DELETE FROM meta WHERE key = ?'),
       firstResult: db.prepare('SELECT min(t) AS t FROM results'),
       checkIds: db.prepare('SELECT id FROM checks WHERE id >= ? ORDER BY id LIMIT ?').pluck(),
-      raw: db.prepare('SELECT t, ok, dur FROM results WHERE check_id = ? AND t >= ? AND t < ? ORDER BY t LIMIT ?'),
+      raw: db.prepare(
+        'SELECT t, ok, dur, dns, conn, tls, ttfb, xfer FROM results WHERE check_id = ? AND t >= ? AND t < ? ORDER BY t LIMIT ?',
+      ),
     };
   }
 
   function put(checkId: number, res: number, bucket: number, r: Rollup) {
-    stmts.putRollup.run(checkId, res, bucket, r.count, r.failures, r.degraded, r.sumMs, r.maxMs, histTo(r.histogram));
+    const p = r.phaseSums;
+    stmts.putRollup.run(
+      checkId,
+      res,
+      bucket,
+      r.count,
+      r.failures,
+      r.degraded,
+      r.sumMs,
+      r.maxMs,
+      histTo(r.histogram),
+      r.phased,
+      p.dns,
+      p.connect,
+      p.tls,
+      p.ttfb,
+      p.transfer,
+    );
   }
 
   function mergeInto(deltas: Iterable<RollupDelta>) {
@@ -148,7 +176,7 @@ export function createSqliteRollups(ctx: SqliteContext): SqliteRollups {
     const ids = stmts.checkIds.all(cursor.check, COMPACT_CHUNK_CHECKS) as number[];
     for (const id of ids) {
       const from = id === cursor.check ? cursor.t : watermark;
-      const rows = stmts.raw.all(id, from, cursor.until, left) as { t: number; ok: number; dur: number }[];
+      const rows = stmts.raw.all(id, from, cursor.until, left) as RawRollupRow[];
       const name = rows.length > 0 ? nameOf(id) : '';
       for (const r of rows) inputs.push(rawRollupInput(name, r));
       left -= rows.length;
