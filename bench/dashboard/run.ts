@@ -7,11 +7,11 @@
 //    included; the first open after the monitor started (its history summary
 //    not read yet) and three more. Side by side: GET /api/v1/checks alone.
 // 2. The monitor's CPU and scheduler lag for LOAD_SECONDS with no dashboard
-//    open, then with CLIENTS live event streams open (what 50 dashboards cost
-//    the monitor: each holds one), in the same run.
+//    open and with CLIENTS live event streams open (what 50 dashboards cost
+//    the monitor: each holds one), twice each, interleaved, in the same run.
 // Writes its section of docs/benchmarks.md.
 //   npm run bench:dashboard   (BENCH_DASHBOARD_CHECKS=10000, BENCH_DASHBOARD_CLIENTS=50,
-//                              BENCH_LOAD_SECONDS=60, BENCH_NO_WRITE=1 prints only)
+//                              BENCH_LOAD_SECONDS=30, BENCH_NO_WRITE=1 prints only)
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -25,7 +25,7 @@ import { seedHistory, writeConfig } from './seed.js';
 
 const CHECKS = Number(process.env.BENCH_DASHBOARD_CHECKS ?? 10_000);
 const CLIENTS = Number(process.env.BENCH_DASHBOARD_CLIENTS ?? 50);
-const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 60);
+const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 30);
 const ROUNDS = 4;
 
 /**
@@ -36,8 +36,12 @@ const MEASURE = `(() => {
   const mark = performance.getEntriesByName('lifeline:list-painted')[0];
   const nav = performance.getEntriesByType('navigation')[0];
   const resources = performance.getEntriesByType('resource').filter((r) => !r.name.includes('/api/v1/events'));
+  const list = resources.find((r) => new URL(r.name).pathname === '/api/v1/checks');
   return {
     renderMs: mark.startTime,
+    listSent: list ? list.startTime : NaN,
+    listFirstByte: list ? list.responseStart : NaN,
+    listLastByte: list ? list.responseEnd : NaN,
     transferred: nav.transferSize + resources.reduce((sum, r) => sum + r.transferSize, 0),
     requests: resources.length + 1,
     rows: document.querySelectorAll('li.check-row').length,
@@ -46,6 +50,10 @@ const MEASURE = `(() => {
 
 interface FirstView {
   renderMs: number;
+  /** GET /api/v1/checks, from navigation start: asked, first byte, last byte (ms). */
+  listSent: number;
+  listFirstByte: number;
+  listLastByte: number;
   transferred: number;
   requests: number;
   rows: number;
@@ -149,32 +157,33 @@ async function loadPhase(m: BenchMonitor, clients: number): Promise<Phase> {
   };
 }
 
-function report(r: { seeded: number; renders: FirstView[]; json: ApiAlone[]; quiet: Phase; open: Phase }) {
+function report(r: { seeded: number; renders: FirstView[]; json: ApiAlone[]; phases: Phase[] }) {
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
   const [cold, ...warm] = r.renders as [FirstView, ...FirstView[]];
   const warmMs = warm.map((w) => w.renderMs).sort((a, b) => a - b);
   const jsonMs = r.json.map((j) => j.ms).sort((a, b) => a - b);
   const [jsonCold] = r.json as [ApiAlone];
+  const viewRow = (label: string, v: FirstView) =>
+    `| ${label} | ${v.renderMs.toFixed(0)} ms | ${v.listSent.toFixed(0)} → ${v.listFirstByte.toFixed(0)} → ${v.listLastByte.toFixed(0)} ms | ${kb(v.transferred)} | ${v.requests} | ${v.rows} |`;
   const phaseRow = (p: Phase) =>
     `| ${p.clients === 0 ? 'no dashboard open' : `${p.clients} live event streams`} | ${p.cpuPercent.toFixed(1)}% | ${p.lag.p50} | ${p.lag.p99} | ${p.lag.max} | ${p.lag.n} | ${p.events} (${kb(p.eventBytes)}) | ${p.rssMb.toFixed(0)} |`;
   const body = `## Dashboard at ${CHECKS.toLocaleString('en')} checks (\`npm run bench:dashboard\`)
 
 ${machine()}. ${CHECKS.toLocaleString('en')} http checks \`every: 60s\` against a target in its own process, 90 days of daily rollups and 48 hours of hourly ones (${r.seeded.toLocaleString('en')} rows, bench/dashboard/seed.ts) in the monitor's SQLite file. Debian's Chromium (headless, playwright-core), 1280×900, a fresh context (empty cache) per view.
 
-| first view | navigation start → list painted | transferred (gzip) | requests | rows in the DOM |
-|---|---:|---:|---:|---:|
-| first open after start (history summary not read yet) | ${cold.renderMs.toFixed(0)} ms | ${kb(cold.transferred)} | ${cold.requests} | ${cold.rows} |
-${warm.map((w, i) => `| open ${i + 2} | ${w.renderMs.toFixed(0)} ms | ${kb(w.transferred)} | ${w.requests} | ${w.rows} |`).join('\n')}
-| GET /api/v1/checks alone (gzip), median of ${r.json.length} | ${percentile(jsonMs, 0.5).toFixed(0)} ms | ${kb(jsonCold.bytes)} | 1 | — |
+| first view | navigation start → list painted | GET /api/v1/checks asked → first byte → last byte | transferred (gzip) | requests | rows in the DOM |
+|---|---:|---:|---:|---:|---:|
+${viewRow('first open after start (history summary not read yet)', cold)}
+${warm.map((w, i) => viewRow(`open ${i + 2}`, w)).join('\n')}
+| GET /api/v1/checks alone (gzip, from Node), median of ${r.json.length} | ${percentile(jsonMs, 0.5).toFixed(0)} ms | — | ${kb(jsonCold.bytes)} | 1 | — |
 
 Goals: first render < 1 s (warm median ${percentile(warmMs, 0.5).toFixed(0)} ms), < 1 MB transferred.
 
-The monitor while dashboards are open (${LOAD_SECONDS} s each, one after the other in this run):
+The monitor with and without dashboards open (${LOAD_SECONDS} s each, in this order, in this run):
 
 | phase | monitor CPU | lag p50 ms | lag p99 ms | lag max ms | results | result events sent | RSS MB |
 |---|---:|---:|---:|---:|---:|---:|---:|
-${phaseRow(r.quiet)}
-${phaseRow(r.open)}
+${r.phases.map(phaseRow).join('\n')}
 
 Goal: the scheduler's lag p99 unchanged with ${CLIENTS} dashboards open.
 `;
@@ -210,10 +219,11 @@ async function main(): Promise<void> {
     const json: ApiAlone[] = [];
     for (let i = 0; i < ROUNDS; i++) json.push(await apiAlone(m.api));
 
-    const quiet = await loadPhase(m, 0);
-    const open = await loadPhase(m, CLIENTS);
+    // Interleaved, so a drift of the machine's load shows as a difference between the two rounds of one kind.
+    const phases: Phase[] = [];
+    for (const clients of [0, CLIENTS, 0, CLIENTS]) phases.push(await loadPhase(m, clients));
     if (m.problems.length > 0) console.error(`the monitor reported problems:\n${m.problems.slice(0, 10).join('\n')}`);
-    report({ seeded: seeded.rows, renders, json, quiet, open });
+    report({ seeded: seeded.rows, renders, json, phases });
   } finally {
     await monitor?.stop();
     target.child.kill('SIGKILL');
