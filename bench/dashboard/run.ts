@@ -165,6 +165,9 @@ function report(r: { seeded: number; renders: FirstView[]; json: ApiAlone[]; pha
   const [jsonCold] = r.json as [ApiAlone];
   const viewRow = (label: string, v: FirstView) =>
     `| ${label} | ${v.renderMs.toFixed(0)} ms | ${v.listSent.toFixed(0)} → ${v.listFirstByte.toFixed(0)} → ${v.listLastByte.toFixed(0)} ms | ${kb(v.transferred)} | ${v.requests} | ${v.rows} |`;
+  const verdict = (met: boolean) => (met ? 'met' : '**not met**');
+  const lagQuiet = Math.max(...r.phases.filter((p) => p.clients === 0).map((p) => p.lag.p99));
+  const lagOpen = Math.max(...r.phases.filter((p) => p.clients > 0).map((p) => p.lag.p99));
   const phaseRow = (p: Phase) =>
     `| ${p.clients === 0 ? 'no dashboard open' : `${p.clients} live event streams`} | ${p.cpuPercent.toFixed(1)}% | ${p.lag.p50} | ${p.lag.p99} | ${p.lag.max} | ${p.lag.n} | ${p.events} (${kb(p.eventBytes)}) | ${p.rssMb.toFixed(0)} |`;
   const body = `## Dashboard at ${CHECKS.toLocaleString('en')} checks (\`npm run bench:dashboard\`)
@@ -177,7 +180,7 @@ ${viewRow('first open after start (history summary not read yet)', cold)}
 ${warm.map((w, i) => viewRow(`open ${i + 2}`, w)).join('\n')}
 | GET /api/v1/checks alone (gzip, from Node), median of ${r.json.length} | ${percentile(jsonMs, 0.5).toFixed(0)} ms | — | ${kb(jsonCold.bytes)} | 1 | — |
 
-Goals: first render < 1 s (warm median ${percentile(warmMs, 0.5).toFixed(0)} ms), < 1 MB transferred.
+Goals: first render < 1 s — ${verdict(percentile(warmMs, 0.5) < 1000)}: ${percentile(warmMs, 0.5).toFixed(0)} ms (median of the opens after the first) once the monitor's history summary (read at most every 30 s) is in memory, ${cold.renderMs.toFixed(0)} ms for the first open after a start, which waits for that read; < 1 MB transferred — ${verdict(Math.max(...r.renders.map((v) => v.transferred)) < 1024 * 1024)} (${kb(Math.max(...r.renders.map((v) => v.transferred)))} at most, the list of every check being most of it). The list painted waits for GET /api/v1/checks: the columns from navigation start show how much of the time is its answer; the app's own files are about 45 KB.
 
 The monitor with and without dashboards open (${LOAD_SECONDS} s each, in this order, in this run):
 
@@ -185,7 +188,7 @@ The monitor with and without dashboards open (${LOAD_SECONDS} s each, in this or
 |---|---:|---:|---:|---:|---:|---:|---:|
 ${r.phases.map(phaseRow).join('\n')}
 
-Goal: the scheduler's lag p99 unchanged with ${CLIENTS} dashboards open.
+Goal: the scheduler's lag p99 unchanged with ${CLIENTS} dashboards open — ${verdict(lagOpen <= lagQuiet * 1.5 + 5)}: p99 ${lagQuiet} ms without, ${lagOpen} ms with (the worse round of each).
 `;
   process.stdout.write(`${body}\n`);
   if (process.env.BENCH_NO_WRITE !== '1') writeSection('dashboard', body);
