@@ -103,7 +103,7 @@ describe('the dashboard in Chromium', { skip }, () => {
     assert.deepEqual(violations, [], `${what}: axe-core found ${JSON.stringify(violations, null, 1)}`);
   }
 
-  it('shows every check in its state, and a stopped target turns its row down and back up without a reload', async () => {
+  it('shows every check in its state, and a failing or stopped target turns its row down and back up without a reload', async () => {
     const page = await chromium.page({ width: 1280, height: 720 });
     await page.goto(`${base}/`);
     await row(page, 'api').and(page.locator('[data-state="up"]')).waitFor({ timeout: WAIT_MS });
@@ -130,6 +130,13 @@ describe('the dashboard in Chromium', { skip }, () => {
     assert.match((await row(page, 'web').textContent()) ?? '', /503/);
     await page.screenshot({ path: join(shots, 'dashboard-down.png') });
     web.set(200);
+    await row(page, 'web').and(page.locator('[data-state="up"]')).waitFor({ timeout: WAIT_MS });
+    // Stopped for real (what the README asks a newcomer to do with the api), then started again at the same address.
+    const port = Number(new URL(web.url).port);
+    await web.close();
+    await row(page, 'web').and(page.locator('[data-state="down"]')).waitFor({ timeout: WAIT_MS });
+    assert.match((await row(page, 'web').textContent()) ?? '', /refused/);
+    web = env.add(await startTarget(200, port), (t) => t.close());
     await row(page, 'web').and(page.locator('[data-state="up"]')).waitFor({ timeout: WAIT_MS });
     assert.deepEqual(navigations, [], `the page reloaded (the row turned down ${downAfter} ms after the stop)`);
     await page.context().close();

@@ -50,14 +50,14 @@ export interface Target {
   close(): Promise<void>;
 }
 
-/** The checked service: answers `status` (switchable) to every request. */
-export async function startTarget(status = 200): Promise<Target> {
+/** The checked service: answers `status` (switchable) to every request; on `port` when given (a restart at the same address). */
+export async function startTarget(status = 200, port = 0): Promise<Target> {
   let answer = status;
   const server = http.createServer((req, res) => {
     req.resume();
     res.writeHead(answer).end(answer < 400 ? 'ok' : 'down');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
     set: (next) => {
