@@ -19,6 +19,7 @@ import { createEventHub } from './server/events.js';
 import { createMetrics } from './server/metrics.js';
 import { createStateReader, resultStates } from './server/state.js';
 import { loadUi } from './server/static.js';
+import { createSummaryCache } from './server/summary-cache.js';
 import { createMonitorWriter, storeReady } from './store/monitor-writer.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
@@ -200,7 +201,9 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   // A missing build is served as a 503 that says how to build it.
   const ui = await uiLoading;
   if (ui.missing) logger.warn({ dashboard: ui.missing }, `the dashboard is not built (${ui.missing}): / answers 503`);
+  const summaries = store ? createSummaryCache(store) : undefined;
   const server = createApiServer({
+    ...(summaries ? { summaries } : {}),
     checks: () => config.checks,
     latest: () => latest,
     ...(store ? { store } : {}),
@@ -258,6 +261,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     (compacting ??= (async () => {
       try {
         await store?.compact(Date.now());
+        summaries?.changed();
       } catch (error) {
         logger.error({ err: error }, 'compacting rollups failed; will retry');
       } finally {
@@ -266,7 +270,9 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     })());
   const compactTimer = setInterval(() => void compact(), COMPACT_EVERY_MS);
   compactTimer.unref();
-  void compact();
+  // The dashboard's first visitor after a start should not wait for the history summary: read it once the
+  // first compaction has folded what the store holds (in slices, the loop free between them).
+  void compact().then(() => summaries?.get().catch(() => undefined));
 
   scheduler.start();
   push.start();

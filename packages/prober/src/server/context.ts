@@ -42,6 +42,12 @@ export interface ApiDeps {
   readonly statusPage?: () => ResolvedStatusPage | undefined;
   /** Live events (GET /api/v1/events); without it that route is 404. */
   readonly events?: EventHub;
+  /**
+   * The history summary of the list of checks (summary-cache.ts), made by the composition
+   * root so that compaction can say when the rollups changed and the start can read it
+   * ahead of the first visitor; without it the API makes its own.
+   */
+  readonly summaries?: SummaryCache;
   /** `server.auth`: without it the API and /metrics are open. */
   readonly auth?: ServerAuth;
   /** The dashboard's files (static.ts loadUi): `/`, `/checks/*` and `/assets/*`, public. Without it those paths are 404. */
@@ -102,7 +108,8 @@ export function createContext(deps: ApiDeps): RouteContext {
       return bounded(() => read(store));
     },
     summaries(store) {
-      if (summaries?.store !== store) summaries = { store, cache: createSummaryCache(store, { now }) };
+      if (summaries?.store !== store)
+        summaries = { store, cache: deps.summaries ?? createSummaryCache(store, { now }) };
       return summaries.cache;
     },
     alertHistory(read) {

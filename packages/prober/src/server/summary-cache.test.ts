@@ -96,4 +96,29 @@ describe('the history summary cache of GET /api/v1/checks', () => {
     const summary = await cache.get();
     assert.ok(summary.day.has('api'), 'after a failure the next call reads again');
   });
+
+  it('reads anew after the rollups changed, answering the held summary meanwhile, whatever its age', async () => {
+    let now = T0 + 10 * 3_600_000;
+    await store.write([result(now - 120_000, true)]);
+    await store.compact(now);
+    const cache = createSummaryCache(counted, { now: () => now });
+    const first = await cache.get();
+    const before = first.day.get('api')?.count ?? 0;
+    reads = 0;
+    now += 1_000;
+    assert.equal(await cache.get(), first, 'fresh and unchanged: no read');
+    assert.equal(reads, 0);
+
+    await store.write([result(now - 60_000, false)]);
+    await store.compact(now);
+    cache.changed();
+    assert.equal(await cache.get(), first, 'changed: the held summary at once');
+    assert.ok(reads > 0, 'and a read started');
+    await new Promise((resolve) => setImmediate(resolve));
+    const after = await cache.get();
+    assert.equal(after.day.get('api')?.count, before + 1);
+    const readsAfter = reads;
+    assert.equal(await cache.get(), after, 'read once per change');
+    assert.equal(reads, readsAfter);
+  });
 });

@@ -20,6 +20,12 @@ export interface SummaryCache {
    * share one read. A failed read is not cached: the next call tries again.
    */
   get(): Promise<HistorySummary>;
+  /**
+   * The rollups changed (a compaction folded minutes): the summary held is
+   * answered once more at once while a new read runs, as if it were stale.
+   * Nothing is read when none is held (nobody asked yet).
+   */
+  changed(): void;
 }
 
 /**
@@ -37,6 +43,8 @@ export function createSummaryCache(
   const staleMs = options.staleMs ?? 5 * 60_000;
   let cached: HistorySummary | undefined;
   let reading: Promise<HistorySummary> | undefined;
+  /** Set by changed(): the next get() refreshes whatever the age. */
+  let outdated = false;
 
   async function read(): Promise<HistorySummary> {
     const t = now();
@@ -49,11 +57,20 @@ export function createSummaryCache(
   }
 
   function refresh(): Promise<HistorySummary> {
+    // A read started now sees the rollups as they are now.
+    if (reading === undefined) outdated = false;
     reading ??= read()
-      .then((summary) => {
-        cached = summary;
-        return summary;
-      })
+      .then(
+        (summary) => {
+          cached = summary;
+          return summary;
+        },
+        (error: unknown) => {
+          // What changed is still not read: the next call tries again.
+          outdated = true;
+          throw error;
+        },
+      )
       .finally(() => {
         reading = undefined;
       });
@@ -61,8 +78,15 @@ export function createSummaryCache(
   }
 
   return {
+    changed() {
+      outdated = true;
+    },
     get() {
       const age = cached === undefined ? Number.POSITIVE_INFINITY : now() - cached.at;
+      if (cached !== undefined && outdated && age < staleMs) {
+        refresh().catch(() => undefined);
+        return Promise.resolve(cached);
+      }
       if (cached !== undefined && age < freshMs) return Promise.resolve(cached);
       if (cached !== undefined && age < staleMs) {
         // Answered now; a failed background read is retried by the next call.
