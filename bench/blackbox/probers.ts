@@ -44,14 +44,20 @@ function withBound<T>(promise: Promise<T>, ms: number, what: string): Promise<T>
   return Promise.race([promise, bound]).finally(() => clearTimeout(timer));
 }
 
+/** Resolves when the child has exited, or could not be started at all (its 'error' is then logged). */
 function track(child: ChildProcess): Promise<void> {
   children.add(child);
-  return new Promise<void>((resolve) =>
-    child.once('exit', () => {
+  return new Promise<void>((resolve) => {
+    const gone = () => {
       children.delete(child);
       resolve();
-    }),
-  );
+    };
+    child.once('exit', gone);
+    child.once('error', (error) => {
+      console.error(`${child.spawnfile}: ${error.message}`);
+      gone();
+    });
+  });
 }
 
 /** SIGTERM, then SIGKILL if it has not exited within the bound. */
@@ -134,18 +140,29 @@ function exporterConfig(): string {
   ].join('\n');
 }
 
-/** The executable of blackbox_exporter: $BLACKBOX_EXPORTER, or Debian's or upstream's name on the PATH. */
-export function findExporter(): string | undefined {
-  if (process.env.BLACKBOX_EXPORTER) return process.env.BLACKBOX_EXPORTER;
+const executable = (file: string) => {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The executable of blackbox_exporter: $BLACKBOX_EXPORTER, else Debian's or upstream's name on
+ * the PATH; or why there is none.
+ */
+export function findExporter(): { readonly binary: string } | { readonly missing: string } {
+  const given = process.env.BLACKBOX_EXPORTER;
+  if (given)
+    return executable(given) ? { binary: given } : { missing: `BLACKBOX_EXPORTER=${given} is not an executable file` };
   for (const name of ['prometheus-blackbox-exporter', 'blackbox_exporter']) {
     for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
-      try {
-        accessSync(join(dir, name), constants.X_OK);
-        return join(dir, name);
-      } catch {}
+      if (executable(join(dir, name))) return { binary: join(dir, name) };
     }
   }
-  return undefined;
+  return { missing: 'neither prometheus-blackbox-exporter nor blackbox_exporter is on the PATH' };
 }
 
 /**

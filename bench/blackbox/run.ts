@@ -26,15 +26,16 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 15);
 const WARMUP_S = 5;
 
-const binary = findExporter();
-if (!binary) {
+const found = findExporter();
+if ('missing' in found) {
   console.error(
-    'bench:blackbox needs Prometheus blackbox_exporter, which is not on the PATH.\n' +
+    `bench:blackbox needs Prometheus blackbox_exporter: ${found.missing}.\n` +
       'Install it with `apt-get install prometheus-blackbox-exporter` (Debian, Ubuntu),\n' +
       'or point BLACKBOX_EXPORTER at a blackbox_exporter binary.',
   );
   process.exit(1);
 }
+const { binary } = found;
 if (RATES.some((r) => !Number.isInteger(r) || r < 1) || !(ROUNDS >= 1) || !(DURATION_S > 0)) {
   console.error(
     'BENCH_RATES is a comma-separated list of whole probes/s; BENCH_ROUNDS and BENCH_DURATION are positive',
