@@ -4,8 +4,8 @@
 // 1. First render in Debian's Chromium: navigation start to the list painted
 //    (the app's `lifeline:list-painted` performance mark), and the bytes
 //    transferred (gzip) for that first view, rows' 90-day bars and sparklines
-//    included; the first open after the monitor started (its history summary
-//    not read yet) and three more. Side by side: GET /api/v1/checks alone.
+//    included; the first open after the monitor started and three more.
+//    Side by side: GET /api/v1/checks alone.
 // 2. The monitor's CPU and scheduler lag for LOAD_SECONDS with no dashboard
 //    open and with CLIENTS live event streams open (what 50 dashboards cost
 //    the monitor: each holds one), twice each, interleaved, in the same run.
@@ -176,11 +176,11 @@ ${machine()}. ${CHECKS.toLocaleString('en')} http checks \`every: 60s\` against 
 
 | first view | navigation start → list painted | GET /api/v1/checks asked → first byte → last byte | transferred (gzip) | requests | rows in the DOM |
 |---|---:|---:|---:|---:|---:|
-${viewRow('first open after start (history summary not read yet)', cold)}
+${viewRow('first open after the monitor started', cold)}
 ${warm.map((w, i) => viewRow(`open ${i + 2}`, w)).join('\n')}
 | GET /api/v1/checks alone (gzip, from Node), median of ${r.json.length} | ${percentile(jsonMs, 0.5).toFixed(0)} ms | — | ${kb(jsonCold.bytes)} | 1 | — |
 
-Goals: first render < 1 s — ${verdict(percentile(warmMs, 0.5) < 1000)}: ${percentile(warmMs, 0.5).toFixed(0)} ms (median of the opens after the first) once the monitor's history summary (read at most every 30 s) is in memory, ${cold.renderMs.toFixed(0)} ms for the first open after a start, which waits for that read; < 1 MB transferred — ${verdict(Math.max(...r.renders.map((v) => v.transferred)) < 1024 * 1024)} (${kb(Math.max(...r.renders.map((v) => v.transferred)))} at most, the list of every check being most of it). The list painted waits for GET /api/v1/checks: the columns from navigation start show how much of the time is its answer; the app's own files are about 45 KB.
+Goals: first render < 1 s — ${verdict(percentile(warmMs, 0.5) < 1000)}: ${percentile(warmMs, 0.5).toFixed(0)} ms (median of the opens after the first) once the monitor's history summary (read at most every 30 s) is in memory, ${cold.renderMs.toFixed(0)} ms for the first open after a start; < 1 MB transferred — ${verdict(Math.max(...r.renders.map((v) => v.transferred)) < 1024 * 1024)} (${kb(Math.max(...r.renders.map((v) => v.transferred)))} at most, the list of every check being most of it). The list painted waits for GET /api/v1/checks: the columns from navigation start show how much of the time is its answer; the app's own files are about 45 KB.
 
 The monitor with and without dashboards open (${LOAD_SECONDS} s each, in this order, in this run):
 
