@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { gzip } from 'node:zlib';
-import { accepts } from './encoding.js';
+import { negotiateEncoding } from './static-http.js';
 
 /**
  * Error codes of the monitor API (the `error` field of every error body).
@@ -59,7 +59,7 @@ export function sendJson(
     'cache-control': 'no-store',
     vary: 'Accept-Encoding',
   };
-  if (text.length < GZIP_MIN_BYTES || !accepts(res.req?.headers['accept-encoding'], 'gzip')) {
+  if (text.length < GZIP_MIN_BYTES || negotiateEncoding(res.req?.headers['accept-encoding'], ['gzip']) !== 'gzip') {
     res.writeHead(status, { ...head, 'content-length': Buffer.byteLength(text) });
     res.end(text);
     return;
