@@ -1,4 +1,5 @@
 import { emptyRollup, type Rollup } from '../domain/rollup.js';
+import type { RollupRecord } from './rollup-record.js';
 
 /**
  * Rollups of many checks merged per check, read in slices of checks with the
@@ -8,22 +9,13 @@ import { emptyRollup, type Rollup } from '../domain/rollup.js';
  */
 export const SUMMARY_SLICE_CHECKS = 100;
 
-/** One stored rollup row as a slice reads it; `hist` only when histograms were asked for. */
-export interface SummaryRow {
-  readonly check_id: number;
-  readonly n: number;
-  readonly fails: number;
-  readonly degraded: number;
-  readonly sum_ms: number;
-  readonly max_ms: number;
-  readonly phased: number;
-  readonly sum_dns: number;
-  readonly sum_conn: number;
-  readonly sum_tls: number;
-  readonly sum_ttfb: number;
-  readonly sum_xfer: number;
-  readonly hist?: Buffer | string | readonly number[];
-}
+/**
+ * One stored rollup row as a slice reads it (or, without histograms, a check's
+ * sums over the window); `hist` only when histograms were asked for.
+ */
+export type SummaryRow = { readonly check_id: number } & Omit<RollupRecord<unknown>, 'hist'> & {
+    readonly hist?: Buffer | string | readonly number[];
+  };
 
 /** Adds a row to the check's running sum in place (no array per row: the histogram is added bin by bin). */
 export function foldRow(into: Map<number, Rollup>, row: SummaryRow, histograms: boolean): void {

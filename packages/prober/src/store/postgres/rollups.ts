@@ -1,10 +1,8 @@
 import type pg from 'pg';
 import { bucketStart, foldResults, RESOLUTIONS, type Resolution, type RollupDelta } from '../../domain/rollup.js';
+import { ROLLUP_COLUMNS, type RollupRecord, rollupOf } from '../rollup-record.js';
 import { type RawRollupRow, type RollupRow, rawRollupInput, type Store } from '../store.js';
 import type { PostgresContext } from './context.js';
-
-/** The columns of a rollup row (schema v5) after its key. */
-const COLUMNS = 'n, fails, degraded, sum_ms, max_ms, hist, phased, sum_dns, sum_conn, sum_tls, sum_ttfb, sum_xfer';
 
 /** Adds deltas to stored rollup rows in one statement; histograms are added element by element. */
 export async function upsertRollups(
@@ -31,8 +29,8 @@ export async function upsertRollups(
     sum_xfer: rollup.phaseSums.transfer,
   }));
   if (rows.length === 0) return;
-  const text = `INSERT INTO lifeline_rollups AS o (check_id, res, bucket, ${COLUMNS})
-       SELECT check_id, res, bucket, ${COLUMNS}
+  const text = `INSERT INTO lifeline_rollups AS o (check_id, res, bucket, ${ROLLUP_COLUMNS})
+       SELECT check_id, res, bucket, ${ROLLUP_COLUMNS}
        FROM json_to_recordset($1::json) AS r(check_id int, res int, bucket bigint, n int, fails int, degraded int,
          sum_ms float8, max_ms float8, hist int[], phased int, sum_dns int8, sum_conn int8, sum_tls int8,
          sum_ttfb int8, sum_xfer int8)
@@ -92,36 +90,15 @@ export function createPostgresRollups(ctx: PostgresContext): Pick<Store, 'compac
         params.push(id);
         where += ' AND check_id = $4';
       }
-      const { rows } = await pool.query<{
-        check_id: number;
-        bucket: number;
-        n: number;
-        fails: number;
-        degraded: number;
-        sum_ms: number;
-        max_ms: number;
-        hist: number[];
-        phased: number;
-        sum_dns: number;
-        sum_conn: number;
-        sum_tls: number;
-        sum_ttfb: number;
-        sum_xfer: number;
-      }>(`SELECT check_id, bucket, ${COLUMNS} FROM lifeline_rollups WHERE ${where} ORDER BY bucket`, params);
+      const { rows } = await pool.query<RollupRecord<number[]> & { check_id: number; bucket: number }>(
+        `SELECT check_id, bucket, ${ROLLUP_COLUMNS} FROM lifeline_rollups WHERE ${where} ORDER BY bucket`,
+        params,
+      );
       return rows.map(
         (r): RollupRow => ({
           check: checks.names.get(r.check_id)?.name ?? String(r.check_id),
           bucket: r.bucket,
-          rollup: {
-            count: r.n,
-            failures: r.fails,
-            degraded: r.degraded,
-            sumMs: r.sum_ms,
-            maxMs: r.max_ms,
-            histogram: r.hist,
-            phased: r.phased,
-            phaseSums: { dns: r.sum_dns, connect: r.sum_conn, tls: r.sum_tls, ttfb: r.sum_ttfb, transfer: r.sum_xfer },
-          },
+          rollup: rollupOf(r, r.hist),
         }),
       );
     },

@@ -1,4 +1,5 @@
 import { RESOLUTIONS, type Resolution, type Rollup } from '../../domain/rollup.js';
+import { ROLLUP_COLUMNS, ROLLUP_SUMS } from '../rollup-record.js';
 import type { Store } from '../store.js';
 import { foldRow, type SummaryRow, slices } from '../summaries.js';
 import type { PostgresContext } from './context.js';
@@ -12,9 +13,10 @@ export function createPostgresSummaries(ctx: PostgresContext): Pick<Store, 'summ
       // Checks another process wrote (a CronJob's check --once) are named too.
       await checks.load(pool);
       const histograms = options.histograms === true;
+      const where = 'WHERE res = $1 AND check_id = ANY($2::int[]) AND bucket >= $3 AND bucket < $4';
       const text = histograms
-        ? 'SELECT check_id, n, fails, degraded, sum_ms, max_ms, phased, sum_dns, sum_conn, sum_tls, sum_ttfb, sum_xfer, hist FROM lifeline_rollups WHERE res = $1 AND check_id = ANY($2::int[]) AND bucket >= $3 AND bucket < $4'
-        : 'SELECT check_id, sum(n) AS n, sum(fails) AS fails, sum(degraded) AS degraded, sum(sum_ms) AS sum_ms, max(max_ms) AS max_ms, sum(phased) AS phased, sum(sum_dns) AS sum_dns, sum(sum_conn) AS sum_conn, sum(sum_tls) AS sum_tls, sum(sum_ttfb) AS sum_ttfb, sum(sum_xfer) AS sum_xfer FROM lifeline_rollups WHERE res = $1 AND check_id = ANY($2::int[]) AND bucket >= $3 AND bucket < $4 GROUP BY check_id';
+        ? `SELECT check_id, ${ROLLUP_COLUMNS} FROM lifeline_rollups ${where}`
+        : `SELECT check_id, ${ROLLUP_SUMS} FROM lifeline_rollups ${where} GROUP BY check_id`;
       const byId = new Map<number, Rollup>();
       // Each slice is its own query: rows arrive (and are folded) a slice at a time, the loop free in between.
       for (const slice of slices(checks.names.keys())) {

@@ -7,27 +7,12 @@ import {
   type Rollup,
   type RollupDelta,
 } from '../../domain/rollup.js';
+import { ROLLUP_COLUMNS, type RollupRecord, rollupOf } from '../rollup-record.js';
 import { type RawRollupRow, type RollupRow, rawRollupInput, type Store } from '../store.js';
 import type { CompactionProgress, SqliteContext } from './context.js';
 import { checkpoint, yieldToLoop } from './maintenance.js';
 
-interface RollupRecord {
-  n: number;
-  fails: number;
-  degraded: number;
-  sum_ms: number;
-  max_ms: number;
-  hist: Buffer | string;
-  phased: number;
-  sum_dns: number;
-  sum_conn: number;
-  sum_tls: number;
-  sum_ttfb: number;
-  sum_xfer: number;
-}
-
-/** The columns of a rollup row (schema v5), in the order put() binds them after the key. */
-const COLUMNS = 'n, fails, degraded, sum_ms, max_ms, hist, phased, sum_dns, sum_conn, sum_tls, sum_ttfb, sum_xfer';
+type SqliteRollupRecord = RollupRecord<Buffer | string>;
 
 /** Histograms are uint32 BLOBs; schema v1 wrote JSON text, which is still read. */
 const histFrom = (hist: Buffer | string): number[] =>
@@ -36,16 +21,7 @@ const histFrom = (hist: Buffer | string): number[] =>
     : Array.from(new Uint32Array(hist.buffer.slice(hist.byteOffset, hist.byteOffset + hist.length)));
 const histTo = (histogram: readonly number[]): Buffer => Buffer.from(new Uint32Array(histogram).buffer);
 
-const toRollup = (r: RollupRecord): Rollup => ({
-  count: r.n,
-  failures: r.fails,
-  degraded: r.degraded,
-  sumMs: r.sum_ms,
-  maxMs: r.max_ms,
-  histogram: histFrom(r.hist),
-  phased: r.phased,
-  phaseSums: { dns: r.sum_dns, connect: r.sum_conn, tls: r.sum_tls, ttfb: r.sum_ttfb, transfer: r.sum_xfer },
-});
+const toRollup = (r: SqliteRollupRecord): Rollup => rollupOf(r, histFrom(r.hist));
 
 const WATERMARK = 'compacted_until';
 /** A pass stopped between chunks (CompactionProgress as JSON); absent between passes. */
@@ -86,15 +62,15 @@ export function createSqliteRollups(ctx: SqliteContext): SqliteRollups {
 
   function prepareStatements() {
     return {
-      getRollup: db.prepare(`SELECT ${COLUMNS} FROM rollups WHERE res = ? AND check_id = ? AND bucket = ?`),
+      getRollup: db.prepare(`SELECT ${ROLLUP_COLUMNS} FROM rollups WHERE res = ? AND check_id = ? AND bucket = ?`),
       putRollup: db.prepare(
-        `INSERT OR REPLACE INTO rollups (check_id, res, bucket, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO rollups (check_id, res, bucket, ${ROLLUP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       rollupsOne: db.prepare(
-        `SELECT check_id, bucket, ${COLUMNS} FROM rollups WHERE res = ? AND check_id = ? AND bucket >= ? AND bucket < ? ORDER BY bucket`,
+        `SELECT check_id, bucket, ${ROLLUP_COLUMNS} FROM rollups WHERE res = ? AND check_id = ? AND bucket >= ? AND bucket < ? ORDER BY bucket`,
       ),
       rollupsAll: db.prepare(
-        `SELECT check_id, bucket, ${COLUMNS} FROM rollups WHERE res = ? AND bucket >= ? AND bucket < ? ORDER BY bucket`,
+        `SELECT check_id, bucket, ${ROLLUP_COLUMNS} FROM rollups WHERE res = ? AND bucket >= ? AND bucket < ? ORDER BY bucket`,
       ),
       totals: db.prepare(
         'SELECT check_id, sum(n) AS n, sum(fails) AS fails, sum(degraded) AS degraded FROM rollups WHERE res = ? AND bucket >= ? AND bucket < ? GROUP BY check_id',
@@ -135,7 +111,7 @@ export function createSqliteRollups(ctx: SqliteContext): SqliteRollups {
     for (const { check, resolution, bucket, rollup } of deltas) {
       const checkId = checks.ids.get(check) as number;
       const res = RESOLUTIONS[resolution];
-      const existing = stmts.getRollup.get(res, checkId, bucket) as RollupRecord | undefined;
+      const existing = stmts.getRollup.get(res, checkId, bucket) as SqliteRollupRecord | undefined;
       put(checkId, res, bucket, existing ? mergeRollups(toRollup(existing), rollup) : rollup);
     }
   }
@@ -234,7 +210,7 @@ export function createSqliteRollups(ctx: SqliteContext): SqliteRollups {
     async rollups(check, resolution: Resolution, since, until) {
       ctx.ensure();
       const res = RESOLUTIONS[resolution];
-      let records: (RollupRecord & { check_id: number; bucket: number })[];
+      let records: (SqliteRollupRecord & { check_id: number; bucket: number })[];
       if (check === null) records = stmts.rollupsAll.all(res, since, until) as typeof records;
       else {
         const id = checks.ids.get(check);

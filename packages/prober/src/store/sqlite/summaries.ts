@@ -1,4 +1,5 @@
 import { RESOLUTIONS, type Resolution, type Rollup } from '../../domain/rollup.js';
+import { ROLLUP_COLUMNS, ROLLUP_SUMS } from '../rollup-record.js';
 import type { Store } from '../store.js';
 import { foldRow, type SummaryRow, slices } from '../summaries.js';
 import type { SqliteContext } from './context.js';
@@ -17,12 +18,8 @@ export function createSqliteSummaries(ctx: SqliteContext): SqliteSummaries {
     // The primary key (res, check_id, bucket) serves both: one range seek per slice.
     const where = 'WHERE res = ? AND check_id >= ? AND check_id <= ? AND bucket >= ? AND bucket < ?';
     return {
-      withHistograms: db.prepare(
-        `SELECT check_id, n, fails, degraded, sum_ms, max_ms, phased, sum_dns, sum_conn, sum_tls, sum_ttfb, sum_xfer, hist FROM rollups ${where}`,
-      ),
-      counts: db.prepare(
-        `SELECT check_id, sum(n) AS n, sum(fails) AS fails, sum(degraded) AS degraded, sum(sum_ms) AS sum_ms, max(max_ms) AS max_ms, sum(phased) AS phased, sum(sum_dns) AS sum_dns, sum(sum_conn) AS sum_conn, sum(sum_tls) AS sum_tls, sum(sum_ttfb) AS sum_ttfb, sum(sum_xfer) AS sum_xfer FROM rollups ${where} GROUP BY check_id`,
-      ),
+      withHistograms: db.prepare(`SELECT check_id, ${ROLLUP_COLUMNS} FROM rollups ${where}`),
+      counts: db.prepare(`SELECT check_id, ${ROLLUP_SUMS} FROM rollups ${where} GROUP BY check_id`),
     };
   }
   return {
