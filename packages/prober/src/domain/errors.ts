@@ -45,3 +45,9 @@ export const HEAP_ERROR_CODE = 'LIFELINE_ERR_HEAP';
 
 /** A SQLite file already used by another lifeline process (see store/sqlite/lock.ts). */
 export const STORE_LOCKED_CODE = 'LIFELINE_ERR_STORE_LOCKED';
+
+/**
+ * A write refused because the cluster member's lease epoch is no longer the
+ * live one (another member took its checks over): see store/cluster.ts.
+ */
+export const FENCED_CODE = 'LIFELINE_ERR_FENCED';
