@@ -1,0 +1,213 @@
+import type { Logger } from 'pino';
+import { type Clock, systemClock } from '../scheduler/scheduler.js';
+import type { ClusterSnapshot, ClusterStore } from '../store/cluster.js';
+import { createLeaseClock, createTimer } from './lease.js';
+import { memberViews } from './ownership-view.js';
+import { createOwnershipTracker } from './tracker.js';
+import type { ClusterView } from './view.js';
+
+export interface OwnershipChange {
+  readonly gained: readonly string[];
+  readonly lost: readonly string[];
+  /** Ids of the live and active members now, as this member sees them. */
+  readonly members: readonly string[];
+  /** Checks this member owns now. */
+  readonly owned: number;
+  readonly reason:
+    | 'joined'
+    | 'member-joined'
+    | 'member-left'
+    | 'lease-lost'
+    | 'lease-regained'
+    | 'checks-changed'
+    | 'stopped';
+}
+
+export interface MembershipDeps {
+  readonly store: ClusterStore;
+  readonly id: string;
+  readonly host: string;
+  readonly api: string | null;
+  readonly leaseTtlMs: number;
+  readonly renewMs: number;
+  /** Every configured check name (probed and push). */
+  readonly checks: () => readonly string[];
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  readonly onChange?: (change: OwnershipChange) => void;
+  readonly onLeaseState?: (valid: boolean) => void;
+}
+
+export interface Membership {
+  /** First registration; rejects (bounded by the store's timeouts) when the database cannot be reached. */
+  join(): Promise<void>;
+  /** Stops the timers, gives every check up (onChange 'stopped') and leaves; never rejects. */
+  stop(): Promise<void>;
+  /** O(1); false without a locally valid lease or while not active. */
+  owns(check: string): boolean;
+  /** The epoch while the lease is locally valid. */
+  epoch(): number | undefined;
+  leaseValid(): boolean;
+  /** Joined, lease valid, active. */
+  readonly ready: boolean;
+  /** After a reload: recompute ownership (onChange reason 'checks-changed'). */
+  checksChanged(): void;
+  view(): ClusterView;
+}
+
+type Reason = OwnershipChange['reason'];
+
+/**
+ * Membership of a PostgreSQL cluster: joins, renews the lease every renewMs,
+ * and answers which checks this member owns (rendezvous hashing over the
+ * live, active members). Ownership moves at the instants the stored leases
+ * say, by a local timer, not at the next refresh; a member whose own lease
+ * lapsed (by its local clock) owns nothing until a renewal succeeds.
+ *
+ * @example
+ * ```ts
+ * const membership = createMembership({ store, id: 'monitor-0', host: hostname(), api: null,
+ *   leaseTtlMs: 15_000, renewMs: 5_000, checks: () => names, logger });
+ * await membership.join();
+ * if (membership.owns('api')) run('api');
+ * ```
+ */
+export function createMembership(deps: MembershipDeps): Membership {
+  const { store, id, leaseTtlMs, renewMs, logger } = deps;
+  const clock = deps.clock ?? systemClock;
+  const retryMs = Math.min(1_000, renewMs);
+  const lease = createLeaseClock(clock);
+  const renewTimer = createTimer(clock);
+  let epoch: number | undefined;
+  const tracker = createOwnershipTracker({ ...deps, clock, lease, epoch: () => epoch, trustMs: renewMs + retryMs });
+  let joined = false;
+  let stopped = false;
+  let failing = false;
+  let inflight: Promise<void> | undefined;
+
+  /** Takes a snapshot read between local t0 and t1 by a call that (re)granted this member's lease. */
+  const accept = (snapshot: ClusterSnapshot, t0: number, t1: number, reason?: Reason) => {
+    lease.observe(snapshot.now, t0, t1);
+    const row = snapshot.members.find((m) => m.id === id && m.epoch === epoch);
+    lease.grant(row?.expiresAt ?? snapshot.now + leaseTtlMs, snapshot.now, t0);
+    tracker.update(snapshot, reason);
+  };
+
+  const register = async () => {
+    const t0 = clock.now();
+    const result = await store.join({ id, host: deps.host, api: deps.api }, leaseTtlMs, renewMs + 1_000);
+    epoch = result.epoch; // even when stopped meanwhile: stop() leaves with it
+    if (!stopped) accept(result.snapshot, t0, clock.now(), 'joined');
+  };
+
+  /** One renewal (or a join again, after an expulsion). Never rejects; resolves to when the next one is due (none once stopped). */
+  const cycle = async (): Promise<number | undefined> => {
+    const t0 = clock.now();
+    try {
+      if (epoch === undefined) await register();
+      else {
+        const result = await store.renew(id, epoch, leaseTtlMs, renewMs);
+        if (stopped) return undefined;
+        if (result.renewed) accept(result.snapshot, t0, clock.now());
+        else {
+          logger.warn(
+            { member: id, epoch },
+            'cluster: this member was expelled (its lease had ended): another member took its checks; joining again with a new epoch',
+          );
+          epoch = undefined;
+          lease.revoke();
+          lease.observe(result.snapshot.now, t0, clock.now());
+          tracker.update(result.snapshot);
+          await register();
+        }
+      }
+      if (stopped) return undefined;
+      if (failing) logger.info({ member: id, epoch }, 'cluster: the lease renews again');
+      failing = false;
+      return t0 + renewMs;
+    } catch (error) {
+      if (stopped) return undefined;
+      if (!failing) {
+        logger.warn(
+          { err: error, member: id, epoch },
+          `cluster: renewing the lease failed; retrying every ${retryMs} ms`,
+        );
+      }
+      failing = true;
+      return clock.now() + retryMs;
+    }
+  };
+
+  /** Renews now; the next renewal is armed only once this one has answered, so two never overlap. */
+  const renewNow = () => {
+    if (stopped || inflight !== undefined) return;
+    inflight = cycle().then((nextAt) => {
+      inflight = undefined;
+      if (nextAt !== undefined && !stopped) renewTimer.armAt(nextAt, renewNow);
+    });
+  };
+
+  return {
+    async join() {
+      if (joined || stopped) throw new Error('cluster: join() is called once, before stop()');
+      joined = true;
+      const t0 = clock.now();
+      const first = register();
+      inflight = first.then(
+        () => undefined,
+        () => undefined,
+      );
+      try {
+        await first;
+      } catch (error) {
+        joined = false;
+        throw error;
+      } finally {
+        inflight = undefined;
+      }
+      if (!stopped) renewTimer.armAt(t0 + renewMs, renewNow);
+    },
+
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      renewTimer.clear();
+      lease.revoke();
+      tracker.stop();
+      // A join in flight could add a row after the leave: wait for it (the store bounds every call).
+      await inflight;
+      if (epoch === undefined) return;
+      try {
+        await store.leave(id, epoch);
+      } catch (error) {
+        logger.warn({ err: error, member: id, epoch }, 'cluster: leaving failed; the lease ends on its own');
+      }
+    },
+
+    owns: (check) => tracker.has(check) && lease.valid(),
+    epoch: () => (lease.valid() ? epoch : undefined),
+    leaseValid: () => lease.valid(),
+    get ready() {
+      return lease.valid() && tracker.members.includes(id);
+    },
+    checksChanged: () => tracker.recompute('checks-changed'),
+
+    view(): ClusterView {
+      const me = tracker.self();
+      const snapshot = tracker.snapshot;
+      const { members: memberList, assignment } =
+        snapshot === undefined
+          ? { members: [], assignment: new Map<string, string[]>() }
+          : memberViews(snapshot, tracker.moment(), me, deps.checks());
+      return {
+        mode: 'cluster',
+        self: id,
+        epoch: me.leaseValid ? (epoch ?? null) : null,
+        leaseTtlMs,
+        renewMs,
+        members: memberList,
+        checksOf: (member) => [...(assignment.get(member) ?? [])].sort(),
+      };
+    },
+  };
+}
