@@ -202,3 +202,29 @@ describe('README: status page and badges', () => {
     }
   });
 });
+
+describe('README: high availability (PostgreSQL)', () => {
+  const section = readme.split('### High availability (PostgreSQL)')[1]?.split('\n## ')[0] ?? '';
+  const yaml = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+  const env = { DATABASE_URL: 'postgres://lifeline@db:5432/lifeline', POD_NAME: 'lifeline-0', POD_IP: '10.0.0.5' };
+  const check = 'checks:\n  - {name: api, url: "http://api:3000/healthcheck", every: 30s}\n';
+
+  it('shows a cluster section that loads as written, and its table names every key with its default', () => {
+    const config = parseConfig(`${yaml[0]}${check}`, { file: 'README.md', env });
+    assert.deepEqual(config.cluster, {
+      id: 'lifeline-0',
+      leaseTtlMs: 15_000,
+      renewMs: 5_000,
+      advertiseUrl: 'http://10.0.0.5:8080',
+    });
+    const rows = [...section.matchAll(/^\| `cluster\.(\w+)` +\| ([^|]*?) +\|/gm)].map((m) => [m[1], m[2]]);
+    assert.deepEqual(rows, [
+      ['id', '`<host name>-<6 random characters>`'],
+      ['leaseTtl', '`15s`'],
+      ['renewEvery', '`5s`'],
+      ['advertiseUrl', ''],
+    ]);
+    const defaults = parseConfig(`storage: ${env.DATABASE_URL}\n${check}`, { file: 'README.md', env: {} }).cluster;
+    assert.deepEqual(defaults, { leaseTtlMs: 15_000, renewMs: 5_000 }, 'the defaults the table gives');
+  });
+});

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { describeCluster } from '../config/cluster.js';
 import { checksHeapProblem, HeapError, type HeapUse, heapRoom } from '../config/heap.js';
 import { ConfigError, loadConfigFile } from '../config/load.js';
 import type { ResolvedCheck, ResolvedConfig, ResolvedStatusPage } from '../config/resolved.js';
@@ -345,6 +346,8 @@ export async function main(
         );
       }
       if (config.statusPage) io.stdout.write(`  ${describeStatusPage(config.statusPage)}\n`);
+      // Every monitor on PostgreSQL is a cluster member, with or without a `cluster:` section.
+      if (config.storage?.kind === 'postgres') io.stdout.write(`  ${describeCluster(config.cluster)}\n`);
       for (const w of configWarnings(config, now)) io.stdout.write(`warning: check ${w.check}: ${w.message}\n`);
     });
 

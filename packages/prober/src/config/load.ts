@@ -3,6 +3,7 @@ import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs'
 import { dirname, resolve as resolvePath } from 'node:path';
 import { type Document, isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { clusterStorageProblem } from './cluster.js';
 import { HeapError, type HeapRoom, type HeapUse, loadHeapProblem } from './heap.js';
 import { ConfigError, type ConfigProblem, suggestKey } from './problems.js';
 import { pushGapProblems } from './push.js';
@@ -229,11 +230,12 @@ function parseUnsafe(text: string, options: ParseOptions): ResolvedConfig {
   referenceProblems(expanded, report);
   pushGapProblems(expanded, report);
   statusPageProblems(expanded, report);
+  // A value with an unset variable is already reported; a knock-on error would only repeat it.
+  const unset = new Set(missing.map((m) => formatPath(m.path)));
+  clusterStorageProblem(expanded, report, unset.has('storage'));
 
   const parsed = configSchema.safeParse(expanded);
   if (!parsed.success) {
-    // A value with an unset variable is already reported; its knock-on schema error would only repeat it.
-    const unset = new Set(missing.map((m) => formatPath(m.path)));
     for (const issue of parsed.error.issues) {
       const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
       if (issue.code === 'unrecognized_keys') {

@@ -6,6 +6,7 @@ import { parseStatusRange, type StatusRange } from '../domain/status.js';
 import type { DnsType } from '../probes/dns.js';
 import { pushPolicyBase, resolveAlerting, resolveMaintenance, resolvePolicy } from './alerting-resolve.js';
 import type { AlertsInput } from './alerting-schema.js';
+import { POSTGRES_URL, resolveCluster } from './cluster.js';
 import { type RedactOptions, redactCheck, redactOptions } from './redact.js';
 import { type CheckInput, type ConfigInput, DEFAULTS, type HTTP_METHODS } from './schema.js';
 import { resolveStatusPage } from './status-page.js';
@@ -144,6 +145,21 @@ export type StorageConfig =
   | { readonly kind: 'postgres'; readonly url: string }
   | { readonly kind: 'none' };
 
+/**
+ * `cluster:`: this monitor as a member of a cluster on PostgreSQL (issue #13).
+ * Always present, defaults filled; used only when storage is PostgreSQL.
+ */
+export interface ClusterConfig {
+  /** The member id as configured; undefined: `<hostname>-<6 random base36>`, chosen at start. */
+  readonly id?: string;
+  /** How long a lease lasts unless renewed: a dead member's checks move to others after this. */
+  readonly leaseTtlMs: number;
+  /** How often the lease is renewed (and the other members read); at most leaseTtlMs / 3. */
+  readonly renewMs: number;
+  /** How other members reach this one's API, without a trailing slash. */
+  readonly advertiseUrl?: string;
+}
+
 export interface RetentionConfig {
   readonly rawMs: number;
   readonly minuteMs: number | null;
@@ -193,6 +209,7 @@ export interface ResolvedConfig {
   readonly scheduler: { readonly concurrency: number; readonly missedRunWindowMs: number };
   readonly retention: RetentionConfig;
   readonly alerting: AlertingConfig;
+  readonly cluster: ClusterConfig;
   readonly maintenance: readonly MaintenanceWindow[];
   /** `report:`: where `check --once` sends its results (a monitor's push check). */
   readonly report?: { readonly url: string; readonly token: string };
@@ -344,7 +361,7 @@ function resolveCheck(
 
 function resolveStorage(text: string): StorageConfig {
   if (text === 'none') return { kind: 'none' };
-  if (/^postgres(ql)?:\/\//.test(text)) return { kind: 'postgres', url: text };
+  if (POSTGRES_URL.test(text)) return { kind: 'postgres', url: text };
   return { kind: 'sqlite', path: text.replace(/^sqlite:(\/\/)?/, '') };
 }
 
@@ -395,6 +412,7 @@ export function resolveConfig(
       dayMs: retentionMs(retention.day),
     },
     alerting,
+    cluster: resolveCluster(input.cluster),
     maintenance: resolveMaintenance(input.maintenance),
     ...(input.report ? { report: { url: input.report.url, token: input.report.token } } : {}),
     ...(input.statusPage ? { statusPage: resolveStatusPage(input.statusPage) } : {}),

@@ -4,6 +4,7 @@ import { MAX_TIMER_MS, parseDuration } from '../domain/duration.js';
 import { parseStatusRange } from '../domain/status.js';
 import { DNS_TYPES } from '../probes/dns.js';
 import { alertingSchema, alertsSchema, labelsSchema, maintenanceSchema } from './alerting-schema.js';
+import { clusterSchema } from './cluster.js';
 import {
   CHECK_NAME,
   cronProblem,
@@ -397,6 +398,8 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   alerting: alertingSchema.optional(),
+  // Membership of a cluster of monitors on one PostgreSQL database (cluster.ts); refused with other storage.
+  cluster: clusterSchema.optional(),
   maintenance: z.array(maintenanceSchema, { error: 'maintenance must be a list of windows' }).optional(),
   statusPage: statusPageSchema.optional(),
   // Where `check --once` reports its results (a push check of a monitor); --report overrides the url.

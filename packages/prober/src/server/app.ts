@@ -7,6 +7,7 @@ import { parseTarget, quote, type Target } from './request.js';
 import { alerts, incidents, notifications } from './routes/alerts.js';
 import { badge } from './routes/badges.js';
 import { listChecks, oneCheck } from './routes/checks.js';
+import { cluster } from './routes/cluster.js';
 import { events } from './routes/events.js';
 import { overview } from './routes/overview.js';
 import { createPushRoutes } from './routes/push.js';
@@ -75,6 +76,7 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
       if (c === 'alerts') return sendJson(res, 200, alerts(ctx, query));
       if (c === 'incidents') return sendJson(res, 200, await incidents(ctx, query));
       if (c === 'notifications') return sendJson(res, 200, await notifications(ctx, query));
+      if (c === 'cluster') return sendJson(res, 200, cluster(ctx, query));
     }
     throw new ApiError('not_found', `no route for ${quote(path)}`);
   }

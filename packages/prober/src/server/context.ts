@@ -1,5 +1,6 @@
 import type { Health } from '@lifeline/health';
 import type { FiringAlert } from '../alerting/engine.js';
+import type { ClusterView } from '../cluster/view.js';
 import type { ResolvedCheck, ResolvedStatusPage, ServerAuth } from '../config/resolved.js';
 import type { CheckState } from '../domain/check-state.js';
 import type { CheckResult } from '../domain/result.js';
@@ -40,6 +41,8 @@ export interface ApiDeps {
   readonly health: Health;
   /** The running config's `statusPage` (changes on reload); without one /status is a 404. */
   readonly statusPage?: () => ResolvedStatusPage | undefined;
+  /** What this monitor knows of its cluster (GET /api/v1/cluster), read per request; without it that route is 404. */
+  readonly cluster?: () => ClusterView;
   /** Live events (GET /api/v1/events); without it that route is 404. */
   readonly events?: EventHub;
   /**

@@ -20,6 +20,16 @@ export interface AlertingSource {
   outbox(): ReadonlyMap<string, { readonly pending: number; readonly dead: number }>;
 }
 
+/** What the cluster gauges show, read when scraped (the membership's last view). */
+export interface ClusterSource {
+  /** Members live and active now (they own checks). */
+  readonly members: number;
+  /** Checks this member owns now. */
+  readonly owned: number;
+  /** This member's lease is valid by its own estimate of the database clock. */
+  readonly leaseValid: boolean;
+}
+
 export interface Metrics {
   readonly registry: Registry;
   /** Counts a finished run (the last-result gauges are read from `latest` when scraped). */
@@ -46,6 +56,12 @@ export interface Metrics {
   events(clients: () => number): void;
   /** A live-events client dropped because it did not read. */
   eventsDropped(): void;
+  /** Where the cluster gauges read from when scraped; until called they are absent. */
+  cluster(read: () => ClusterSource): void;
+  /** Writes refused because this member's lease epoch was expelled: `n` results, or alert changes. */
+  fenced(kind: 'results' | 'alerts', n: number): void;
+  /** One ownership change of this member (OwnershipChange.reason). */
+  handover(reason: string): void;
 }
 
 /**
@@ -217,8 +233,11 @@ export function createMetrics(latest: () => ReadonlyMap<string, CheckResult>): M
     registers: [registry],
   });
 
+  const cluster = clusterMetrics(registry);
+
   return {
     registry,
+    ...cluster,
     alerting(source) {
       alerting = source;
     },
@@ -260,6 +279,65 @@ export function createMetrics(latest: () => ReadonlyMap<string, CheckResult>): M
     },
     configured(count) {
       configured.set(count);
+    },
+  };
+}
+
+/**
+ * The cluster series (issue #13). The gauges are registered by cluster():
+ * a monitor that is no cluster member (tests, `check --once`) shows none.
+ */
+function clusterMetrics(registry: Registry): Pick<Metrics, 'cluster' | 'fenced' | 'handover'> {
+  const fenced = new Counter({
+    name: 'lifeline_cluster_fenced_total',
+    help: 'Writes refused because this member lost its lease and another member took its checks: results not stored, alert changes dropped (kind)',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
+  const handovers = new Counter({
+    name: 'lifeline_cluster_handovers_total',
+    help: 'Changes of the checks this member owns, by reason (joined, member-joined, member-left, lease-lost, lease-regained, checks-changed, stopped)',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  let read: (() => ClusterSource) | undefined;
+  return {
+    cluster(source) {
+      if (read === undefined) {
+        new Gauge({
+          name: 'lifeline_cluster_members',
+          help: 'Cluster members that hold a live lease and own checks, as this member last read them',
+          registers: [registry],
+          collect() {
+            this.set(read?.().members ?? 0);
+          },
+        });
+        new Gauge({
+          name: 'lifeline_checks_owned',
+          help: 'Configured checks this member runs and alerts on now (the rest belong to other members)',
+          registers: [registry],
+          collect() {
+            this.set(read?.().owned ?? 0);
+          },
+        });
+        new Gauge({
+          name: 'lifeline_cluster_lease_valid',
+          help: "1 while this member's lease is valid (it owns checks), 0 when it lapsed (a database cut, a pause): it then runs nothing",
+          registers: [registry],
+          collect() {
+            this.set(read?.().leaseValid ? 1 : 0);
+          },
+        });
+        // Present from the start, so rate() sees the first fenced write.
+        for (const kind of ['results', 'alerts']) fenced.inc({ kind }, 0);
+      }
+      read = source;
+    },
+    fenced(kind, n) {
+      if (n > 0) fenced.inc({ kind }, n);
+    },
+    handover(reason) {
+      handovers.inc({ reason });
     },
   };
 }

@@ -1,4 +1,5 @@
 import { ALERT_PATHS, ALERT_SCHEMAS } from './openapi-alerts.js';
+import { CLUSTER_PATHS, CLUSTER_SCHEMAS } from './openapi-cluster.js';
 import { EVENTS_PATHS, EVENTS_SCHEMAS } from './openapi-events.js';
 import { PUSH_PATHS, PUSH_SCHEMAS, PUSH_SECURITY } from './openapi-push.js';
 import { STATUS_PATHS } from './openapi-status.js';
@@ -22,6 +23,7 @@ export const OPENAPI = {
     ...PUSH_PATHS,
     ...STATUS_PATHS,
     ...EVENTS_PATHS,
+    ...CLUSTER_PATHS,
     '/api/v1/checks': {
       get: {
         summary:
@@ -212,6 +214,7 @@ export const OPENAPI = {
       ...ALERT_SCHEMAS,
       ...PUSH_SCHEMAS,
       ...EVENTS_SCHEMAS,
+      ...CLUSTER_SCHEMAS,
       Error: {
         type: 'object',
         required: ['error', 'message'],
