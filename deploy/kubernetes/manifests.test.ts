@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseConfig } from '../../packages/prober/src/config/load.js';
+import { parseDocument } from 'yaml';
+import { main } from '../../packages/prober/src/cli/main.js';
+import { loadConfigFile, parseConfig } from '../../packages/prober/src/config/load.js';
+import { memoryIo } from '../../packages/prober/src/testing/cli-io.js';
 import { allRules } from './policy.js';
 import { type K8sObject, ROOT, render, schemaErrors, unknownFieldErrors } from './validate.js';
 
@@ -130,6 +134,7 @@ const OVERLAYS = [
   'deploy/kubernetes/base',
   'deploy/kubernetes/overlays/monitor',
   'deploy/kubernetes/overlays/monitor-postgres',
+  'deploy/kubernetes/overlays/monitor-ha',
 ];
 
 for (const dir of OVERLAYS) {
@@ -195,7 +200,7 @@ describe('the monitor overlays', () => {
   });
 
   it('both cap the heap below the memory limit, leaving room for native memory (issue #14)', () => {
-    for (const overlay of ['monitor', 'monitor-postgres']) {
+    for (const overlay of ['monitor', 'monitor-postgres', 'monitor-ha']) {
       const container = find(render(`deploy/kubernetes/overlays/${overlay}`), 'Deployment', 'lifeline-monitor').spec
         .template.spec.containers[0];
       const options = container.env.find((e: { name: string }) => e.name === 'NODE_OPTIONS')?.value ?? '';
@@ -467,6 +472,258 @@ describe('the heartbeat wiring of the monitor overlays (issue #11)', () => {
   for (const [what, breakIt, message] of cases) {
     it(what, () => {
       const objects = monitorRender();
+      breakIt(objects);
+      const errors = allRules(objects);
+      assert.ok(
+        errors.some((e) => message.test(e)),
+        `expected ${message} in ${JSON.stringify(errors)}`,
+      );
+    });
+  }
+});
+
+describe('the high-availability monitor overlay (issue #13)', () => {
+  const HA = 'deploy/kubernetes/overlays/monitor-ha';
+  const haRender = () => JSON.parse(JSON.stringify(render(HA))) as any[];
+  const monitor = (o: any[]) => find(o, 'Deployment', 'lifeline-monitor');
+  const container = (o: any[]) => monitor(o).spec.template.spec.containers[0];
+  const envOf = (o: any[], name: string) => container(o).env.find((e: { name: string }) => e.name === name);
+  const configText = (o: any[]) => find(o, 'ConfigMap', 'lifeline-monitor-config').data['lifeline.yaml'] as string;
+  const setConfig = (o: any[], edit: (text: string) => string) => {
+    const cm = find(o, 'ConfigMap', 'lifeline-monitor-config');
+    const before = cm.data['lifeline.yaml'];
+    cm.data['lifeline.yaml'] = edit(before);
+    assert.notEqual(cm.data['lifeline.yaml'], before, 'the edit changed the config');
+  };
+  const POD = { POD_NAME: 'lifeline-monitor-6d5f8c7b9d-x7k2p', POD_IP: '10.244.1.17' };
+
+  it('three monitors on PostgreSQL, rolled one at a time, one per node, kept two by a PodDisruptionBudget', () => {
+    const objects = haRender();
+    const deployment = monitor(objects);
+    const pod = deployment.spec.template;
+    assert.equal(deployment.spec.replicas, 3);
+    assert.deepEqual(deployment.spec.strategy, {
+      type: 'RollingUpdate',
+      rollingUpdate: { maxUnavailable: 1, maxSurge: 1 },
+    });
+    const budgets = objects.filter((o) => o.kind === 'PodDisruptionBudget' && o.metadata.name === 'lifeline-monitor');
+    assert.equal(budgets.length, 1);
+    assert.equal(budgets[0].spec.minAvailable, 2);
+    for (const [key, value] of Object.entries(budgets[0].spec.selector.matchLabels))
+      assert.equal(pod.metadata.labels[key], value, `the budget's selector ${key} matches the monitor pods`);
+    const [spread] = pod.spec.topologySpreadConstraints;
+    assert.equal(spread.topologyKey, 'kubernetes.io/hostname');
+    assert.equal(spread.maxSkew, 1);
+    assert.equal(spread.whenUnsatisfiable, 'DoNotSchedule');
+    for (const [key, value] of Object.entries(spread.labelSelector.matchLabels))
+      assert.equal(pod.metadata.labels[key], value, `the spread's selector ${key} matches the monitor pods`);
+    assert.deepEqual(container(objects).readinessProbe, {
+      httpGet: { path: '/readyz', port: 'http' },
+      periodSeconds: 5,
+      timeoutSeconds: 2,
+      failureThreshold: 2,
+    });
+    assert.ok(pod.spec.terminationGracePeriodSeconds >= 40);
+    assert.deepEqual(envOf(objects, 'POD_NAME').valueFrom, { fieldRef: { fieldPath: 'metadata.name' } });
+    assert.deepEqual(envOf(objects, 'POD_IP').valueFrom, { fieldRef: { fieldPath: 'status.podIP' } });
+    assert.deepEqual(envOf(objects, 'LIFELINE_STORAGE'), {
+      name: 'LIFELINE_STORAGE',
+      valueFrom: { secretKeyRef: { name: 'lifeline-postgres', key: 'url' } },
+    });
+    assert.ok(!objects.some((o) => o.kind === 'PersistentVolumeClaim'));
+    const peers = find(objects, 'NetworkPolicy', 'lifeline-monitor-peers');
+    assert.deepEqual(peers.spec.egress[0].to[0].podSelector.matchLabels, peers.spec.podSelector.matchLabels);
+    assert.deepEqual(allRules(objects), []);
+  });
+
+  it('its config passes lifeline validate, with a member id and address from the pod', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lifeline-monitor-ha-'));
+    try {
+      const file = join(dir, 'lifeline.yaml');
+      writeFileSync(file, configText(haRender()));
+      const env = {
+        LIFELINE_STORAGE: 'postgres://lifeline:secret@postgres:5432/lifeline',
+        LIFELINE_PUSH_TOKEN: 'a-push-token-0123456789',
+        ...POD,
+      };
+      const t = memoryIo(env);
+      assert.equal(await main(['validate', '--config', file], t.io), 0, t.err());
+      assert.match(t.out(), /: ok, 3 check\(s\)\n/);
+      // `cluster` joins the resolved config in the same change (issue #13), hence the widened type.
+      const config = loadConfigFile(file, env) as ReturnType<typeof loadConfigFile> & { cluster?: unknown };
+      assert.deepEqual(config.cluster, {
+        id: POD.POD_NAME,
+        leaseTtlMs: 15_000,
+        renewMs: 5_000,
+        advertiseUrl: `http://${POD.POD_IP}:8080`,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("its config is the monitor's, plus cluster:", () => {
+    const shared = parseDocument(readFileSync(join(ROOT, 'deploy/kubernetes/monitor/lifeline.yaml'), 'utf8')).toJS();
+    const { cluster, ...rest } = parseDocument(configText(haRender())).toJS();
+    assert.deepEqual(rest, shared);
+    assert.equal(cluster.id, '${POD_NAME}');
+  });
+
+  const cases: [string, (objects: any[]) => void, RegExp][] = [
+    [
+      'no PodDisruptionBudget',
+      (o) => o.splice(o.indexOf(find(o, 'PodDisruptionBudget', 'lifeline-monitor')), 1),
+      /Deployment\/lifeline-monitor: no PodDisruptionBudget selects its pods/,
+    ],
+    [
+      'a budget of one',
+      (o) => {
+        find(o, 'PodDisruptionBudget', 'lifeline-monitor').spec.minAvailable = 1;
+      },
+      /PodDisruptionBudget\/lifeline-monitor: keeps 1 of 3 monitors through a drain; it needs 2/,
+    ],
+    [
+      'a budget that blocks every drain',
+      (o) => {
+        find(o, 'PodDisruptionBudget', 'lifeline-monitor').spec.minAvailable = '100%';
+      },
+      /keeps 3 of 3 monitors, so no drain can evict one/,
+    ],
+    [
+      'a budget for other pods',
+      (o) => {
+        find(o, 'PodDisruptionBudget', 'lifeline-monitor').spec.selector.matchLabels['app.kubernetes.io/instance'] =
+          'lifeline-check';
+      },
+      /no PodDisruptionBudget selects its pods/,
+    ],
+    [
+      'no spread over nodes',
+      (o) => delete monitor(o).spec.template.spec.topologySpreadConstraints,
+      /needs a topologySpreadConstraint on kubernetes.io\/hostname/,
+    ],
+    [
+      'a spread over zones only',
+      (o) => {
+        monitor(o).spec.template.spec.topologySpreadConstraints[0].topologyKey = 'topology.kubernetes.io/zone';
+      },
+      /needs a topologySpreadConstraint on kubernetes.io\/hostname/,
+    ],
+    [
+      'a spread that may stack monitors',
+      (o) => {
+        monitor(o).spec.template.spec.topologySpreadConstraints[0].whenUnsatisfiable = 'ScheduleAnyway';
+      },
+      /the hostname spread must be DoNotSchedule/,
+    ],
+    [
+      'an inline PostgreSQL URL',
+      (o) => {
+        const env = envOf(o, 'LIFELINE_STORAGE');
+        delete env.valueFrom;
+        env.value = 'postgres://lifeline:hunter2@postgres:5432/lifeline';
+      },
+      /env LIFELINE_STORAGE holds a PostgreSQL URL inline; it must come from a Secret/,
+    ],
+    [
+      'a PostgreSQL URL written in the config',
+      (o) =>
+        setConfig(o, (t) => t.replace('storage: ${LIFELINE_STORAGE}', 'storage: postgres://u:p@postgres/lifeline')),
+      /storage holds a PostgreSQL URL inline/,
+    ],
+    [
+      'three monitors on SQLite',
+      (o) => {
+        const env = envOf(o, 'LIFELINE_STORAGE');
+        delete env.valueFrom;
+        env.value = '/data/lifeline.db';
+      },
+      /3 monitors need PostgreSQL storage, its URL from a Secret/,
+    ],
+    [
+      'no cluster section',
+      (o) => setConfig(o, (t) => t.replace(/^cluster:\n(?: {2}.*\n)+/m, '')),
+      /3 monitors need a cluster: section/,
+    ],
+    [
+      'one member id for all',
+      (o) => setConfig(o, (t) => t.replace('id: ${POD_NAME}', 'id: monitor')),
+      /cluster\.id must be the pod's name/,
+    ],
+    [
+      'POD_NAME not from the downward API',
+      (o) => {
+        const env = envOf(o, 'POD_NAME');
+        delete env.valueFrom;
+        env.value = 'monitor';
+      },
+      /cluster\.id must be the pod's name/,
+    ],
+    [
+      'an advertised address through the Service',
+      (o) =>
+        setConfig(o, (t) =>
+          t.replace('advertiseUrl: http://${POD_IP}:8080', 'advertiseUrl: http://lifeline-monitor:8080'),
+        ),
+      /cluster\.advertiseUrl must name this pod/,
+    ],
+    [
+      'an advertised port the container does not have',
+      (o) => setConfig(o, (t) => t.replace('http://${POD_IP}:8080', 'http://${POD_IP}:9090')),
+      /the advertised API port 9090 is not a port of the container/,
+    ],
+    [
+      'members that cannot reach each other',
+      (o) => o.splice(o.indexOf(find(o, 'NetworkPolicy', 'lifeline-monitor-peers')), 1),
+      /no NetworkPolicy lets the monitors reach each other on port 8080/,
+    ],
+    [
+      'no way out to PostgreSQL',
+      (o) => {
+        const policy = find(o, 'NetworkPolicy', 'lifeline-monitor');
+        policy.spec.egress = policy.spec.egress.filter((r: any) => !r.ports.some((p: any) => p.port === 5432));
+      },
+      /no NetworkPolicy lets the monitors reach PostgreSQL on port 5432/,
+    ],
+    [
+      'readiness that ignores membership',
+      (o) => {
+        container(o).readinessProbe.httpGet.path = '/livez';
+      },
+      /readinessProbe must be httpGet \/readyz/,
+    ],
+    [
+      'readiness slower than the lease',
+      (o) => {
+        container(o).readinessProbe.failureThreshold = 4;
+      },
+      /readinessProbe takes 20s to notice a lost lease, longer than the 15s lease/,
+    ],
+    [
+      'Recreate',
+      (o) => {
+        monitor(o).spec.strategy = { type: 'Recreate' };
+      },
+      /strategy Recreate stops every monitor at once/,
+    ],
+    [
+      'a rollout that takes two at once',
+      (o) => {
+        monitor(o).spec.strategy.rollingUpdate.maxUnavailable = 2;
+      },
+      /a rollout may leave 1 of 3 monitors \(maxUnavailable 2\); keep 2/,
+    ],
+    [
+      'a grace period shorter than the stop',
+      (o) => {
+        monitor(o).spec.template.spec.terminationGracePeriodSeconds = 30;
+      },
+      /terminationGracePeriodSeconds 30 must be at least 40/,
+    ],
+  ];
+  for (const [what, breakIt, message] of cases) {
+    it(`fails the policy: ${what}`, () => {
+      const objects = haRender();
       breakIt(objects);
       const errors = allRules(objects);
       assert.ok(

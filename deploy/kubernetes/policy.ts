@@ -2,6 +2,8 @@
 // violations it finds in one render. Used by manifests.test.ts for every overlay.
 import { Cron } from 'croner';
 import { parseConfig } from '../../packages/prober/src/config/load.js';
+import { ConfigError } from '../../packages/prober/src/config/problems.js';
+import { envOfConfigMap, monitorRules } from './policy-ha.js';
 import { pushRules } from './policy-push.js';
 import { describeObject, type K8sObject } from './validate.js';
 
@@ -147,13 +149,23 @@ export function cronJobRules(objects: readonly K8sObject[]): string[] {
   return errors;
 }
 
-/** ${VAR} in a rendered config: no storage, and any other variable (a Secret's token) a valid placeholder. */
-const RENDER_ENV: Readonly<Record<string, string>> = new Proxy(
-  {},
-  { get: (_, name) => (name === 'LIFELINE_STORAGE' ? 'none' : 'placeholder-secret-0123456789abcdef') },
-);
+/**
+ * ${VAR} in a rendered config: what the container that mounts it sets (the downward API and
+ * Secrets as samples), else no storage, and any other variable (a Secret's token) a valid placeholder.
+ */
+const renderEnv = (objects: readonly K8sObject[], configMap: string): Readonly<Record<string, string>> => {
+  const known = envOfConfigMap(objects, configMap) ?? {};
+  return new Proxy(known, {
+    get: (target, name) =>
+      typeof name === 'string' && name in target
+        ? target[name]
+        : name === 'LIFELINE_STORAGE'
+          ? 'none'
+          : 'placeholder-secret-0123456789abcdef',
+  });
+};
 
-/** Every URL a prober config in the render calls names a Service and one of its ports, in the same render. */
+/** Every config in the render passes `lifeline validate`, and every URL it calls names a Service and one of its ports there. */
 export function proberTargetRules(objects: readonly K8sObject[]): string[] {
   const errors: string[] = [];
   const services = (objects as Any[]).filter((o) => o.kind === 'Service');
@@ -161,7 +173,14 @@ export function proberTargetRules(objects: readonly K8sObject[]): string[] {
     if (o.kind !== 'ConfigMap') continue;
     for (const [key, text] of Object.entries<string>(o.data ?? {})) {
       if (!/^\s*checks:/m.test(text)) continue;
-      const config = parseConfig(text, { file: `${describeObject(o)}/${key}`, env: RENDER_ENV });
+      let config: ReturnType<typeof parseConfig>;
+      try {
+        config = parseConfig(text, { file: `${describeObject(o)}/${key}`, env: renderEnv(objects, o.metadata.name) });
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        errors.push(`${describeObject(o)}/${key}: does not pass lifeline validate: ${error.message}`);
+        continue;
+      }
       for (const check of config.checks) {
         if (check.kind === 'dns' || check.kind === 'push') continue;
         const url = new URL(check.url);
@@ -210,5 +229,6 @@ export function allRules(objects: readonly K8sObject[]): string[] {
     ...proberTargetRules(objects),
     ...imageRules(objects),
     ...pushRules(objects),
+    ...monitorRules(objects),
   ];
 }
