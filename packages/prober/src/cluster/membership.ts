@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../scheduler/scheduler.js';
-import type { ClusterSnapshot, ClusterStore } from '../store/cluster.js';
+import { ownerOf } from '../domain/ownership.js';
+import type { ClusterSnapshot, ClusterStore, MemberInfo } from '../store/cluster.js';
 import { createLeaseClock, createTimer } from './lease.js';
 import { memberViews } from './ownership-view.js';
 import { createOwnershipTracker } from './tracker.js';
@@ -53,6 +54,8 @@ export interface Membership {
   /** After a reload: recompute ownership (onChange reason 'checks-changed'). */
   checksChanged(): void;
   view(): ClusterView;
+  /** The live, active member that owns a check now, as this member sees it (O(members)); undefined when none. */
+  ownerOf(check: string): MemberInfo | undefined;
 }
 
 type Reason = OwnershipChange['reason'];
@@ -191,6 +194,10 @@ export function createMembership(deps: MembershipDeps): Membership {
       return lease.valid() && tracker.members.includes(id);
     },
     checksChanged: () => tracker.recompute('checks-changed'),
+    ownerOf(check) {
+      const owner = ownerOf(check, tracker.members);
+      return owner === undefined ? undefined : tracker.snapshot?.members.find((m) => m.id === owner);
+    },
 
     view(): ClusterView {
       const me = tracker.self();
