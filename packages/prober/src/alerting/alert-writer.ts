@@ -1,4 +1,5 @@
 import type { DurableAlertState, Incident } from '../domain/alerts.js';
+import { isFenced } from '../store/cluster.js';
 import type { AlertChange, AlertStore, NewOutboxEntry } from '../store/store.js';
 
 /** Notifications waiting per check while the store fails, at most; past it the oldest reminders go first. */
@@ -19,6 +20,12 @@ export interface AlertWriterOptions {
   /** Once when writes start failing, once when they work again. */
   readonly onStateChange?: (failing: boolean, error?: unknown) => void;
   readonly onDrop?: (check: string, dropped: number) => void;
+  /**
+   * A write refused by cluster fencing (FencedError: this member's lease is
+   * gone): its changes are dropped, never retried, since their checks belong
+   * to another member now. Called with how many checks' changes were dropped.
+   */
+  readonly onFenced?: (checks: number) => void;
 }
 
 export interface AlertWriter {
@@ -47,7 +54,8 @@ interface Pending {
  * Writes alert changes with their notifications in one store transaction, as
  * soon as they happen (a notification is sent only once its change is
  * stored). A failed write keeps everything and retries with backoff; memory
- * stays bounded by the number of checks.
+ * stays bounded by the number of checks. A write refused by cluster fencing
+ * is dropped instead (see onFenced).
  */
 export function createAlertWriter(store: AlertStore, options: AlertWriterOptions = {}): AlertWriter {
   const retryMinMs = options.retryMinMs ?? 1_000;
@@ -110,6 +118,13 @@ export function createAlertWriter(store: AlertStore, options: AlertWriterOptions
       failures = 0;
       options.onCommitted?.();
     } catch (error) {
+      if (isFenced(error)) {
+        // The store answered: not a failing store. The new owner starts from what is stored.
+        if (failures > 0) options.onStateChange?.(false);
+        failures = 0;
+        options.onFenced?.(batch.size);
+        return;
+      }
       // Put it back under anything newer, and wait before the next try.
       const newer = queued;
       queued = batch;

@@ -24,6 +24,10 @@ export interface AlertingDeps {
   readonly recent?: (check: string, limit: number) => Promise<readonly CheckResult[]>;
   readonly now?: () => number;
   readonly pollMs?: number;
+  /** Cluster members: whether this member's lease holds (no claim, no send while it does not). */
+  readonly leaseValid?: () => boolean;
+  /** Cluster members: alert changes of this many checks were dropped, refused by fencing. */
+  readonly onFenced?: (checks: number) => void;
 }
 
 export interface Alerting {
@@ -33,6 +37,10 @@ export interface Alerting {
   /** Marks a result inside a maintenance window, then applies it. */
   mark(result: CheckResult): CheckResult;
   observe(result: CheckResult): void;
+  /** Cluster members: checks this member owns now (see AlertEngine.adopt; never rejects). */
+  adopt(names: readonly string[]): Promise<void>;
+  /** Cluster members: checks another member owns now (see AlertEngine.release). */
+  release(names: readonly string[]): void;
   /** A reloaded config: new thresholds, channels and windows apply from the next result. */
   reload(next: ResolvedConfig, removedChecks: readonly string[]): void;
   /** Stops delivering (bounded) and writes what is queued (bounded); returns the checks whose change was not written. */
@@ -69,6 +77,7 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     onOutcome: (channel, outcome) => deps.metrics.notification(channel, outcome),
     now,
     ...(deps.pollMs !== undefined ? { pollMs: deps.pollMs } : {}),
+    ...(deps.leaseValid ? { leaseValid: deps.leaseValid } : {}),
   });
   const writer = createAlertWriter(deps.store, {
     onCommitted: () => worker.wake(),
@@ -81,6 +90,7 @@ export function createAlerting(deps: AlertingDeps): Alerting {
         : deps.logger.info('writing alert state to the store works again'),
     onDrop: (check, dropped) =>
       deps.logger.error({ check, dropped }, `${dropped} reminder(s) for ${check} dropped while the store fails`),
+    ...(deps.onFenced ? { onFenced: deps.onFenced } : {}),
   });
   const engine = createAlertEngine({
     store: deps.store,
@@ -126,6 +136,12 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     },
     observe(result) {
       engine.observe(result);
+    },
+    adopt(names) {
+      return engine.adopt(names);
+    },
+    release(names) {
+      engine.release(names);
     },
     reload(next, removedChecks) {
       const removed = new Set(removedChecks);

@@ -5,6 +5,8 @@ import pino from 'pino';
 import type { MaintenanceWindow, ResolvedCheck } from '../config/resolved.js';
 import { DEFAULT_ALERT_POLICY } from '../domain/alerts.js';
 import type { CheckResult } from '../domain/result.js';
+import { FencedError } from '../store/cluster.js';
+import type { AlertStore } from '../store/store.js';
 import { makeCheck } from '../testing/check.js';
 import { createAlertWriter } from './alert-writer.js';
 import { createAlertEngine } from './engine.js';
@@ -200,6 +202,58 @@ describe('alert writer', () => {
     await writer.flush();
     assert.equal(writes, 2);
     assert.equal((await store.incidents({ limit: 1 }))[0]?.failures, 6);
+    assert.equal(await writer.close(1_000), 0);
+  });
+});
+
+describe('alert writer: cluster fencing', () => {
+  const change = (check: string, updatedAt: number) => ({
+    state: {
+      check,
+      status: 'ok' as const,
+      incident: null,
+      notified: null,
+      notifiedAt: null,
+      reminders: 0,
+      updatedAt,
+    },
+    incidents: [],
+    notifications: [],
+  });
+
+  it('drops a write refused with FencedError (not retried, counted); a later change still goes through', async () => {
+    const store = createMemoryAlertStore();
+    let refuse = true;
+    let writes = 0;
+    const fencedOnce: AlertStore = {
+      ...store,
+      async recordAlerts(changes) {
+        writes += 1;
+        if (refuse) {
+          refuse = false;
+          throw new FencedError();
+        }
+        await store.recordAlerts(changes);
+      },
+    };
+    const fenced: number[] = [];
+    const states: boolean[] = [];
+    const writer = createAlertWriter(fencedOnce, {
+      retryMinMs: 5,
+      onFenced: (checks) => fenced.push(checks),
+      onStateChange: (failing) => states.push(failing),
+    });
+    writer.add(change('api', 1), false);
+    writer.add(change('db', 1), false);
+    await writer.flush(); // one write of both
+    assert.deepEqual(fenced, [2], 'both checks of the refused write counted');
+    assert.equal(writer.pending, 0, 'dropped, not kept for a retry');
+    assert.deepEqual(states, [], 'a fenced write is not a failing store');
+    assert.deepEqual([...(await store.alertStates()).keys()], []);
+    writer.add(change('web', 2));
+    await writer.flush();
+    assert.equal(writes, 2, 'one refused write, one that worked: the refused one was never tried again');
+    assert.deepEqual([...(await store.alertStates()).keys()], ['web']);
     assert.equal(await writer.close(1_000), 0);
   });
 });

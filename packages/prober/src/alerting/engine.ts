@@ -14,6 +14,7 @@ import type { CheckError } from '../domain/errors.js';
 import type { CheckResult } from '../domain/result.js';
 import type { AlertStore } from '../store/store.js';
 import type { AlertWriter } from './alert-writer.js';
+import { counted, createHandover, depth } from './handover.js';
 import type { MaintenanceCalendar } from './maintenance.js';
 import { buildPayload, outboxEntries } from './payload.js';
 
@@ -43,6 +44,26 @@ export interface AlertEngine {
   restore(latest: ReadonlyMap<string, CheckResult>): Promise<void>;
   /** Whether a maintenance window covers the check at `time` (the result is then marked). */
   inMaintenance(check: string, time: number): boolean;
+  /**
+   * Takes over checks from another cluster member: re-reads their stored
+   * state (and recent results, as restore() does), then evaluates them here.
+   * Their results observed meanwhile wait, in order (at most the newest
+   * max(thresholds) + 1 per check), and are applied after. Never rejects: when
+   * the store does not answer it is logged and tried again at the next tick,
+   * the results still waiting.
+   *
+   * @example
+   * ```ts
+   * membership onChange: ({ gained, lost }) => { engine.release(lost); void engine.adopt(gained); }
+   * ```
+   */
+  adopt(names: readonly string[]): Promise<void>;
+  /**
+   * Another member owns these checks now: their state is forgotten here (no
+   * ticks, reminders or held-back sends from this member) and their results,
+   * such as a run still in flight, are not evaluated until adopted again.
+   */
+  release(names: readonly string[]): void;
   /** Applies one result of a configured check. */
   observe(result: CheckResult): void;
   /** Sends what maintenance held back once it ends, and reminders that fell due. */
@@ -77,11 +98,15 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
     return byName.get(name);
   };
 
+  const hold = (name: string, state: AlertState, check: ResolvedCheck) => {
+    states.set(name, state);
+    if (needsTick(state, check.alerts)) ticking.add(name);
+    else ticking.delete(name);
+  };
+
   const apply = (check: ResolvedCheck, step: Step, at: number) => {
     const before = states.get(check.name);
-    states.set(check.name, step.state);
-    if (needsTick(step.state, check.alerts)) ticking.add(check.name);
-    else ticking.delete(check.name);
+    hold(check.name, step.state, check);
     if (!step.changed) return;
     const notifications = step.notifications.flatMap((intent) => outboxEntries(intent, check, deps.baseUrl(), at));
     // Only another failure counted in an open incident can wait; anything receivers hear of cannot.
@@ -119,6 +144,30 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
       `alert: ${intent.kind} notification for ${check.name} queued to ${check.alerts.channels.length} channel(s)`,
     );
 
+  const evaluate = (check: ResolvedCheck, result: CheckResult) => {
+    const time = Date.parse(result.time);
+    const state = states.get(check.name) ?? initialAlertState(check.name, time);
+    const step = onResult(
+      state,
+      { time, ok: result.ok, error: errorOf(result), maintenance: Boolean(result.maintenance) },
+      check.alerts,
+    );
+    apply(check, step, now());
+  };
+
+  const handover = createHandover({
+    store: deps.store,
+    writer: deps.writer,
+    logger: deps.logger,
+    ...(deps.recent ? { recent: deps.recent } : {}),
+    now,
+    checkNamed,
+    settle(check, state, waited) {
+      hold(check.name, state, check);
+      for (const result of waited) evaluate(check, result);
+    },
+  });
+
   return {
     async restore(latest) {
       const stored = await deps.store.alertStates();
@@ -128,14 +177,9 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
         const last = latest.get(check.name);
         // The counters matter only where the newest result points away from the stored status.
         const needed = last !== undefined && (durable.status === 'ok' ? !last.ok : last.ok);
-        const limit = Math.max(check.alerts.failureThreshold, check.alerts.successThreshold) + 1;
-        const rows = needed && deps.recent ? await deps.recent(check.name, limit) : last ? [last] : [];
-        const state = restoreAlertState(
-          durable,
-          rows.map((r) => ({ time: Date.parse(r.time), ok: r.ok, error: errorOf(r) })),
-        );
-        states.set(check.name, state);
-        if (needsTick(state, check.alerts)) ticking.add(check.name);
+        const rows = needed && deps.recent ? await deps.recent(check.name, depth(check)) : last ? [last] : [];
+        const state = restoreAlertState(durable, counted(rows));
+        hold(check.name, state, check);
       }
       const gone = [...stored.keys()].filter((name) => !states.has(name));
       for (const name of gone) {
@@ -151,19 +195,20 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
     inMaintenance(check, time) {
       return deps.calendar().active(check, time) !== undefined;
     },
+    adopt: handover.adopt,
+    release(names) {
+      for (const name of names) {
+        states.delete(name);
+        ticking.delete(name);
+      }
+      handover.release(names);
+    },
     observe(result) {
       const check = checkNamed(result.check);
-      if (!check) return;
-      const time = Date.parse(result.time);
-      const state = states.get(check.name) ?? initialAlertState(check.name, time);
-      const step = onResult(
-        state,
-        { time, ok: result.ok, error: errorOf(result), maintenance: Boolean(result.maintenance) },
-        check.alerts,
-      );
-      apply(check, step, now());
+      if (check && !handover.holds(check, result)) evaluate(check, result);
     },
     tick() {
+      handover.retry();
       const at = now();
       for (const name of [...ticking]) {
         const check = checkNamed(name);
@@ -177,10 +222,14 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
     },
     removed(checks) {
       const at = now();
+      const forget: string[] = [];
       for (const check of checks) {
         const state = states.get(check.name);
         states.delete(check.name);
         ticking.delete(check.name);
+        // Another member owns it: that one tells its receivers and forgets its stored state.
+        if (handover.removed(check.name)) continue;
+        forget.push(check.name);
         if (!state?.notified) continue;
         const incident = { ...state.notified, endedAt: state.notified.endedAt ?? at };
         const intent: NotificationIntent = { kind: 'resolved', incident, key: `${incident.id}:resolved` };
@@ -194,7 +243,7 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
           `alert: check ${check.name} was removed from the config; its incident is closed`,
         );
       }
-      if (checks.length > 0) void deps.store.forgetAlertStates(checks.map((c) => c.name)).catch(() => {});
+      if (forget.length > 0) void deps.store.forgetAlertStates(forget).catch(() => {});
     },
     firing() {
       const out: FiringAlert[] = [];

@@ -7,7 +7,7 @@ import type { NotificationPayload } from '../domain/alerts.js';
 import type { AlertStore, NewOutboxEntry } from '../store/store.js';
 import type { Channel, DeliveryOutcome } from './channel.js';
 import { createMemoryAlertStore } from './memory-store.js';
-import { backoffMs, type ConfiguredChannel, createDeliveryWorker, MAX_BACKOFF_MS } from './worker.js';
+import { backoffMs, type ConfiguredChannel, createDeliveryWorker, MAX_BACKOFF_MS, type WorkerDeps } from './worker.js';
 
 const T0 = Date.parse('2026-11-27T08:00:00.000Z');
 const silent = pino({ level: 'silent' });
@@ -80,6 +80,7 @@ async function setup(
   channel: Channel,
   overrides: Partial<ChannelConfig> = {},
   store: AlertStore = createMemoryAlertStore(),
+  extra: Partial<WorkerDeps> = {},
 ) {
   let now = T0;
   const outcomes: string[] = [];
@@ -97,6 +98,7 @@ async function setup(
     now: () => now,
     random: () => 0.5,
     pollMs: 60_000,
+    ...extra,
   });
   return {
     store,
@@ -288,3 +290,104 @@ async function outcomeWithin(t: { recorded: EventEmitter }, ms: number): Promise
     clearTimeout(timer);
   }
 }
+
+describe('delivery worker: cluster leases', () => {
+  /** A logger whose lines are events a test can await. */
+  function listening() {
+    const lines = new EventEmitter();
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.emit('line', JSON.parse(line).msg) });
+    /** The next line containing `part`, or a failed test (not a hung one) after ms. */
+    const line = async (part: string, ms = 10_000) => {
+      const timer = setTimeout(() => lines.emit('error', new Error(`no log line with "${part}" within ${ms} ms`)), ms);
+      try {
+        for (;;) {
+          const [msg] = (await once(lines, 'line')) as [string];
+          if (msg.includes(part)) return msg;
+        }
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    return { logger, line };
+  }
+
+  it('claims nothing and sends nothing while this member holds no lease; sends once it does', async () => {
+    const inner = createMemoryAlertStore();
+    let claims = 0;
+    const store: AlertStore = {
+      ...inner,
+      async claimNotifications(...args) {
+        claims += 1;
+        return inner.claimNotifications(...args);
+      },
+    };
+    let valid = false;
+    const script = scriptedChannel([]);
+    const t = await setup(script.channel, {}, store, { leaseValid: () => valid });
+    await store.recordAlerts([{ state: stateOf(), incidents: [], notifications: [entry(1)] }]);
+    t.worker.start();
+    t.worker.wake();
+    await new Promise((resolve) => setImmediate(resolve)); // the woken poll has run
+    assert.equal(claims, 0, 'no claim without a lease');
+    assert.deepEqual(script.calls, []);
+    valid = true;
+    t.worker.wake();
+    assert.equal(await outcomeWithin(t, 10_000), 'delivered');
+    assert.ok(claims > 0, 'claimed once the lease holds');
+    await t.worker.stop(1_000);
+  });
+
+  it('does not start a send when the cluster lease ended while claiming; the entry is sent after its claim lease', async () => {
+    const inner = createMemoryAlertStore();
+    let valid = true;
+    const store: AlertStore = {
+      ...inner,
+      async claimNotifications(...args) {
+        const claimed = await inner.claimNotifications(...args);
+        valid = false; // the lease lapsed while the claim was on its way
+        return claimed;
+      },
+    };
+    const { logger, line } = listening();
+    const script = scriptedChannel([]);
+    const t = await setup(script.channel, {}, store, { leaseValid: () => valid, logger });
+    await store.recordAlerts([{ state: stateOf(), incidents: [], notifications: [entry(1)] }]);
+    const skipped = line('not sent');
+    t.worker.start();
+    await skipped;
+    assert.deepEqual(script.calls, [], 'no send started');
+    const [waiting] = await inner.notifications({ limit: 1 });
+    assert.equal(waiting?.status, 'pending');
+    assert.equal(waiting?.attempts, 0, 'no try recorded: it was never sent');
+    await t.worker.stop(1_000);
+  });
+
+  it("does not start a send whose claim's lease passed before it could start; it is claimed again after", async () => {
+    const inner = createMemoryAlertStore();
+    let slow = true;
+    let clock: { advance(ms: number): void } | undefined;
+    const store: AlertStore = {
+      ...inner,
+      async claimNotifications(...args) {
+        const claimed = await inner.claimNotifications(...args);
+        if (slow) clock?.advance(1_000 + 10_000); // the claim took as long as its lease (timeout + margin)
+        slow = false;
+        return claimed;
+      },
+    };
+    const { logger, line } = listening();
+    const script = scriptedChannel([]);
+    const t = await setup(script.channel, {}, store, { logger });
+    clock = t;
+    await store.recordAlerts([{ state: stateOf(), incidents: [], notifications: [entry(1)] }]);
+    const skipped = line('not sent');
+    t.worker.start();
+    await skipped;
+    assert.deepEqual(script.calls, [], 'no send started after the lease');
+    assert.equal((await inner.notifications({ limit: 1 }))[0]?.attempts, 0);
+    t.worker.wake(); // the clock is at the claim's lease now: it is due again
+    assert.equal(await outcomeWithin(t, 10_000), 'delivered');
+    assert.deepEqual(script.calls, [`api:${T0 + 1}:firing`]);
+    await t.worker.stop(1_000);
+  });
+});

@@ -37,6 +37,12 @@ export interface WorkerDeps {
   readonly random?: () => number;
   /** How often due notifications are looked for without a wake() (ms, default 1000). */
   readonly pollMs?: number;
+  /**
+   * Whether this cluster member's lease holds (membership.leaseValid). While
+   * it does not, nothing is claimed or sent: the checks, and their outbox
+   * entries once their claim's lease ends, belong to another member.
+   */
+  readonly leaseValid?: () => boolean;
 }
 
 export interface DeliveryWorker {
@@ -146,6 +152,8 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       );
   };
 
+  const leaseHolds = () => deps.leaseValid?.() ?? true;
+
   const deliver = (entry: OutboxEntry, configured: ConfiguredChannel) => {
     const name = entry.channel;
     sending.add(entry.id);
@@ -169,14 +177,24 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
 
   const claiming = new Set<string>();
   const drain = async (name: string, configured: ConfiguredChannel) => {
-    if (stopped || claiming.has(name)) return;
+    if (stopped || claiming.has(name) || !leaseHolds()) return;
     const free = configured.config.concurrency - (inFlight.get(name) ?? 0);
     if (free <= 0) return;
     claiming.add(name);
     try {
       const at = now();
-      const entries = await deps.store.claimNotifications(name, at, free, at + configured.config.timeoutMs + 10_000);
+      const leaseUntil = at + configured.config.timeoutMs + 10_000;
+      const entries = await deps.store.claimNotifications(name, at, free, leaseUntil);
       storeWorks();
+      // A claim that came back after its lease (a slow store) may be another worker's already, and a member
+      // that lost its cluster lease meanwhile sends nothing: either way the entry waits for its lease to end.
+      const late = now() >= leaseUntil || !leaseHolds();
+      if (late && entries.length > 0)
+        deps.logger.warn(
+          { channel: name, notifications: entries.length, leaseUntil: new Date(leaseUntil).toISOString() },
+          `alert delivery: ${entries.length} notification(s) claimed on ${name} not sent: the claim or this member's lease ended first; they are sent once the claim's lease is over`,
+        );
+      if (late) return;
       for (const entry of entries) deliver(entry, configured);
     } catch (error) {
       storeProblem(error, 'reading the outbox');
@@ -191,6 +209,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   };
 
   const refresh = () => {
+    if (!leaseHolds()) return;
     for (const [name, configured] of deps.channels()) {
       if (!configured.channel.refresh) continue;
       const firing = deps.firing(name);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ResolvedCheck, Schedule } from '../config/resolved.js';
+import { gridAnchor, slotJitter } from '../domain/slots.js';
 import { makeCheck } from '../testing/check.js';
 import { FakeClock } from '../testing/fake-clock.js';
 import { createScheduler, type RunContext } from './scheduler.js';
@@ -273,5 +274,187 @@ describe('createScheduler: jitter, concurrency, catch-up, updates', () => {
       },
     );
     await scheduler.stop(0);
+  });
+});
+
+describe('createScheduler on a grid (cluster members)', () => {
+  const every = (name: string, intervalMs: number, jitterMs = 0) =>
+    makeCheck({ name, schedule: { kind: 'every', intervalMs }, jitterMs });
+  /** The grid slots of an every-check strictly after `after`, up to `until`. */
+  const slots = (name: string, intervalMs: number, after: number, until: number) => {
+    const out: number[] = [];
+    for (let at = gridAnchor(name, intervalMs); at <= until; at += intervalMs) if (at > after) out.push(at);
+    return out;
+  };
+
+  it('plans the same slots on two schedulers started at different times, and runs nothing at start', async () => {
+    const clock = new FakeClock(1_000_000);
+    const runs: [number[], number[]] = [[], []];
+    const make = (i: 0 | 1) =>
+      createScheduler({
+        clock,
+        grid: true,
+        checks: [every('api', 10_000), every('db', 10_000)],
+        run: async (c, ctx) => {
+          runs[i].push(ctx.scheduledAt);
+          assert.equal(ctx.scheduledAt, clock.now(), `${c.name} runs when planned`);
+        },
+      });
+    const first = make(0);
+    first.start();
+    await clock.advance(0);
+    assert.deepEqual(runs[0], [], 'no run at start on a grid');
+    await clock.advance(7_300);
+    const second = make(1);
+    second.start();
+    await clock.advance(0);
+    assert.deepEqual(runs[1], [], 'no run at start on a grid');
+    await clock.advance(40_000);
+    const end = 1_000_000 + 47_300;
+    const expected = (after: number) =>
+      [...slots('api', 10_000, after, end), ...slots('db', 10_000, after, end)].sort((a, b) => a - b);
+    assert.deepEqual(runs[0], expected(1_000_000));
+    assert.deepEqual(runs[1], expected(1_007_300));
+    assert.deepEqual(
+      runs[0].filter((at) => at > 1_007_300),
+      runs[1],
+      'the same run has the same scheduledAt on both',
+    );
+    assert.notEqual(gridAnchor('api', 10_000), gridAnchor('db', 10_000), 'checks of one interval are spread');
+    await first.stop(0);
+    await second.stop(0);
+    assert.equal(clock.pending, 0);
+  });
+
+  it('takes jitter from the slot, not from random: the same on every scheduler (every and cron)', async () => {
+    const clock = new FakeClock(Date.parse('2026-05-01T07:59:00Z'));
+    const cron = makeCheck({
+      name: 'daily',
+      schedule: { kind: 'cron', pattern: '*/1 * * * *', timezone: 'UTC' },
+      jitterMs: 30_000,
+    });
+    const runs: [string[], string[]] = [[], []];
+    const make = (i: 0 | 1, random: number) =>
+      createScheduler({
+        clock,
+        grid: true,
+        random: () => random,
+        checks: [every('api', 10_000, 5_000), cron],
+        run: async (c, ctx) => {
+          runs[i].push(`${c.name}@${ctx.scheduledAt}`);
+        },
+      });
+    const schedulers = [make(0, 0.1), make(1, 0.9)];
+    for (const s of schedulers) s.start();
+    await clock.advance(3 * 60_000);
+    assert.deepEqual(runs[0], runs[1]);
+    const start = Date.parse('2026-05-01T07:59:00Z');
+    const end = start + 3 * 60_000;
+    const planned = [
+      ...slots('api', 10_000, start, end).map((at) => ['api', at, 5_000] as const),
+      ...[1, 2, 3].map((m) => ['daily', start + m * 60_000, 30_000] as const),
+    ];
+    const expected = planned
+      .map(([name, at, jitterMs]) => [name, at + slotJitter(name, at, jitterMs)] as const)
+      .filter(([, at]) => at <= end)
+      .sort((a, b) => a[1] - b[1])
+      .map(([name, at]) => `${name}@${at}`);
+    assert.deepEqual(runs[0], expected);
+    const jitters = new Set(slots('api', 10_000, start, end).map((at) => slotJitter('api', at, 5_000)));
+    assert.ok(jitters.size > 1, 'the jitter still varies from run to run');
+    for (const s of schedulers) await s.stop(0);
+  });
+
+  it('runs only owned checks: not owned is no run and no skip; owned again runs from the next slot', async () => {
+    const clock = new FakeClock(0);
+    let owned = false;
+    const asked: string[] = [];
+    const runs: number[] = [];
+    const skips: number[] = [];
+    const scheduler = createScheduler({
+      clock,
+      grid: true,
+      owns: (name) => {
+        asked.push(name);
+        return owned;
+      },
+      checks: [every('api', 10_000)],
+      run: async (_c, ctx) => {
+        runs.push(ctx.scheduledAt);
+      },
+      onSkip: (_c, at) => skips.push(at),
+    });
+    scheduler.start();
+    await clock.advance(35_000);
+    assert.deepEqual(runs, []);
+    assert.deepEqual(skips, []);
+    assert.equal(scheduler.skipped.get('api'), undefined, 'not owned is not a skip');
+    assert.deepEqual(
+      asked,
+      slots('api', 10_000, 0, 35_000).map(() => 'api'),
+      'asked once per due slot',
+    );
+    owned = true;
+    await clock.advance(30_000);
+    assert.deepEqual(runs, slots('api', 10_000, 35_000, 65_000));
+    await scheduler.stop(0);
+    assert.equal(clock.pending, 0);
+  });
+
+  it('lets a run in flight finish when ownership moves away, and starts none after', async () => {
+    const clock = new FakeClock(0);
+    let owned = true;
+    const gate = deferred();
+    const contexts: RunContext[] = [];
+    let finished = 0;
+    const scheduler = createScheduler({
+      clock,
+      grid: true,
+      owns: () => owned,
+      checks: [every('api', 10_000)],
+      run: async (_c, ctx) => {
+        contexts.push(ctx);
+        await gate.promise;
+        finished += 1;
+      },
+      onSkip: () => assert.fail('nothing is skipped'),
+    });
+    scheduler.start();
+    await clock.advance(10_000);
+    assert.equal(contexts.length, 1, 'the first slot ran');
+    owned = false;
+    await clock.advance(30_000);
+    assert.equal(contexts.length, 1, 'no run after ownership moved');
+    assert.equal(finished, 0, 'the run in flight is still going');
+    gate.resolve();
+    await clock.advance(0);
+    assert.equal(finished, 1, 'and it finishes');
+    assert.equal(contexts[0]?.signal.aborted, false, 'never cancelled');
+    assert.equal(await scheduler.stop(0), 0);
+  });
+
+  it('catches up a missed cron run at start only when this member owns the check', async () => {
+    const daily = makeCheck({ name: 'daily', schedule: { kind: 'cron', pattern: '0 8 * * *', timezone: 'UTC' } });
+    const run = async (owned: boolean) => {
+      const clock = new FakeClock(new Date('2026-05-02T08:03:00Z'));
+      const runs: [string, boolean][] = [];
+      const scheduler = createScheduler({
+        clock,
+        grid: true,
+        owns: () => owned,
+        checks: [daily],
+        lastScheduled: new Map([['daily', Date.parse('2026-05-01T08:00:00Z')]]),
+        missedRunWindowMs: 15 * 60_000,
+        run: async (_c, ctx) => {
+          runs.push([new Date(ctx.scheduledAt).toISOString(), ctx.catchUp]);
+        },
+      });
+      scheduler.start();
+      await clock.advance(0);
+      await scheduler.stop(0);
+      return runs;
+    };
+    assert.deepEqual(await run(true), [['2026-05-02T08:00:00.000Z', true]]);
+    assert.deepEqual(await run(false), []);
   });
 });

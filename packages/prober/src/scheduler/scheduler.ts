@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { isDeepStrictEqual } from 'node:util';
 import type { ResolvedCheck } from '../config/resolved.js';
+import { gridAnchor, slotJitter } from '../domain/slots.js';
 import { createRunPlanner } from './next-run.js';
 
 export interface Clock {
@@ -46,6 +47,19 @@ export interface SchedulerDeps {
    */
   readonly lastScheduled?: ReadonlyMap<string, number>;
   readonly missedRunWindowMs?: number;
+  /**
+   * Plan runs on a grid shared by every process (cluster members): an
+   * `every` check runs at gridAnchor(name, interval) + k·interval, with no
+   * run at start, and every run's jitter is slotJitter(name, planned) rather
+   * than random. The same run then has the same scheduledAt on any member.
+   */
+  readonly grid?: boolean;
+  /**
+   * Asked when a run is due (and for a cron catch-up at start): false means
+   * another member runs it, so this one launches nothing (not a skip) and
+   * plans the next run as usual. Runs in flight are never cancelled by it.
+   */
+  readonly owns?: (check: string) => boolean;
 }
 
 export interface Scheduler {
@@ -72,7 +86,8 @@ interface Entry {
 
 /**
  * Fires each check on its cron schedule or interval. `every` checks run once
- * right at start. Pure timing math lives in next-run.ts; this holds timers.
+ * right at start (on a grid: at their first grid slot). Pure timing math
+ * lives in next-run.ts and domain/slots.ts; this holds timers.
  */
 export function createScheduler(deps: SchedulerDeps): Scheduler {
   const clock = deps.clock ?? systemClock;
@@ -91,10 +106,14 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   let stopped = false;
   let started = false;
 
-  const jitter = (check: ResolvedCheck) => (check.jitterMs > 0 ? Math.floor(random() * check.jitterMs) : 0);
+  const jitter = (check: ResolvedCheck, planned: number) => {
+    if (check.jitterMs <= 0) return 0;
+    return deps.grid ? slotJitter(check.name, planned, check.jitterMs) : Math.floor(random() * check.jitterMs);
+  };
+  const owned = (check: ResolvedCheck) => deps.owns?.(check.name) ?? true;
 
   /** Arms the timer for a planned time; `due` adds the check's jitter to it. */
-  const arm = (entry: Entry, planned: number, due = planned + jitter(entry.check)) => {
+  const arm = (entry: Entry, planned: number, due = planned + jitter(entry.check, planned)) => {
     if (stopped || entries.get(entry.check.name) !== entry) return;
     const wait = Math.min(Math.max(due - clock.now(), 0), MAX_TIMER_MS);
     entry.timer = clock.setTimeout(() => fire(entry, planned, due), wait);
@@ -147,23 +166,27 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       arm(entry, planned, due); // woke early: a capped long wait, or a clock that moved back
       return;
     }
-    launch(entry.check, due, false);
+    // Another member's run: nothing here, but the timer stays so this one can take over at any slot.
+    if (owned(entry.check)) launch(entry.check, due, false);
     // Plan after the later of "planned" and "now" (less the jitter), so a late
     // wake-up never fires a missed slot twice.
     arm(entry, planner.next(entry.check.schedule, Math.max(planned, now - (due - planned)), entry.anchor));
   };
 
   const begin = (check: ResolvedCheck, now: number) => {
-    const entry: Entry = { check, anchor: now };
+    const every = check.schedule.kind === 'every' ? check.schedule : undefined;
+    const entry: Entry = { check, anchor: deps.grid && every ? gridAnchor(check.name, every.intervalMs) : now };
     entries.set(check.name, entry);
     if (check.schedule.kind === 'cron' && deps.lastScheduled && deps.missedRunWindowMs) {
       const last = deps.lastScheduled.get(check.name);
       const previous = planner.previous(check.schedule, now);
-      if (last !== undefined && previous !== undefined && previous > last && now - previous <= deps.missedRunWindowMs) {
-        launch(check, previous, true);
-      }
+      const missed = last !== undefined && previous !== undefined && previous > last;
+      if (missed && now - previous <= deps.missedRunWindowMs && owned(check)) launch(check, previous, true);
     }
-    arm(entry, check.schedule.kind === 'every' ? now : planner.next(check.schedule, now, now));
+    // Single node: an `every` check runs right at start. On a grid it waits for its first slot: a run
+    // at start would carry a scheduledAt no other member shares, so the same run could be stored twice.
+    const first = every && !deps.grid ? now : planner.next(check.schedule, now, entry.anchor);
+    arm(entry, first);
   };
 
   const end = (name: string) => {
