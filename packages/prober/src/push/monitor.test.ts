@@ -240,3 +240,56 @@ describe('push monitor: runs due together', () => {
     await monitor.stop();
   });
 });
+
+describe('push monitor on the shared slot grid (several monitors, issue #13)', () => {
+  const every = (name: string) =>
+    pushCheck({
+      name,
+      url: `push:${name}`,
+      displayUrl: `/api/v1/push/${name}`,
+      schedule: { kind: 'every', intervalMs: 5 * MIN },
+      push: { graceMs: MIN, maxRunTimeMs: null, token: 'a-token-of-24-characters' },
+    });
+
+  function member(start: number, owns: (check: string) => boolean) {
+    const clock = new FakeClock(start);
+    const results: CheckResult[] = [];
+    const monitor = createPushMonitor({
+      checks: [every('job')],
+      logger: silent,
+      clock,
+      grid: true,
+      owns,
+      onResult: (result) => results.push(result),
+      onReported: () => {},
+    });
+    monitor.start();
+    return { clock, monitor, results };
+  }
+
+  it('expects the same runs on members started at different times, and only the owner decides them', async () => {
+    const a = member(T, () => true);
+    const b = member(T + 97 * SEC, () => false);
+    assert.equal(a.monitor.nextExpected('job'), b.monitor.nextExpected('job'), 'one grid, whenever a member started');
+    await b.clock.advance(30 * MIN);
+    assert.deepEqual(b.results, [], 'a member that does not own the check opens no run, so decides none');
+    assert.equal(b.monitor.open('job'), undefined);
+    await a.clock.advance(30 * MIN);
+    assert.ok(a.results.length >= 5, 'the owner decides every expected run (missed: nobody pinged)');
+    assert.ok(a.results.every((r) => r.error?.code === 'missed'));
+    const slots = a.results.map((r) => Date.parse(r.scheduledAt as string));
+    for (const slot of slots) assert.equal((slot - (slots[0] as number)) % (5 * MIN), 0, 'runs on one grid');
+    await a.monitor.stop();
+    await b.monitor.stop();
+  });
+
+  it('decides the first expected run after the start (no skipped start run on the grid)', async () => {
+    const a = member(T, () => true);
+    const first = a.monitor.nextExpected('job') as number;
+    a.monitor.ping('job', { kind: 'success', time: first, body: '' });
+    await a.clock.advance(first - T + 1);
+    assert.equal(a.results[0]?.ok, true);
+    assert.equal(a.results[0]?.scheduledAt, new Date(first).toISOString());
+    await a.monitor.stop();
+  });
+});

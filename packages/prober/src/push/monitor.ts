@@ -11,6 +11,7 @@ import {
   withPing,
 } from '../domain/heartbeat.js';
 import type { CheckResult } from '../domain/result.js';
+import { gridAnchor } from '../domain/slots.js';
 import { createRunPlanner } from '../scheduler/next-run.js';
 import { type Clock, createScheduler, systemClock } from '../scheduler/scheduler.js';
 import type { Ping, PingOutcome, PushSink } from './types.js';
@@ -31,6 +32,13 @@ export interface PushMonitorDeps {
   readonly lastScheduled?: ReadonlyMap<string, number>;
   /** How far back such a run may lie (the scheduler's missedRunWindow); each check's grace is added. */
   readonly missedRunWindowMs?: number;
+  /**
+   * Several monitors share one PostgreSQL (issue #13): expected runs sit on the shared slot
+   * grid (domain/slots.ts), so every member expects the same runs, and only the check's
+   * owner opens them (pings reach it: routes/push.ts passes them on).
+   */
+  readonly grid?: boolean;
+  readonly owns?: (check: string) => boolean;
 }
 
 export interface OpenRun {
@@ -163,6 +171,8 @@ export function createPushMonitor(deps: PushMonitorDeps): PushMonitor {
     ...(deps.lastScheduled ? { lastScheduled: deps.lastScheduled } : {}),
     missedRunWindowMs:
       (deps.missedRunWindowMs ?? 0) + deps.checks.reduce((m, c) => Math.max(m, c.push?.graceMs ?? 0), 0),
+    ...(deps.grid ? { grid: true } : {}),
+    ...(deps.owns ? { owns: deps.owns } : {}),
     run: async (check, context) => {
       if (skipFirst.delete(check.name) && check.schedule.kind === 'every') return;
       const result = await decide(check, context.scheduledAt, context.signal);
@@ -207,15 +217,22 @@ export function createPushMonitor(deps: PushMonitorDeps): PushMonitor {
     return { accepted: false, reason };
   };
 
-  /** `every` grids start when the check was scheduled; before a run is open the next planned time is all that matters. */
+  /**
+   * `every` grids start when the check was scheduled (on the shared grid: at the check's
+   * fixed anchor, with no run at the start to skip); before a run is open the next
+   * planned time is all that matters.
+   */
   const anchors = new Map<string, number>();
-  const scheduledAnchor = (check: ResolvedCheck, fallback: number) => anchors.get(check.name) ?? fallback;
+  const scheduledAnchor = (check: ResolvedCheck, fallback: number) =>
+    deps.grid && check.schedule.kind === 'every'
+      ? gridAnchor(check.name, check.schedule.intervalMs)
+      : (anchors.get(check.name) ?? fallback);
   const markStart = (names: Iterable<string>) => {
     const now = clock.now();
     for (const name of names) {
       anchors.set(name, now);
       const check = checks.get(name);
-      if (check?.schedule.kind === 'every') skipFirst.add(name);
+      if (check?.schedule.kind === 'every' && !deps.grid) skipFirst.add(name);
       early.delete(name);
     }
   };
