@@ -1,5 +1,6 @@
 import type { Health } from '@lifeline/health';
 import type { FiringAlert } from '../alerting/engine.js';
+import type { PushRoute } from '../cluster/monitor-cluster.js';
 import type { ClusterView } from '../cluster/view.js';
 import type { ResolvedCheck, ResolvedStatusPage, ServerAuth } from '../config/resolved.js';
 import type { CheckState } from '../domain/check-state.js';
@@ -9,6 +10,7 @@ import type { AlertStore, Store } from '../store/store.js';
 import { ApiError } from './errors.js';
 import type { EventHub } from './events.js';
 import type { Metrics } from './metrics.js';
+import type { PushForwarder } from './push-forward.js';
 import type { PushLimiter } from './push-limiter.js';
 import { quote } from './request.js';
 import { createStateReader, type PushExpectations } from './state.js';
@@ -32,6 +34,13 @@ export interface ApiDeps {
    * `open` (else `nextExpected` and the grace) puts a push check whose ping is overdue in state `late`.
    */
   readonly push?: PushSink & PushExpectations;
+  /**
+   * Several monitors (issue #13): where a push check's pings go, this member or its owner
+   * (cluster/monitor-cluster.ts); without it every ping is taken here.
+   */
+  readonly pushRoute?: (check: string) => PushRoute;
+  /** Passes pings on to their owner (with pushRoute; the composition root makes and closes it). */
+  readonly pushForwarder?: PushForwarder;
   /** Rate limiter of the push routes; createApi makes one (per createApi) when not given. Tests pass theirs to watch it. */
   readonly pushLimiter?: PushLimiter;
   /** How long a push request body may take to arrive (default 10 s): then 408 and the connection closed. */

@@ -25,6 +25,7 @@ export const API_ERRORS = {
   too_many_clients: 503,
   shutting_down: 503,
   ui_not_built: 503,
+  owner_unavailable: 503,
 } as const;
 export type ApiErrorCode = keyof typeof API_ERRORS;
 

@@ -9,9 +9,11 @@ import type { CheckResult } from '../domain/result.js';
 import type { Ping, PingOutcome, PushSink } from '../push/types.js';
 import { makeCheck } from '../testing/check.js';
 import { createApiServer } from './app.js';
+import type { ApiDeps } from './context.js';
 import { createMetrics } from './metrics.js';
 import { OPENAPI } from './openapi.js';
 import { PING_KEEP_BYTES, PING_MAX_BYTES, pingMessage } from './push-body.js';
+import { createPushForwarder, FORWARDED_HEADER, type PushForwarder } from './push-forward.js';
 import { createPushLimiter, PUSH_BURST, type PushLimiter } from './push-limiter.js';
 
 const NOW = Date.parse('2026-06-30T12:00:00.000Z');
@@ -66,6 +68,8 @@ interface Options {
   push?: boolean;
   externalUrl?: string;
   nextExpected?: (name: string) => number | undefined;
+  pushRoute?: ApiDeps['pushRoute'];
+  pushForwarder?: PushForwarder;
 }
 
 async function start(options: Options = {}) {
@@ -87,6 +91,8 @@ async function start(options: Options = {}) {
       : { push: options.nextExpected ? Object.assign(sink, { nextExpected: options.nextExpected }) : sink }),
     ...(options.auth ? { auth: options.auth } : {}),
     ...(options.externalUrl ? { externalUrl: options.externalUrl } : {}),
+    ...(options.pushRoute ? { pushRoute: options.pushRoute } : {}),
+    ...(options.pushForwarder ? { pushForwarder: options.pushForwarder } : {}),
   });
   const sockets: Socket[] = [];
   server.on('connection', (s: Socket) => sockets.push(s));
@@ -515,5 +521,108 @@ describe('push routes and the rest of the API', () => {
         path,
       );
     assert.ok('post' in OPENAPI.paths['/api/v1/push/{check}/report']);
+  });
+});
+
+describe("push routes in a cluster (issue #13): pings reach the check's owner", () => {
+  it("passes a ping on to the owner once and answers with the owner's answer", async () => {
+    const owner = await start({ pushRoute: () => ({ local: true }) });
+    const forwarder = createPushForwarder('member-b', 2_000);
+    const other = await start({
+      pushRoute: () => ({ local: false, member: 'member-a', url: `http://127.0.0.1:${owner.port}` }),
+      pushForwarder: forwarder,
+    });
+    try {
+      const answer = await other.call('/api/v1/push/backup', { method: 'POST', token: TOKEN, body: 'took 3 s' });
+      assert.equal(answer.status, 200);
+      assert.deepEqual(answer.body, {
+        check: 'backup',
+        accepted: true,
+        scheduledAt: new Date(NOW - 60_000).toISOString(),
+        state: 'up',
+      });
+      assert.equal(other.sink.pings.length, 0, 'the member that does not own the check records nothing');
+      assert.deepEqual(
+        owner.sink.pings.map((p) => [p.check, p.ping.kind, p.ping.body]),
+        [['backup', 'success', 'took 3 s']],
+      );
+      // The owner's refusal comes back as it is (a wrong token is checked on both sides).
+      const refused = await other.call('/api/v1/push/backup/fail', { method: 'POST', token: OTHER });
+      assert.equal(refused.status, 401);
+      assert.equal(owner.sink.pings.length, 1);
+      // A report goes on with its body and type.
+      const report = await other.call('/api/v1/push/backup/report', {
+        method: 'POST',
+        token: TOKEN,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          results: [
+            {
+              time: new Date(NOW - 5_000).toISOString(),
+              check: 'db',
+              url: 'https://db.example/health',
+              status: 200,
+              ok: true,
+              durationMs: 15,
+              phases: { dns: 1, connect: 2, tls: 3, ttfb: 4, transfer: 5, total: 15 },
+            },
+          ],
+        }),
+      });
+      assert.equal(report.status, 200, report.text);
+      assert.deepEqual(
+        owner.sink.reports.map((r) => [r.check, r.results.length]),
+        [['backup', 1]],
+      );
+      assert.equal(other.sink.reports.length, 0);
+    } finally {
+      await other.close();
+      await owner.close();
+      await forwarder.close();
+    }
+  });
+
+  it('takes a ping that was passed on already, even when it thinks another member owns the check', async () => {
+    const member = await start({
+      pushRoute: () => ({ local: false, member: 'member-c', url: 'http://127.0.0.1:9' }),
+      pushForwarder: createPushForwarder('x'),
+    });
+    try {
+      const answer = await member.call('/api/v1/push/backup', {
+        token: TOKEN,
+        headers: { [FORWARDED_HEADER]: 'member-b' },
+      });
+      assert.equal(answer.status, 200);
+      assert.equal(member.sink.pings.length, 1, 'no second hop');
+    } finally {
+      await member.close();
+    }
+  });
+
+  it('answers 503 (retry) when the owner is unknown, unreachable or silent, and records nothing', async () => {
+    const silent = net.createServer((socket) => socket.on('error', () => {}));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const forwarder = createPushForwarder('member-b', 300);
+    const routes: NonNullable<ApiDeps['pushRoute']>[] = [
+      () => ({ local: false, member: null, error: 'no cluster member holds a valid lease right now' }),
+      () => ({ local: false, member: 'member-a', url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}` }),
+    ];
+    try {
+      for (const pushRoute of routes) {
+        const member = await start({ pushRoute, pushForwarder: forwarder });
+        try {
+          const answer = await member.call('/api/v1/push/backup', { method: 'POST', token: TOKEN, body: 'x' });
+          assert.equal(answer.status, 503);
+          assert.equal(answer.body.error, 'owner_unavailable');
+          assert.match(answer.body.message, /check "backup" .*retry$/);
+          assert.equal(member.sink.pings.length, 0);
+        } finally {
+          await member.close();
+        }
+      }
+    } finally {
+      await forwarder.close();
+      silent.close();
+    }
   });
 });

@@ -13,9 +13,18 @@ import {
   REPORT_MAX_BYTES,
   readBody,
 } from '../push-body.js';
+import { FORWARDED_HEADER } from '../push-forward.js';
 import { createPushLimiter } from '../push-limiter.js';
 import { parseReport } from '../push-report.js';
 import { quote, type Target } from '../request.js';
+
+/** The owner's answer to a ping passed on to it. */
+interface Passed {
+  readonly passed: true;
+  readonly status: number;
+  readonly body: unknown;
+}
+const isPassed = (answer: unknown): answer is Passed => (answer as Passed | undefined)?.passed === true;
 
 const CHALLENGE = 'Bearer realm="lifeline push"';
 const PING_METHODS = 'GET, HEAD, POST';
@@ -56,6 +65,7 @@ export function pushUrl(name: string, externalUrl: string | undefined): string {
 export function createPushRoutes(ctx: RouteContext) {
   const limiter = ctx.deps.pushLimiter ?? createPushLimiter(ctx.now);
   const timeoutMs = ctx.deps.pushBodyTimeoutMs ?? BODY_TIMEOUT_MS;
+  const forwarder = ctx.deps.pushForwarder;
 
   function verify(req: IncomingMessage, check: ResolvedCheck, token: string): void {
     const header = req.headers.authorization?.trim() ?? '';
@@ -124,6 +134,38 @@ export function createPushRoutes(ctx: RouteContext) {
     return read.bytes;
   }
 
+  /**
+   * In a cluster (issue #13) only a push check's owner holds its expected run: a ping that
+   * reaches another member goes on to the owner once (a forwarded one is always taken here).
+   * Undefined when this member takes it; else the owner's answer, status included.
+   */
+  async function passOn(req: IncomingMessage, target: Target, name: string, max: number): Promise<Passed | undefined> {
+    if (!ctx.deps.pushRoute || !forwarder || req.headers[FORWARDED_HEADER] !== undefined) return undefined;
+    const route = ctx.deps.pushRoute(name);
+    if (route.local) return undefined;
+    if ('error' in route)
+      throw new ApiError(
+        'owner_unavailable',
+        `check ${quote(name)} cannot take pings right now: ${route.error}; retry`,
+      );
+    const method = req.method ?? 'GET';
+    const bytes = method === 'POST' ? body(await readBody(req, max, max, timeoutMs), max) : Buffer.alloc(0);
+    const outcome = await forwarder.forward(route.url, {
+      method,
+      path: target.originForm,
+      authorization: req.headers.authorization,
+      contentType: req.headers['content-type'],
+      body: bytes,
+    });
+    if (!outcome.ok) {
+      throw new ApiError(
+        'owner_unavailable',
+        `check ${quote(name)} is held by cluster member ${route.member}, which did not take the ping (${outcome.message}); retry`,
+      );
+    }
+    return { passed: true, status: outcome.status, body: outcome.body };
+  }
+
   async function serve(req: IncomingMessage, target: Target): Promise<unknown> {
     const sink = ctx.deps.push;
     const [, , , name, action, ...rest] = target.segments;
@@ -142,6 +184,8 @@ export function createPushRoutes(ctx: RouteContext) {
     const check = pushCheck(name);
     verify(req, check, check.push.token);
     limit(check.name);
+    const passed = await passOn(req, target, check.name, kind === 'report' ? REPORT_MAX_BYTES : PING_MAX_BYTES);
+    if (passed) return passed;
     if (kind === 'report') {
       const type = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
       if (type !== 'application/json')
@@ -180,7 +224,8 @@ export function createPushRoutes(ctx: RouteContext) {
         return;
       }
       closeIfUnread();
-      sendJson(res, 200, answer);
+      if (isPassed(answer)) sendJson(res, answer.status, answer.body);
+      else sendJson(res, 200, answer);
     },
   };
 }
