@@ -53,6 +53,17 @@ export interface CheckResult {
   readonly certificateExpiresAt?: string;
   /** Ran inside a maintenance window (`maintenance:`): stored and shown, but notifies nobody. */
   readonly maintenance?: boolean;
+  /**
+   * The lease epoch of the cluster member that ran it (issue #13): a result
+   * whose member was expelled meanwhile is not stored (fenced). Absent outside
+   * a PostgreSQL cluster (check --once, reported results, SQLite).
+   *
+   * @example
+   * ```ts
+   * writer.add({ ...result, epoch: membership.epoch() });
+   * ```
+   */
+  readonly epoch?: number;
 }
 
 /** What a probe saw, before the check's expectations are applied. */

@@ -405,7 +405,7 @@ describeEachStore('Alert store contract', (t) => {
       notifications: await t.store.notifications({ limit: 1_000 }),
     };
     await t.reopen();
-    assert.equal(await t.store.migrate(), 5);
+    assert.equal(await t.store.migrate(), 6);
     assert.deepEqual((await t.store.alertStates()).get('restart'), kept);
     assert.deepEqual(await t.store.alertStates(), before.states);
     assert.deepEqual(await t.store.incidents({ limit: 1_000 }), before.incidents);

@@ -1,5 +1,5 @@
 import type { CheckResult } from '../domain/result.js';
-import type { Store } from './store.js';
+import type { Store, WriteReport } from './store.js';
 
 /** How often pending results are written by default: what a crash (kill -9) can lose, at most. */
 export const DEFAULT_FLUSH_MS = 200;
@@ -33,6 +33,11 @@ export interface BatchWriterOptions {
   readonly onWrite?: (seconds: number, results: number, ok: boolean) => void;
   /** Once per write that has been in flight longer than slowMs. */
   readonly onSlow?: (inFlightMs: number, results: number) => void;
+  /**
+   * After each successful write, what the store did with its results: e.g.
+   * the results a cluster member lost to fencing (they are not retried).
+   */
+  readonly onReport?: (report: WriteReport) => void;
 }
 
 export type StoreWriteState =
@@ -105,15 +110,16 @@ export function createBatchWriter(store: Store, options: BatchWriterOptions = {}
     inFlight = batch;
     writeStarted = now();
     slowReported = false;
-    let attempt: Promise<void>;
+    let attempt: Promise<WriteReport>;
     try {
       attempt = store.write(batch);
     } catch (error) {
       attempt = Promise.reject(error);
     }
     writing = attempt.then(
-      () => {
+      (report) => {
         options.onWrite?.((now() - writeStarted) / 1000, batch.length, true);
+        options.onReport?.(report);
         inFlight = [];
         if (failures > 0) {
           const failedForMs = now() - failingSince;

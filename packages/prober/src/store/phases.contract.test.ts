@@ -62,7 +62,7 @@ async function seedV4(
   const params = (n: number) => Array.from({ length: n }, (_, i) => (pg ? `$${i + 1}` : '?')).join(', ');
   await run(`INSERT INTO ${table('checks')} (id, name, url) VALUES (${params(3)})`, [check.id, check.name, check.url]);
   for (const r of raw) {
-    const { cert: _new, ...v4 } = encode(r);
+    const { cert: _v5, slot: _v6, epoch: _epoch, ...v4 } = encode(r);
     await run(
       `INSERT INTO ${table('results')} (check_id, ${Object.keys(v4).join(', ')}) VALUES (${params(1 + Object.keys(v4).length)})`,
       [check.id, ...Object.values(v4)],
@@ -167,7 +167,7 @@ describeEachStore('Store contract, phases and certificates', (t) => {
     );
     const store = await legacy.open();
     try {
-      assert.equal(await store.migrate(), 5);
+      assert.equal(await store.migrate(), 6);
       const before = await only(store, 'old', 'hour', base);
       assert.deepEqual([before.count, before.failures, before.phased], [2, 1, 0]);
       assert.equal(summarize(base, before).phases, null, 'no means rather than zeros');

@@ -3,6 +3,7 @@ import type { DurableAlertState, Incident, OutboxEntry } from '../domain/alerts.
 import type { ErrorCode, Phase } from '../domain/errors.js';
 import type { CheckResult, ConditionOutcome } from '../domain/result.js';
 import type { Resolution, Rollup, RollupInput } from '../domain/rollup.js';
+import type { ClusterStore } from './cluster.js';
 
 export interface ResultQuery {
   /** Inclusive lower bound, epoch ms. */
@@ -24,6 +25,22 @@ export interface FailureState {
   readonly lastFailure: CheckResult | null;
   /** When the current failing streak began (its first failure, epoch ms); null when the newest result passed. */
   readonly downSince: number | null;
+}
+
+/**
+ * What one write did with its results: every result is counted once, in
+ * exactly one of the three.
+ */
+export interface WriteReport {
+  /** Stored now. */
+  readonly written: number;
+  /**
+   * Already stored: the same check and time, or the same run slot (check and
+   * scheduledAt), e.g. a run two cluster members made of one slot (issue #13).
+   */
+  readonly duplicates: number;
+  /** Not stored because their `epoch` names a cluster member that was expelled (PostgreSQL only; SQLite: 0). */
+  readonly fenced: number;
 }
 
 export interface PruneCounts {
@@ -138,8 +155,26 @@ export interface Store extends AlertStore {
   ping(): Promise<void>;
   /** Applies pending migrations; returns the schema version. */
   migrate(): Promise<number>;
-  /** Appends results, in one transaction. */
-  write(results: readonly CheckResult[]): Promise<void>;
+  /**
+   * Membership, leases and fencing of a cluster of monitors (issue #13):
+   * PostgreSQL only, undefined on SQLite (a single node).
+   */
+  readonly cluster?: ClusterStore;
+  /**
+   * Appends results, in one transaction, and reports what became of them.
+   * A run slot (check and scheduledAt) is stored at most once, as is a check's
+   * time: a result that repeats one is left out and counted as a duplicate,
+   * whichever store instance or member wrote first. On PostgreSQL a result whose
+   * `epoch` names no current cluster member (it was expelled) is left out and
+   * counted as fenced. A result for a minute already compacted is folded into
+   * its rollups at once, only when it was stored.
+   *
+   * @example
+   * ```ts
+   * const { written, duplicates, fenced } = await store.write(results);
+   * ```
+   */
+  write(results: readonly CheckResult[]): Promise<WriteReport>;
   /** Raw results of one check, newest first. */
   results(check: string, query: ResultQuery): Promise<CheckResult[]>;
   /** The newest result of each check that has one. */
@@ -174,6 +209,9 @@ export interface Store extends AlertStore {
    * (SQLite: one transaction per chunk, each storing where it stopped, so a crash
    * between chunks folds nothing twice and the next call goes on from there;
    * PostgreSQL: one transaction, its rows folded and upserted in slices).
+   * PostgreSQL compacts on one connection at a time, whichever monitor or
+   * CronJob calls it: a call while another holds the compaction lock returns 0
+   * at once, without waiting (that one does the work).
    */
   compact(now: number): Promise<number>;
   /** When the newest stored run of a check was scheduled (epoch ms). */
@@ -182,6 +220,8 @@ export interface Store extends AlertStore {
    * Deletes what is past its retention. Runs as its own task, never in write().
    * Delivered and dead notifications go with the raw results' retention; pending ones stay.
    * SQLite deletes in bounded chunks, one transaction each, with the event loop free between them.
+   * PostgreSQL prunes on one connection at a time: a call while another holds
+   * the retention lock returns zero counts at once, without waiting.
    */
   prune(now: number, retention: RetentionConfig): Promise<PruneCounts>;
   close(): Promise<void>;
@@ -217,6 +257,10 @@ export interface RawRow {
   detail: string | null;
   /** When the peer certificate expires, epoch seconds (a certificate's own precision); null without TLS. Schema v5. */
   cert: number | null;
+  /** The run slot: scheduledAt, epoch ms; null without one. Unique per check (schema v6). */
+  slot: number | null;
+  /** The lease epoch of the cluster member that ran it; null outside a cluster. Schema v6. */
+  epoch: number | null;
 }
 
 interface Detail {
@@ -237,6 +281,8 @@ function certSeconds(iso: string | undefined): number | null {
 
 export function encode(result: CheckResult): RawRow {
   const t = Date.parse(result.time);
+  const planned = result.scheduledAt ? Date.parse(result.scheduledAt) : Number.NaN;
+  const slot = Number.isFinite(planned) ? planned : null;
   const detail: Detail = {};
   if (result.maintenance) detail.w = 1;
   if (!result.ok) {
@@ -247,7 +293,7 @@ export function encode(result: CheckResult): RawRow {
   }
   return {
     t,
-    lag: result.scheduledAt ? t - Date.parse(result.scheduledAt) : null,
+    lag: slot === null ? null : t - slot,
     ok: result.ok ? (result.degraded ? 2 : 1) : 0,
     status: result.status,
     dur: cms(result.durationMs),
@@ -260,6 +306,8 @@ export function encode(result: CheckResult): RawRow {
     err: result.error?.code ?? null,
     detail: Object.keys(detail).length > 0 ? JSON.stringify(detail) : null,
     cert: certSeconds(result.certificateExpiresAt),
+    slot,
+    epoch: result.epoch ?? null,
   };
 }
 
@@ -293,6 +341,7 @@ export function decode(check: string, url: string, row: RawRow): CheckResult {
       ? { certificateExpiresAt: new Date(Number(row.cert) * 1000).toISOString() }
       : {}),
     ...(detail.w ? { maintenance: true } : {}),
+    ...(row.epoch !== null && row.epoch !== undefined ? { epoch: Number(row.epoch) } : {}),
   };
 }
 

@@ -1,8 +1,29 @@
 import type pg from 'pg';
 import type { DurableAlertState, Incident } from '../../domain/alerts.js';
 import { flattenChanges, type OutboxRow, oldestFirst, toOutboxEntry } from '../alert-rows.js';
+import { FencedError } from '../cluster.js';
 import type { AlertStore, AttemptRecord } from '../store.js';
-import type { PostgresContext } from './context.js';
+import { DB_NOW_MS, type PostgresContext } from './context.js';
+
+/**
+ * Alert fencing (issue #13): the lease of `epoch` is live by the database
+ * clock. FOR SHARE holds the member row until the transaction ends, so the
+ * member cannot be expelled nor join again (a new epoch) while its alert
+ * writes commit; its renew waits for them (one short transaction).
+ */
+const liveLease = (epoch: string) =>
+  `SELECT 1 FROM lifeline_members WHERE epoch = ${epoch} AND expires_at > ${DB_NOW_MS} FOR SHARE`;
+
+/** claimNotifications' one statement, fenced (the epoch is $5) or not; see there. */
+const claim = (fenced: boolean) => `
+  ${fenced ? `WITH lease AS (${liveLease('$5')})` : ''}
+  UPDATE lifeline_outbox SET next_attempt_at = $4 WHERE id IN (
+    SELECT id FROM lifeline_outbox WHERE status = 'pending' AND channel = $1 AND next_attempt_at <= $2
+      ${fenced ? 'AND EXISTS (SELECT 1 FROM lease)' : ''}
+    ORDER BY created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+  RETURNING *`;
+const CLAIM = claim(false);
+const CLAIM_FENCED = claim(true);
 
 /**
  * Alert state, incidents and the notification outbox (schema v4); the
@@ -10,6 +31,11 @@ import type { PostgresContext } from './context.js';
  * has the store's statement and client-side query bounds; recordAlerts is one
  * transaction of three statements (states, incidents, notifications), each
  * taking its rows as one JSON array.
+ *
+ * Once ClusterStore.useFence was called (ctx.fence), recordAlerts first checks
+ * in its transaction that this process's epoch holds a live lease, and rejects
+ * with FencedError, writing nothing, when it does not; claimNotifications
+ * claims nothing then (the check is part of its one statement).
  */
 export function createPostgresAlerts(ctx: PostgresContext): AlertStore {
   const { pool } = ctx;
@@ -19,7 +45,13 @@ export function createPostgresAlerts(ctx: PostgresContext): AlertStore {
       ctx.ensure();
       if (changes.length === 0) return;
       const { states, incidents, notifications } = flattenChanges(changes);
-      await ctx.transaction(async (client) => {
+      const fence = ctx.fence.epoch;
+      const epoch = fence?.();
+      if (fence && epoch === undefined) throw new FencedError();
+      // A fenced call ends its transaction normally (nothing written) and rejects after: an error
+      // inside would cost the pooled connection (see createTransaction).
+      const fenced = await ctx.transaction(async (client) => {
+        if (fence && (await client.query(liveLease('$1'), [epoch])).rowCount === 0) return true;
         if (states.length > 0) {
           await client.query(
             `INSERT INTO lifeline_alert_states (check_name, status, updated_at, state)
@@ -50,7 +82,9 @@ export function createPostgresAlerts(ctx: PostgresContext): AlertStore {
             [JSON.stringify(notifications)],
           );
         }
+        return false;
       });
+      if (fenced) throw new FencedError();
     },
     async alertStates() {
       ctx.ensure();
@@ -77,15 +111,14 @@ export function createPostgresAlerts(ctx: PostgresContext): AlertStore {
     async claimNotifications(channel, now, limit, leaseUntil) {
       ctx.ensure();
       if (limit <= 0) return [];
+      const fence = ctx.fence.epoch;
+      const epoch = fence?.();
+      if (fence && epoch === undefined) return [];
       // One statement: the rows another monitor holds are skipped, not waited for, and a row
-      // moved past `now` by a claim that committed meanwhile is re-checked and left out.
-      const { rows } = await pool.query<OutboxRow>(
-        `UPDATE lifeline_outbox SET next_attempt_at = $4 WHERE id IN (
-           SELECT id FROM lifeline_outbox WHERE status = 'pending' AND channel = $1 AND next_attempt_at <= $2
-           ORDER BY created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
-         RETURNING *`,
-        [channel, now, limit, leaseUntil],
-      );
+      // moved past `now` by a claim that committed meanwhile is re-checked and left out. Fenced,
+      // it claims only while this member's lease is live.
+      const values = [channel, now, limit, leaseUntil];
+      const { rows } = await pool.query<OutboxRow>(fence ? CLAIM_FENCED : CLAIM, fence ? [...values, epoch] : values);
       return rows.map(toOutboxEntry).sort(oldestFirst);
     },
     async expediteNotifications(channel, now, exclude) {

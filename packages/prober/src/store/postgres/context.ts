@@ -1,10 +1,24 @@
 import type pg from 'pg';
 import type { PostgresChecks } from './checks.js';
 
+/**
+ * Alert fencing (issue #13), set by ClusterStore.useFence and read by the
+ * alert writes: while `epoch` is set, recordAlerts and claimNotifications act
+ * only for a member whose lease is live by the database clock.
+ */
+export interface FenceState {
+  /** The lease epoch of this process (undefined while it holds none); unset: no fencing (a single node). */
+  epoch: (() => number | undefined) | undefined;
+}
+
+/** The database clock, epoch ms, for SQL: the time of the call, not of the transaction's start. */
+export const DB_NOW_MS = 'floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
+
 /** What the PostgreSQL store's concern modules share: the pool, the check cache and the statement bounds. */
 export interface PostgresContext {
   readonly pool: pg.Pool;
   readonly checks: PostgresChecks;
+  readonly fence: FenceState;
   /** The bound for compaction, retention and migrations (ms). */
   readonly maintenanceTimeoutMs: number;
   /** Throws when the store is used before migrate(). */
@@ -58,4 +72,26 @@ export function maintenanceQuery(maintenanceTimeoutMs: number): PostgresContext[
       ...(values ? { values } : {}),
       query_timeout: maintenanceTimeoutMs + 1_000,
     }) as pg.QueryConfig;
+}
+
+/** Periodic work that one connection at a time does, whichever monitor or CronJob calls it. */
+export type SingletonTask = 'compact' | 'prune';
+
+/**
+ * The advisory lock key of a singleton task, as SQL. It names the schema:
+ * monitors of other schemas (other deployments, or test files running side by
+ * side) share the database's advisory locks but not its rows, and must not
+ * make each other skip their work.
+ */
+export const singletonKey = (task: SingletonTask) => `hashtext('lifeline-${task}:' || current_schema())`;
+
+/**
+ * Takes the task's lock for the rest of the transaction, without waiting:
+ * false when another connection holds it (it is doing the work; issue #13).
+ */
+export async function trySingleton(ctx: PostgresContext, client: pg.PoolClient, task: SingletonTask): Promise<boolean> {
+  const { rows } = await client.query<{ ok: boolean }>(
+    ctx.long(`SELECT pg_try_advisory_xact_lock(${singletonKey(task)}) AS ok`),
+  );
+  return rows[0]?.ok === true;
 }

@@ -110,4 +110,32 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     ADD COLUMN sum_xfer BIGINT NOT NULL DEFAULT 0;
   ALTER TABLE lifeline_results ADD COLUMN cert BIGINT;
   `,
+  // v6: high availability (issue #13). Several monitors share the database;
+  // each check is run by one of them, but for a moment around a handover two
+  // may run the same run slot (the scheduler puts runs on a grid, so both plan
+  // the same scheduledAt). `slot` is that scheduledAt (epoch ms): a unique index
+  // stores each (check, slot) once, whoever writes first, and rollups count it
+  // once. It is partial: rows without a slot (check --once, older rows, which
+  // stay NULL) are never duplicates of each other, and the index does not grow
+  // with them. `epoch` is the lease epoch of the member that ran the check.
+  // lifeline_members holds one row per member and its lease, in the database's
+  // clock (store/postgres/cluster.ts); an epoch is drawn from the sequence at
+  // every join and never reused, so a row whose epoch is gone (expelled or
+  // re-joined) fences that process's results and alerts for good. Ids sort
+  // bytewise (COLLATE "C"), as the alert tables' do.
+  `
+  ALTER TABLE lifeline_results ADD COLUMN slot BIGINT, ADD COLUMN epoch BIGINT;
+  CREATE UNIQUE INDEX lifeline_results_slot ON lifeline_results (check_id, slot) WHERE slot IS NOT NULL;
+  CREATE SEQUENCE lifeline_member_epochs;
+  CREATE TABLE lifeline_members (
+    id TEXT COLLATE "C" PRIMARY KEY,
+    epoch BIGINT NOT NULL UNIQUE,
+    host TEXT NOT NULL,
+    api TEXT,
+    started_at BIGINT NOT NULL,
+    active_at BIGINT NOT NULL,
+    renewed_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+  );
+  `,
 ];

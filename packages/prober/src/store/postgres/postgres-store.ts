@@ -3,6 +3,7 @@ import { alertMethods } from '../alert-rows.js';
 import type { Store } from '../store.js';
 import { createPostgresAlerts } from './alerts.js';
 import { createPostgresChecks } from './checks.js';
+import { createPostgresCluster } from './cluster.js';
 import { createTransaction, maintenanceQuery, type PostgresContext, socketOf } from './context.js';
 import { createPostgresMaintenance } from './maintenance.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
@@ -47,9 +48,9 @@ export interface PostgresStoreOptions {
  *
  * This opens the pool and composes one module per concern: results.ts (the
  * write path and raw reads), rollups.ts (compaction and rollup reads) and
- * maintenance.ts (retention) and alerts.ts (alert state, incidents and the
- * notification outbox), over the check cache in checks.ts and the transaction
- * helper in context.ts.
+ * maintenance.ts (retention), alerts.ts (alert state, incidents and the
+ * notification outbox) and cluster.ts (membership, leases and fencing), over
+ * the check cache in checks.ts and the transaction helper in context.ts.
  */
 export function createPostgresStore(options: PostgresStoreOptions): Store {
   const queryTimeoutMs = options.queryTimeoutMs ?? 15_000;
@@ -83,6 +84,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   const ctx: PostgresContext = {
     pool,
     checks: createPostgresChecks(),
+    fence: { epoch: undefined },
     maintenanceTimeoutMs,
     ensure() {
       if (!ready) throw new Error('store used before migrate()');
@@ -96,9 +98,11 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   const summaries = createPostgresSummaries(ctx);
   const maintenance = createPostgresMaintenance(ctx);
   const alerts = createPostgresAlerts(ctx);
+  const cluster = createPostgresCluster(ctx);
 
   return {
     kind: 'postgres',
+    cluster,
     async ping() {
       await pool.query('SELECT 1');
     },

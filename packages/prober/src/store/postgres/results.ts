@@ -1,7 +1,51 @@
 import { foldResults } from '../../domain/rollup.js';
-import { decode, encode, type FailureState, type RawRow, type ResultQuery, rollupInput, type Store } from '../store.js';
+import {
+  decode,
+  encode,
+  type FailureState,
+  type RawRollupRow,
+  type RawRow,
+  type ResultQuery,
+  rawRollupInput,
+  type Store,
+  type WriteReport,
+} from '../store.js';
 import type { PostgresContext } from './context.js';
-import { readWatermark, upsertRollups } from './rollups.js';
+import { upsertRollups } from './rollups.js';
+
+/**
+ * The write path's one statement. A row whose epoch is set must name a
+ * member (else it is fenced): the member row is locked FOR KEY SHARE, so an
+ * expel or a re-join of that member (both change or delete its key) waits for
+ * this transaction, and one that committed first leaves the row out; a renew
+ * (not a key change) does not wait. Rows go in by (check, slot, time), so two
+ * writers of the same slots take them in one order and wait on each other
+ * rather than deadlock (singletons.test.ts). ON CONFLICT DO NOTHING leaves out a
+ * row repeating a check's time or run slot (a duplicate), whoever stored it
+ * first. RETURNING tells which rows went in: of those, the ones in a minute
+ * already compacted (before the watermark) come back to be folded into their
+ * rollups, never a row left out.
+ */
+const INSERT_RESULTS = `
+  WITH input AS (
+    SELECT r.*, (r.epoch IS NULL OR EXISTS (
+      SELECT 1 FROM lifeline_members m WHERE m.epoch = r.epoch FOR KEY SHARE OF m)) AS allowed
+    FROM json_to_recordset($1::json) AS r(check_id int, t bigint, lag int, ok smallint, status smallint, dur int,
+      dns int, conn int, tls int, ttfb int, xfer int, attempts smallint, err text, detail text, cert bigint,
+      slot bigint, epoch bigint)
+  ), inserted AS (
+    INSERT INTO lifeline_results (check_id, t, lag, ok, status, dur, dns, conn, tls, ttfb, xfer, attempts, err, detail,
+      cert, slot, epoch)
+    SELECT check_id, t, lag, ok, status, dur, dns, conn, tls, ttfb, xfer, attempts, err, detail, cert, slot, epoch
+    FROM input WHERE allowed ORDER BY check_id, slot, t
+    ON CONFLICT DO NOTHING
+    RETURNING check_id, t, ok, dur, dns, conn, tls, ttfb, xfer
+  ), watermark AS (
+    SELECT value::bigint AS t FROM lifeline_meta WHERE key = 'compacted_until'
+  )
+  SELECT (SELECT count(*) FROM input WHERE NOT allowed)::int AS fenced,
+    (SELECT count(*) FROM inserted)::int AS written,
+    (SELECT json_agg(i) FROM inserted i WHERE i.t < (SELECT t FROM watermark)) AS late`;
 
 /** The write path and the reads of raw results. */
 export function createPostgresResults(
@@ -22,24 +66,24 @@ export function createPostgresResults(
   }
 
   return {
-    async write(results) {
+    async write(results): Promise<WriteReport> {
       ctx.ensure();
-      if (results.length === 0) return;
-      await ctx.transaction(async (client) => {
+      if (results.length === 0) return { written: 0, duplicates: 0, fenced: 0 };
+      return ctx.transaction(async (client) => {
         await checks.idsFor(client, results);
         const raw = results.map((r) => ({ check_id: checks.ids.get(r.check), ...encode(r) }));
-        await client.query(
-          `INSERT INTO lifeline_results (check_id, t, lag, ok, status, dur, dns, conn, tls, ttfb, xfer, attempts, err, detail, cert)
-           SELECT check_id, t, lag, ok, status, dur, dns, conn, tls, ttfb, xfer, attempts, err, detail, cert
-           FROM json_to_recordset($1::json) AS r(check_id int, t bigint, lag int, ok smallint, status smallint, dur int, dns int,
-             conn int, tls int, ttfb int, xfer int, attempts smallint, err text, detail text, cert bigint)
-           ON CONFLICT DO NOTHING`,
-          [JSON.stringify(raw)],
-        );
-        // A result for a minute that was already compacted goes straight into its rollups.
-        const watermark = await readWatermark(client);
-        const late = watermark === undefined ? [] : results.map(rollupInput).filter((i) => i.timeMs < watermark);
-        if (late.length > 0) await upsertRollups(ctx, client, foldResults(late).values());
+        const { rows } = await client.query<{
+          fenced: number;
+          written: number;
+          late: (RawRollupRow & { check_id: number })[] | null;
+        }>(INSERT_RESULTS, [JSON.stringify(raw)]);
+        const { fenced = 0, written = 0, late } = rows[0] ?? {};
+        // A result stored now for a minute that was already compacted goes straight into its rollups.
+        if (late && late.length > 0) {
+          const inputs = late.map((r) => rawRollupInput(checks.names.get(r.check_id)?.name ?? '', r));
+          await upsertRollups(ctx, client, foldResults(inputs).values());
+        }
+        return { written, duplicates: results.length - written - fenced, fenced };
       });
     },
     async results(check, query: ResultQuery) {

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { bucketStart, foldResults, RESOLUTIONS, type Resolution, type RollupDelta } from '../../domain/rollup.js';
 import { ROLLUP_COLUMNS, type RollupRecord, rollupOf } from '../rollup-record.js';
 import { type RawRollupRow, type RollupRow, rawRollupInput, type Store } from '../store.js';
-import type { PostgresContext } from './context.js';
+import { type PostgresContext, trySingleton } from './context.js';
 
 /** Adds deltas to stored rollup rows in one statement; histograms are added element by element. */
 export async function upsertRollups(
@@ -118,7 +118,11 @@ export function createPostgresRollups(ctx: PostgresContext): Pick<Store, 'compac
       ctx.ensure();
       const until = bucketStart(now, 'minute');
       return ctx.transaction(async (client) => {
-        // One compactor at a time, whichever monitor or CronJob runs it.
+        // One compactor at a time, whichever monitor or CronJob runs it: in a cluster every member
+        // calls this each minute, and one doing it is enough (the others return at once, issue #13).
+        if (!(await trySingleton(ctx, client, 'compact'))) return 0;
+        // The key lifeline took before schema v6 (waited for, database-wide): a compactor of an older
+        // version still running during an upgrade (a CronJob's check --once) must not fold the same rows.
         await client.query(long("SELECT pg_advisory_xact_lock(hashtext('lifeline-compact'))"));
         let watermark = await readWatermark(client);
         if (watermark === undefined) {

@@ -138,7 +138,7 @@ describe('SQLite compaction and retention in chunks', () => {
     try {
       await store.migrate();
       await writeAll(store, all);
-      const writes: Promise<void>[] = [];
+      const writes: Promise<unknown>[] = [];
       let closed: Promise<void> | undefined;
       const counter = turnCounter((turn) => {
         // Between chunks: a late result of a check the pass has done (folded by the write at

@@ -109,4 +109,17 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE rollups ADD COLUMN sum_xfer INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE results ADD COLUMN cert INTEGER;
   `,
+  // v6: run slots (issue #13). `slot` is the run's scheduledAt (epoch ms): a
+  // unique index stores each (check, slot) once, so a run written twice (a
+  // retried batch, or two writers of one slot) is stored, and counted in
+  // rollups, once, as on PostgreSQL, where cluster members share the database.
+  // It is partial: rows without a slot (check --once, older rows, which stay
+  // NULL) are never duplicates of each other and cost the index nothing.
+  // `epoch` is the lease epoch of a cluster member: a SQLite monitor runs
+  // alone and sets none, but both dialects store the same result alike.
+  `
+  ALTER TABLE results ADD COLUMN slot INTEGER;
+  ALTER TABLE results ADD COLUMN epoch INTEGER;
+  CREATE UNIQUE INDEX results_slot ON results (check_id, slot) WHERE slot IS NOT NULL;
+  `,
 ];

@@ -1,7 +1,16 @@
 import type Database from 'better-sqlite3';
 import type { CheckResult } from '../../domain/result.js';
 import { foldResults, type RollupDelta } from '../../domain/rollup.js';
-import { decode, encode, type FailureState, type RawRow, type ResultQuery, rollupInput, type Store } from '../store.js';
+import {
+  decode,
+  encode,
+  type FailureState,
+  type RawRow,
+  type ResultQuery,
+  rollupInput,
+  type Store,
+  type WriteReport,
+} from '../store.js';
 import { isFolded, type SqliteContext } from './context.js';
 import { yieldToLoop } from './maintenance.js';
 
@@ -27,7 +36,8 @@ export function createSqliteResults(ctx: SqliteContext, deps: SqliteResultsDeps)
   function prepareStatements() {
     return {
       insert: db.prepare(
-        'INSERT OR IGNORE INTO results (check_id, t, lag, ok, status, dur, dns, conn, tls, ttfb, xfer, attempts, err, detail, cert) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        // A row repeating a check's time (its primary key) or run slot (results_slot, schema v6) is left out.
+        'INSERT OR IGNORE INTO results (check_id, t, lag, ok, status, dur, dns, conn, tls, ttfb, xfer, attempts, err, detail, cert, slot, epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       results: db.prepare('SELECT * FROM results WHERE check_id = ? AND t >= ? AND t < ? ORDER BY t DESC LIMIT ?'),
       latest: db.prepare('SELECT * FROM results WHERE check_id = ? ORDER BY t DESC LIMIT 1'),
@@ -37,12 +47,13 @@ export function createSqliteResults(ctx: SqliteContext, deps: SqliteResultsDeps)
     };
   }
 
-  const writeTx = db.transaction((results: readonly CheckResult[]) => {
+  const writeTx = db.transaction((results: readonly CheckResult[]): WriteReport => {
     const late = [];
+    let written = 0;
     for (const result of results) {
       const row = encode(result);
       const checkId = checks.idFor(result.check, result.url);
-      stmts.insert.run(
+      const { changes } = stmts.insert.run(
         checkId,
         row.t,
         row.lag,
@@ -58,13 +69,18 @@ export function createSqliteResults(ctx: SqliteContext, deps: SqliteResultsDeps)
         row.err,
         row.detail,
         row.cert,
+        row.slot,
+        row.epoch,
       );
-      // A result for a minute that was already compacted goes straight into its rollups.
+      if (changes === 0) continue;
+      written++;
+      // A result for a minute that was already compacted goes straight into its rollups (a duplicate never).
       if (isFolded(ctx, checkId, row.t)) {
         late.push(rollupInput(result));
       }
     }
     if (late.length > 0) deps.mergeInto(foldResults(late).values());
+    return { written, duplicates: results.length - written, fenced: 0 };
   });
 
   // The API's read queries. Failures are read through the partial index
@@ -105,7 +121,7 @@ export function createSqliteResults(ctx: SqliteContext, deps: SqliteResultsDeps)
     },
     async write(results) {
       ctx.ensure();
-      if (results.length > 0) writeTx(results);
+      return results.length > 0 ? writeTx(results) : { written: 0, duplicates: 0, fenced: 0 };
     },
     async results(check, query: ResultQuery) {
       ctx.ensure();
