@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { type Clock, systemClock } from '../scheduler/scheduler.js';
 import { ownerOf } from '../domain/ownership.js';
+import { type Clock, systemClock } from '../scheduler/scheduler.js';
 import type { ClusterSnapshot, ClusterStore, MemberInfo } from '../store/cluster.js';
 import { createLeaseClock, createTimer } from './lease.js';
 import { memberViews } from './ownership-view.js';
@@ -109,7 +109,7 @@ export function createMembership(deps: MembershipDeps): Membership {
     try {
       if (epoch === undefined) await register();
       else {
-        const result = await store.renew(id, epoch, leaseTtlMs, renewMs);
+        const result = await store.renew(id, epoch, leaseTtlMs, renewMs, renewMs + 1_000);
         if (stopped) return undefined;
         if (result.renewed) accept(result.snapshot, t0, clock.now());
         else {

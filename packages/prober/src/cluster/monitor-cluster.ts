@@ -52,7 +52,10 @@ export function defaultMemberId(): string {
     .toString(36)
     .slice(0, 6)
     .padStart(6, '0');
-  const host = hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 56) || 'lifeline';
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .slice(0, 56) || 'lifeline';
   return `${host}-${suffix}`;
 }
 

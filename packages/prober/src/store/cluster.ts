@@ -64,13 +64,17 @@ export interface ClusterStore {
    * when it has lapsed, unless the row is gone or carries another epoch
    * (then renewed is false and the caller must join again); deletes the rows
    * whose lease ended more than expelAfterMs ago (their epochs are fenced from
-   * then on); returns the snapshot after both.
+   * then on); returns the snapshot after both. A lease renewed after it had
+   * lapsed, while another member's lease held, gets activeAt = now +
+   * activeDelayMs (default 0): the others took its checks at the lapse and
+   * keep them until they have seen it back.
    */
   renew(
     id: string,
     epoch: number,
     ttlMs: number,
     expelAfterMs: number,
+    activeDelayMs?: number,
   ): Promise<{ renewed: boolean; snapshot: ClusterSnapshot }>;
   /** Deletes this member's row, if it still carries this epoch (a graceful stop). */
   leave(id: string, epoch: number): Promise<void>;

@@ -244,6 +244,27 @@ describe('PostgreSQL cluster store (issue #13)', async () => {
     assert.deepEqual(ids(gone.snapshot), ['b']);
   });
 
+  it('makes a lease renewed after a lapse active again only after activeDelay while others hold theirs', {
+    skip,
+  }, async () => {
+    const a = await cluster.join(member('a'), TTL, DELAY);
+    // Alone: a lapse and a renew change nothing about when it owns checks.
+    await age('a', TTL + 1);
+    const alone = await cluster.renew('a', a.epoch, TTL, EXPEL, DELAY);
+    assert.ok(find(alone.snapshot, 'a').activeAt <= alone.snapshot.now - TTL, 'nobody else took its checks');
+    const b = await cluster.join(member('b'), TTL, DELAY);
+    await cluster.renew('b', b.epoch, TTL, EXPEL, DELAY);
+    // On time: activeAt stays.
+    const before = find((await cluster.renew('a', a.epoch, TTL, EXPEL, DELAY)).snapshot, 'a').activeAt;
+    const onTime = await cluster.renew('a', a.epoch, TTL, EXPEL, DELAY);
+    assert.equal(find(onTime.snapshot, 'a').activeAt, before);
+    // Lapsed while b held a live lease: b took a's checks, and keeps them until it has seen a back.
+    await age('a', TTL + 1);
+    const back = await cluster.renew('a', a.epoch, TTL, EXPEL, DELAY);
+    assert.equal(back.renewed, true);
+    assert.equal(find(back.snapshot, 'a').activeAt, back.snapshot.now + DELAY);
+  });
+
   it("never expels the renewing member's own row, however late its renew", { skip }, async () => {
     const a = await cluster.join(member('a'), TTL, DELAY);
     await age('a', 10 * TTL);

@@ -61,11 +61,17 @@ const JOIN = `
  * other. This member's own row is never expelled here: while it is stored,
  * its epoch is not fenced, so extending it is safe however late. The snapshot
  * is the rows as they were, less the expelled, with this row as renewed.
+ * A lease renewed after it lapsed, while other members' leases held, turns
+ * active again only after activeDelay, as a joiner does: the others took its
+ * checks at the lapse and keep them until they have seen it back.
  */
 const RENEW = `
   WITH now AS (SELECT ${DB_NOW_MS} AS ms),
   renewed AS (
-    UPDATE lifeline_members m SET renewed_at = now.ms, expires_at = now.ms + $3::bigint
+    UPDATE lifeline_members m SET renewed_at = now.ms, expires_at = now.ms + $3::bigint,
+      active_at = CASE WHEN m.expires_at <= now.ms AND EXISTS (
+          SELECT 1 FROM lifeline_members o WHERE o.id <> $1 AND o.expires_at > now.ms)
+        THEN now.ms + $5::bigint ELSE m.active_at END
     FROM now WHERE m.id = $1 AND m.epoch = $2
     RETURNING m.id, m.epoch, m.host, m.api, m.started_at, m.active_at, m.renewed_at, m.expires_at
   ),
@@ -143,13 +149,14 @@ export function createPostgresCluster(ctx: PostgresContext): ClusterStore {
       if (epoch === undefined) throw new Error(`joining the cluster as ${member.id} returned no epoch`);
       return { epoch, snapshot: snapshotOf(rows) };
     },
-    async renew(id, epoch, ttlMs, expelAfterMs) {
+    async renew(id, epoch, ttlMs, expelAfterMs, activeDelayMs = 0) {
       ctx.ensure();
       const { rows } = await pool.query<MemberRow & { renewed: boolean }>(RENEW, [
         id,
         epoch,
         checkMs('ttlMs', ttlMs),
         checkMs('expelAfterMs', expelAfterMs),
+        checkMs('activeDelayMs', activeDelayMs),
       ]);
       return { renewed: rows[0]?.renewed === true, snapshot: snapshotOf(rows) };
     },
