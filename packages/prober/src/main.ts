@@ -3,6 +3,8 @@ import { createHealth } from '@lifeline/health';
 import type { Logger } from 'pino';
 import { createAlerting } from './alerting/alerting.js';
 import { createMemoryAlertStore } from './alerting/memory-store.js';
+import type { OwnershipChange } from './cluster/membership.js';
+import { createMonitorCluster } from './cluster/monitor-cluster.js';
 import type { ResolvedCheck, ResolvedConfig, StorageConfig } from './config/resolved.js';
 import { DEFAULTS } from './config/schema.js';
 import { watchFile } from './config/watch.js';
@@ -17,6 +19,7 @@ import { type Clock, createScheduler } from './scheduler/scheduler.js';
 import { createApiServer } from './server/app.js';
 import { createEventHub } from './server/events.js';
 import { createMetrics } from './server/metrics.js';
+import { createPushForwarder } from './server/push-forward.js';
 import { createStateReader, resultStates } from './server/state.js';
 import { loadUi } from './server/static.js';
 import { createSummaryCache } from './server/summary-cache.js';
@@ -113,6 +116,20 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   metrics.lookups(lookups.inFlight);
   metrics.configured(config.checks.length);
   const writer = store ? createMonitorWriter(store, config.storageFlushMs, logger, metrics) : undefined;
+  // Several monitors on one PostgreSQL share the checks (issue #13); elsewhere this is a cluster of one.
+  let onOwnership: (change: OwnershipChange) => void = () => {};
+  const cluster = createMonitorCluster({
+    store: store?.cluster,
+    config: config.cluster,
+    checks: () => config.checks.map((c) => c.name),
+    logger,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+    onChange: (change) => onOwnership(change),
+  });
+  if (cluster.mode === 'cluster') metrics.cluster(() => cluster.stats());
+  /** A result carries the lease epoch it was run under: the store fences those of an expelled member. */
+  const stamped = (result: CheckResult, epoch = cluster.epoch()): CheckResult =>
+    epoch === undefined ? result : { ...result, epoch };
   let apiUrl: string | undefined;
   // Without a store (storage: none) alerts still go out, but a restart forgets them.
   const alertStore = store ?? createMemoryAlertStore();
@@ -122,6 +139,18 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     metrics,
     config,
     apiUrl: () => apiUrl,
+    ...(cluster.mode === 'cluster'
+      ? {
+          leaseValid: () => cluster.leaseValid(),
+          onFenced: (checks: number) => {
+            metrics.fenced('alerts', checks);
+            logger.warn(
+              { checks },
+              `alert changes of ${checks} check(s) were refused by fencing: this member lost its lease; their new owner decides`,
+            );
+          },
+        }
+      : {}),
     ...(store ? { recent: (check: string, limit: number) => store.results(check, { limit }) } : {}),
   });
 
@@ -152,11 +181,14 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   const scheduler = createScheduler({
     checks: probed(config.checks),
     concurrency: config.scheduler.concurrency,
+    grid: cluster.grid,
+    ...(cluster.owns ? { owns: cluster.owns } : {}),
     lastScheduled,
     missedRunWindowMs: config.scheduler.missedRunWindowMs,
     ...(deps.clock ? { clock: deps.clock } : {}),
     run: async (check, context) => {
       const started = Date.now();
+      const epoch = cluster.epoch();
       metrics.lag(Math.max(0, started - context.scheduledAt) / 1000);
       const result = await executeCheck(check, {
         signal: context.signal,
@@ -164,7 +196,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
         scheduledAt: context.scheduledAt,
         lookup: lookups.lookup,
       });
-      record(result, context.catchUp);
+      record(stamped(result, epoch), context.catchUp);
     },
     onSkip: (check, scheduledAt) => {
       metrics.skipped(check.name);
@@ -178,7 +210,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   const push = createPushMonitor({
     checks: pushed(config.checks),
     logger,
-    onResult: record,
+    onResult: (result, catchUp) => record(stamped(result), catchUp),
     // A CronJob's own results (check --once --report): stored and logged under their checks' names.
     onReported: (result) => {
       logResult(logger, result, { reported: true });
@@ -186,6 +218,8 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     },
     lastScheduled,
     missedRunWindowMs: config.scheduler.missedRunWindowMs,
+    grid: cluster.grid,
+    ...(cluster.owns ? { owns: cluster.owns } : {}),
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
   // Live events for the dashboard; `record` publishes to it (it runs only once the scheduler starts).
@@ -194,7 +228,11 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   const health = createHealth({
     serviceId: 'lifeline',
     description: 'the Lifeline monitor',
-    checks: store ? { store: { run: () => storeReady(store, writer), componentType: 'datastore' } } : {},
+    checks: {
+      ...(store ? { store: { run: () => storeReady(store, writer), componentType: 'datastore' } } : {}),
+      // Not ready while this member owns nothing: no valid lease, or not yet seen by every member.
+      ...(cluster.mode === 'cluster' ? { cluster: { run: () => cluster.ready(), componentType: 'component' } } : {}),
+    },
     // With server.auth's bearer token, `Authorization: Bearer <token>` shows why /readyz fails.
     ...(config.server.auth?.bearer ? { detailsToken: config.server.auth.bearer } : {}),
   });
@@ -202,6 +240,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   const ui = await uiLoading;
   if (ui.missing) logger.warn({ dashboard: ui.missing }, `the dashboard is not built (${ui.missing}): / answers 503`);
   const summaries = store ? createSummaryCache(store) : undefined;
+  const forwarder = cluster.mode === 'cluster' ? createPushForwarder(cluster.view().self) : undefined;
   const server = createApiServer({
     ...(summaries ? { summaries } : {}),
     checks: () => config.checks,
@@ -213,11 +252,30 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     statusPage: () => config.statusPage,
     push,
     events,
+    cluster: () => cluster.view(),
+    ...(forwarder ? { pushRoute: (check: string) => cluster.pushRoute(check), pushForwarder: forwarder } : {}),
     ...(config.alerting.externalUrl ? { externalUrl: config.alerting.externalUrl } : {}),
     ...(config.server.auth ? { auth: config.server.auth } : {}),
     ui,
   });
+  try {
+    await cluster.start();
+  } catch (error) {
+    await writer?.close();
+    await store?.close();
+    throw error;
+  }
   await alerting.start(latest);
+  // The engine restored every check; from here on it evaluates only those this member owns.
+  if (cluster.owns) {
+    const owns = cluster.owns;
+    alerting.release(config.checks.map((c) => c.name).filter((name) => !owns(name)));
+    onOwnership = (change) => {
+      metrics.handover(change.reason);
+      if (change.lost.length > 0) alerting.release(change.lost);
+      if (change.gained.length > 0) void alerting.adopt(change.gained);
+    };
+  }
   const port = deps.port ?? config.server.port;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -304,6 +362,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
                 removed: [...probeDiff.removed, ...pushDiff.removed],
                 changed: [...probeDiff.changed, ...pushDiff.changed],
               };
+              // Before ownership moves: the owner of a removed check sends its resolved.
               alerting.reload(next, diff.removed);
               configured = new Set(next.checks.map((c) => c.name));
               for (const name of diff.removed) {
@@ -313,6 +372,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
               // A check's client was made for its old URL and settings (CA, insecure...).
               for (const name of [...diff.removed, ...diff.changed]) void httpProber.forget(name);
               config = next;
+              cluster.checksChanged();
               metrics.configured(config.checks.length);
               if (diff.added.length + diff.removed.length + diff.changed.length > 0)
                 events.config(config.checks.length);
@@ -343,6 +403,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
       }
       clearInterval(pruneTimer);
       clearInterval(compactTimer);
+      await forwarder?.close();
       // Bounded: a store that cannot take the last results costs them (counted in a log line), never a hang.
       const closed = await writer?.close();
       if (closed && closed.lost > 0) {
@@ -355,6 +416,8 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       health.stop();
+      // Leaves after the last results are written: the others take its checks at their next renewal.
+      await cluster.stop();
       await store?.close();
       logger.info({ cancelled }, 'lifeline monitor stopped');
     },

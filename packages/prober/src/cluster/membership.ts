@@ -54,6 +54,8 @@ export interface Membership {
   /** After a reload: recompute ownership (onChange reason 'checks-changed'). */
   checksChanged(): void;
   view(): ClusterView;
+  /** Cheap counts for the gauges: live, active members seen, and the checks this member owns. */
+  stats(): { members: number; owned: number };
   /** The live, active member that owns a check now, as this member sees it (O(members)); undefined when none. */
   ownerOf(check: string): MemberInfo | undefined;
 }
@@ -194,6 +196,7 @@ export function createMembership(deps: MembershipDeps): Membership {
       return lease.valid() && tracker.members.includes(id);
     },
     checksChanged: () => tracker.recompute('checks-changed'),
+    stats: () => ({ members: tracker.members.length, owned: tracker.owned }),
     ownerOf(check) {
       const owner = ownerOf(check, tracker.members);
       return owner === undefined ? undefined : tracker.snapshot?.members.find((m) => m.id === owner);

@@ -30,6 +30,8 @@ export interface MonitorCluster {
   /** Readiness: throws, saying why, while this member owns nothing because it has no valid, active lease. */
   ready(): void;
   view(): ClusterView;
+  /** For the gauges: live, active members seen, checks owned here, whether the lease holds. */
+  stats(): { members: number; owned: number; leaseValid: boolean };
   pushRoute(check: string): PushRoute;
   /** Joins (PostgreSQL); rejects when the database cannot be reached. */
   start(): Promise<void>;
@@ -95,6 +97,7 @@ function singleCluster(id: string, checks: () => readonly string[]): MonitorClus
         checksOf: (member) => (member === id ? [...names].sort() : []),
       };
     },
+    stats: () => ({ members: 1, owned: checks().length, leaseValid: true }),
     pushRoute: () => ({ local: true }),
     start: async () => {},
     checksChanged() {},
@@ -134,6 +137,7 @@ export function createMonitorCluster(deps: MonitorClusterDeps): MonitorCluster {
       );
     },
     view: () => membership.view(),
+    stats: () => ({ ...membership.stats(), leaseValid: membership.leaseValid() }),
     pushRoute(check) {
       if (membership.owns(check)) return { local: true };
       const owner = membership.ownerOf(check);

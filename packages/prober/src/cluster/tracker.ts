@@ -39,6 +39,8 @@ export interface OwnershipTracker {
   has(check: string): boolean;
   /** Ids of the live, active members as last computed. */
   readonly members: readonly string[];
+  /** How many checks this member owns. */
+  readonly owned: number;
   readonly snapshot: ClusterSnapshot | undefined;
   self(): SelfState;
   /** Now, for judging the last snapshot. */
@@ -159,6 +161,9 @@ export function createOwnershipTracker(deps: TrackerDeps): OwnershipTracker {
     has: (check) => owned.has(check),
     get members() {
       return members;
+    },
+    get owned() {
+      return owned.size;
     },
     get snapshot() {
       return snapshot;

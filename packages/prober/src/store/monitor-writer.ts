@@ -40,6 +40,15 @@ export function createMonitorWriter(store: Store, flushMs: number, logger: Logge
         dropped = 0;
       }
     },
+    // Results of an expelled member (issue #13): their checks were taken over; the new owner stores its own runs.
+    onReport: (report) => {
+      if (report.fenced === 0) return;
+      metrics.fenced('results', report.fenced);
+      logger.warn(
+        { fenced: report.fenced },
+        `${report.fenced} result(s) were refused by fencing: this member had lost its lease and its checks to another member`,
+      );
+    },
     onSlow: (inFlightMs, results) =>
       logger.warn(
         { inFlightMs: Math.round(inFlightMs), results, pending: writer.pending },
