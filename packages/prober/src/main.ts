@@ -5,6 +5,7 @@ import { createAlerting } from './alerting/alerting.js';
 import { createMemoryAlertStore } from './alerting/memory-store.js';
 import type { OwnershipChange } from './cluster/membership.js';
 import { createMonitorCluster } from './cluster/monitor-cluster.js';
+import { createPeerResults } from './cluster/peer-results.js';
 import type { ResolvedCheck, ResolvedConfig, StorageConfig } from './config/resolved.js';
 import { DEFAULTS } from './config/schema.js';
 import { watchFile } from './config/watch.js';
@@ -224,6 +225,25 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   });
   // Live events for the dashboard; `record` publishes to it (it runs only once the scheduler starts).
   const events = createEventHub({ metrics, stateOf: resultStates(() => config.checks, createStateReader(push)) });
+  // In a cluster, every member shows every check: the results others run are read from the store.
+  const owns = cluster.owns;
+  const peers =
+    store && owns
+      ? createPeerResults({
+          read: () => store.latest(),
+          owns,
+          known: (check) => latest.get(check),
+          configured: (check) => configured.has(check),
+          onResult: (result) => {
+            latest.set(result.check, result);
+            metrics.observe(result);
+            events.publish(result);
+          },
+          everyMs: config.cluster.renewMs,
+          logger,
+          ...(deps.clock ? { clock: deps.clock } : {}),
+        })
+      : undefined;
 
   const health = createHealth({
     serviceId: 'lifeline',
@@ -334,6 +354,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
 
   scheduler.start();
   push.start();
+  peers?.start();
   health.start();
   logger.info(
     {
@@ -392,6 +413,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
       health.beginShutdown();
       const grace = Math.min(MAX_STOP_GRACE_MS, config.checks.reduce((m, c) => Math.max(m, c.timeoutMs), 0) + 1_000);
       await push.stop();
+      await peers?.stop();
       const cancelled = await scheduler.stop(grace);
       await httpProber.close();
       const unwritten = await alerting.stop(STOP_ALERTING_MS);
