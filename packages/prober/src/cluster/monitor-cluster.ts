@@ -7,6 +7,9 @@ import type { ClusterStore } from '../store/cluster.js';
 import { createMembership, type Membership, type OwnershipChange } from './membership.js';
 import type { ClusterView } from './view.js';
 
+/** At stop, leaving the cluster gets at most this long (a silent database must not hold the exit); the lease then ends on its own. */
+export const STOP_LEAVE_MS = 3_000;
+
 /** Where a ping for a push check goes: this member, or the owner's API. */
 export type PushRoute =
   | { readonly local: true }
@@ -157,6 +160,21 @@ export function createMonitorCluster(deps: MonitorClusterDeps): MonitorCluster {
       store.useFence(() => membership.epoch());
     },
     checksChanged: () => membership.checksChanged(),
-    stop: () => membership.stop(),
+    async stop() {
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = await Promise.race([
+        membership.stop().then(() => false),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), STOP_LEAVE_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (gaveUp) {
+        deps.logger.warn(
+          { member: id },
+          `cluster: leaving did not finish within ${STOP_LEAVE_MS} ms; the other members take this member's checks when its lease ends`,
+        );
+      }
+    },
   };
 }

@@ -20,7 +20,7 @@ export interface PeerResultsDeps {
 
 export interface PeerResults {
   start(): void;
-  /** Stops the timer and waits for a read in flight (bounded by the store's own timeouts). */
+  /** Stops the timer; a read in flight is left to end (the store's close cuts it) and applies nothing. */
   stop(): Promise<void>;
   /** One read now (also what the timer does); resolves when it is applied, never rejects. */
   refresh(): Promise<void>;
@@ -52,10 +52,13 @@ export function createPeerResults(deps: PeerResultsDeps): PeerResults {
   const refresh = (): Promise<void> =>
     (inFlight ??= (async () => {
       try {
-        apply(await deps.read());
+        const stored = await deps.read();
+        if (stopped) return;
+        apply(stored);
         if (failing) deps.logger.info('cluster: reading the other members’ results works again');
         failing = false;
       } catch (error) {
+        if (stopped) return;
         if (!failing) {
           deps.logger.warn(
             { err: error },
@@ -85,7 +88,6 @@ export function createPeerResults(deps: PeerResultsDeps): PeerResults {
     async stop() {
       stopped = true;
       if (timer !== undefined) clock.clearTimeout(timer);
-      await inFlight;
     },
     refresh,
   };
