@@ -27,20 +27,18 @@ import { createSummaryCache } from './server/summary-cache.js';
 import { createMonitorWriter, storeReady } from './store/monitor-writer.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
+import { createStoreUpkeep } from './store/upkeep.js';
 
 /** How long in-flight checks may finish after a stop was asked for, at most. */
 export const MAX_STOP_GRACE_MS = 30_000;
-/** Retention runs on its own timer, never inside a write. */
-export const PRUNE_EVERY_MS = 10 * 60_000;
 /** The last compaction at stop is skipped past this (the next start folds those minutes). */
 export const STOP_COMPACT_MS = 5_000;
-/** Finished minutes are folded into hours and days this often. */
-export const COMPACT_EVERY_MS = 30_000;
 /** At stop, sending notifications and writing alert state together get at most this long. */
 export const STOP_ALERTING_MS = 5_000;
 
 // Where they were before `check --once` moved to its own module; the package index exports them from here.
 export { checkOnce, storeResults } from './once.js';
+export { COMPACT_EVERY_MS, PRUNE_EVERY_MS } from './store/upkeep.js';
 
 export interface MonitorDeps {
   readonly config: ResolvedConfig;
@@ -320,37 +318,12 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     );
   }
 
-  const prune = async () => {
-    if (!store) return;
-    try {
-      const counts = await store.prune(Date.now(), config.retention);
-      if (counts.raw + counts.minute + counts.hour + counts.day + counts.notifications > 0)
-        logger.info({ pruned: counts }, 'retention: old results and rollups deleted');
-    } catch (error) {
-      logger.error({ err: error }, 'retention failed; will retry');
-    }
-  };
-  const pruneTimer = setInterval(() => void prune(), PRUNE_EVERY_MS);
-  pruneTimer.unref();
-  void prune();
-  // One compaction at a time: on a stalled database each would hold a pooled connection until its timeout.
-  let compacting: Promise<void> | undefined;
-  const compact = (): Promise<void> =>
-    (compacting ??= (async () => {
-      try {
-        await store?.compact(Date.now());
-        summaries?.changed();
-      } catch (error) {
-        logger.error({ err: error }, 'compacting rollups failed; will retry');
-      } finally {
-        compacting = undefined;
-      }
-    })());
-  const compactTimer = setInterval(() => void compact(), COMPACT_EVERY_MS);
-  compactTimer.unref();
+  const upkeep = store
+    ? createStoreUpkeep({ store, retention: () => config.retention, logger, onCompacted: () => summaries?.changed() })
+    : undefined;
   // The dashboard's first visitor after a start should not wait for the history summary: read it once the
   // first compaction has folded what the store holds (in slices, the loop free between them).
-  void compact().then(() => summaries?.get().catch(() => undefined));
+  void upkeep?.start().then(() => summaries?.get().catch(() => undefined));
 
   scheduler.start();
   push.start();
@@ -423,8 +396,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
           `the alert state of ${unwritten} check(s) was not confirmed written before exit: those changes and their notifications are lost`,
         );
       }
-      clearInterval(pruneTimer);
-      clearInterval(compactTimer);
+      upkeep?.stop();
       await forwarder?.close();
       // Bounded: a store that cannot take the last results costs them (counted in a log line), never a hang.
       const closed = await writer?.close();
@@ -433,7 +405,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
           { lost: closed.lost, timedOut: closed.timedOut },
           `${closed.lost} result(s) were not confirmed written to the store before exit: they are lost`,
         );
-      } else await settledWithin(compact(), STOP_COMPACT_MS);
+      } else if (upkeep) await settledWithin(upkeep.compact(), STOP_COMPACT_MS);
       events.close();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
