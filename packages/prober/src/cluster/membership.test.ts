@@ -316,6 +316,32 @@ describe('createMembership', () => {
     await Promise.all([a.m.stop(), b.m.stop()]);
   });
 
+  it('answers for the time a run was due: a late timer does not take a slot that moved just before it', async () => {
+    const e = env();
+    const a = member(e, 'a');
+    const b = member(e, 'b');
+    await a.m.join();
+    await to(e, 2_000);
+    await b.m.join();
+    const activeAt = T0 + 8_000;
+    const moved = share(e, 'b', ['a', 'b']);
+    const check = moved[0] as string;
+    // Just before the handover: a's slot, even asked a little later.
+    await to(e, 7_990);
+    assert.equal(a.m.owns(check, activeAt - 1), true);
+    assert.equal(b.m.owns(check, activeAt - 1), false);
+    // A slot at the handover instant is b's, even asked by a before a's own view has moved.
+    assert.equal(a.m.owns(check, activeAt), false, "the slot at activeAt is b's, whenever a asks");
+    await to(e, 8_077);
+    assert.equal(a.m.owns(check, activeAt), false);
+    assert.equal(b.m.owns(check, activeAt), true);
+    assert.equal(a.m.owns(check, activeAt - 1), true, "the slot before stays a's (a run due then is a's even if late)");
+    assert.equal(a.m.owns(share(e, 'a', ['a', 'b'])[0] as string, T0 + 8_077), true, "a's own share stays a's");
+    // Without a valid lease nothing is owned, at any time.
+    await Promise.all([a.m.stop(), b.m.stop()]);
+    assert.equal(a.m.owns(check, activeAt - 1), false);
+  });
+
   it("a killed member's checks move to the others exactly when its lease ends by the database clock, not at a refresh", async () => {
     const e = env();
     const [a, b, c] = [member(e, 'a'), member(e, 'b'), member(e, 'c')];

@@ -3,7 +3,7 @@ import { ownerOf } from '../domain/ownership.js';
 import { type Clock, systemClock } from '../scheduler/scheduler.js';
 import type { ClusterSnapshot, ClusterStore, MemberInfo } from '../store/cluster.js';
 import { createLeaseClock, createTimer } from './lease.js';
-import { memberViews } from './ownership-view.js';
+import { memberViews, ownersAt } from './ownership-view.js';
 import { createOwnershipTracker } from './tracker.js';
 import type { ClusterView } from './view.js';
 
@@ -44,8 +44,14 @@ export interface Membership {
   join(): Promise<void>;
   /** Stops the timers, gives every check up (onChange 'stopped') and leaves; never rejects. */
   stop(): Promise<void>;
-  /** O(1); false without a locally valid lease or while not active. */
-  owns(check: string): boolean;
+  /**
+   * Without `at`: O(1), from the owned set; false without a locally valid lease
+   * or while not active. With `at` (local epoch ms, e.g. the time a run was
+   * due): whether this member owned the check at that instant by the last
+   * snapshot (its lease must still hold now), so a timer that fires late does
+   * not take a slot that had moved to another member just before it.
+   */
+  owns(check: string, at?: number): boolean;
   /** The epoch while the lease is locally valid. */
   epoch(): number | undefined;
   leaseValid(): boolean;
@@ -189,7 +195,14 @@ export function createMembership(deps: MembershipDeps): Membership {
       }
     },
 
-    owns: (check) => tracker.has(check) && lease.valid(),
+    owns(check, at) {
+      if (!lease.valid()) return false;
+      if (at === undefined) return tracker.has(check);
+      const snapshot = tracker.snapshot;
+      if (snapshot === undefined) return false;
+      const moment = { ...tracker.moment(), dbNow: lease.dbNow() + (at - clock.now()) };
+      return ownerOf(check, ownersAt(snapshot, moment, tracker.self())) === id;
+    },
     epoch: () => (lease.valid() ? epoch : undefined),
     leaseValid: () => lease.valid(),
     get ready() {

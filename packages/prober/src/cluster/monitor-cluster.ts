@@ -25,8 +25,8 @@ export interface MonitorCluster {
   readonly mode: 'cluster' | 'single';
   /** Runs on the shared slot grid (PostgreSQL): the same run has the same scheduledAt on every member. */
   readonly grid: boolean;
-  /** Whether this member runs a check now; undefined on a single monitor (it runs all). */
-  readonly owns: ((check: string) => boolean) | undefined;
+  /** Whether this member runs a check (now, or at the time `at` a run was due); undefined on a single monitor (it runs all). */
+  readonly owns: ((check: string, at?: number) => boolean) | undefined;
   /** The lease epoch results are stamped with; undefined on a single monitor or without a valid lease. */
   epoch(): number | undefined;
   leaseValid(): boolean;
@@ -128,7 +128,7 @@ export function createMonitorCluster(deps: MonitorClusterDeps): MonitorCluster {
   return {
     mode: 'cluster',
     grid: true,
-    owns: (check) => membership.owns(check),
+    owns: (check, at) => membership.owns(check, at),
     epoch: () => membership.epoch(),
     leaseValid: () => membership.leaseValid(),
     ready() {

@@ -38,7 +38,7 @@ export interface PushMonitorDeps {
    * owner opens them (pings reach it: routes/push.ts passes them on).
    */
   readonly grid?: boolean;
-  readonly owns?: (check: string) => boolean;
+  readonly owns?: (check: string, at: number) => boolean;
 }
 
 export interface OpenRun {

@@ -374,8 +374,8 @@ describe('createScheduler on a grid (cluster members)', () => {
     const scheduler = createScheduler({
       clock,
       grid: true,
-      owns: (name) => {
-        asked.push(name);
+      owns: (name, at) => {
+        asked.push(`${name}@${at}`);
         return owned;
       },
       checks: [every('api', 10_000)],
@@ -391,8 +391,8 @@ describe('createScheduler on a grid (cluster members)', () => {
     assert.equal(scheduler.skipped.get('api'), undefined, 'not owned is not a skip');
     assert.deepEqual(
       asked,
-      slots('api', 10_000, 0, 35_000).map(() => 'api'),
-      'asked once per due slot',
+      slots('api', 10_000, 0, 35_000).map((at) => `api@${at}`),
+      'asked once per due slot, for the time it was due',
     );
     owned = true;
     await clock.advance(30_000);

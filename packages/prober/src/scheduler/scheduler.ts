@@ -55,11 +55,14 @@ export interface SchedulerDeps {
    */
   readonly grid?: boolean;
   /**
-   * Asked when a run is due (and for a cron catch-up at start): false means
-   * another member runs it, so this one launches nothing (not a skip) and
-   * plans the next run as usual. Runs in flight are never cancelled by it.
+   * Asked when a run is due, for the time it was due (`at`, epoch ms: a timer
+   * that fires late asks about the slot, not about the moment it woke up, so
+   * two members never both take a slot next to a handover), and for a cron
+   * catch-up at start (for now): false means another member runs it, so this
+   * one launches nothing (not a skip) and plans the next run as usual. Runs in
+   * flight are never cancelled by it.
    */
-  readonly owns?: (check: string) => boolean;
+  readonly owns?: (check: string, at: number) => boolean;
 }
 
 export interface Scheduler {
@@ -110,7 +113,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     if (check.jitterMs <= 0) return 0;
     return deps.grid ? slotJitter(check.name, planned, check.jitterMs) : Math.floor(random() * check.jitterMs);
   };
-  const owned = (check: ResolvedCheck) => deps.owns?.(check.name) ?? true;
+  const owned = (check: ResolvedCheck, at: number) => deps.owns?.(check.name, at) ?? true;
 
   /** Arms the timer for a planned time; `due` adds the check's jitter to it. */
   const arm = (entry: Entry, planned: number, due = planned + jitter(entry.check, planned)) => {
@@ -167,7 +170,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       return;
     }
     // Another member's run: nothing here, but the timer stays so this one can take over at any slot.
-    if (owned(entry.check)) launch(entry.check, due, false);
+    if (owned(entry.check, due)) launch(entry.check, due, false);
     // Plan after the later of "planned" and "now" (less the jitter), so a late
     // wake-up never fires a missed slot twice.
     arm(entry, planner.next(entry.check.schedule, Math.max(planned, now - (due - planned)), entry.anchor));
@@ -181,7 +184,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       const last = deps.lastScheduled.get(check.name);
       const previous = planner.previous(check.schedule, now);
       const missed = last !== undefined && previous !== undefined && previous > last;
-      if (missed && now - previous <= deps.missedRunWindowMs && owned(check)) launch(check, previous, true);
+      if (missed && now - previous <= deps.missedRunWindowMs && owned(check, now)) launch(check, previous, true);
     }
     // Single node: an `every` check runs right at start. On a grid it waits for its first slot: a run
     // at start would carry a scheduledAt no other member shares, so the same run could be stored twice.
