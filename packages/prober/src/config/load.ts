@@ -345,7 +345,7 @@ function tooLarge(file: string, bytes: number): ConfigError {
       file,
       { line: 0, column: 0 },
       '',
-      `the config is ${bytes} bytes, over the limit of ${MAX_CONFIG_BYTES} bytes (4 MiB); nothing was read past the limit`,
+      `the config is ${bytes} bytes, over the limit of ${MAX_CONFIG_BYTES} bytes (${MAX_CONFIG_BYTES / 1024 / 1024} MiB); nothing was read past the limit`,
     ),
   ]);
 }
