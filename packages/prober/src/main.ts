@@ -228,7 +228,8 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   const peers =
     store && owns
       ? createPeerResults({
-          read: () => store.latest(),
+          read: (since) => store.latest(since),
+          marginMs: () => config.checks.reduce((m, c) => Math.max(m, c.timeoutMs), 0) + config.storageFlushMs + 1_000,
           owns,
           known: (check) => latest.get(check),
           configured: (check) => configured.has(check),

@@ -17,7 +17,7 @@ const result = (check: string, at: number, ok = true): CheckResult => ({
   phases: NO_PHASES,
 });
 
-function setup(stored: () => Promise<ReadonlyMap<string, CheckResult>>, owned = new Set(['mine'])) {
+function setup(stored: (since: number) => Promise<ReadonlyMap<string, CheckResult>>, owned = new Set(['mine'])) {
   const clock = new FakeClock(T);
   const known = new Map<string, CheckResult>([['theirs', result('theirs', T - 5_000)]]);
   const passed: CheckResult[] = [];
@@ -32,6 +32,7 @@ function setup(stored: () => Promise<ReadonlyMap<string, CheckResult>>, owned = 
       known.set(r.check, r);
     },
     everyMs: 5_000,
+    marginMs: () => 7_000,
     logger,
     clock,
   });
@@ -46,7 +47,11 @@ describe('results of checks other members run', () => {
       ['removed', result('removed', T)],
       ['new', result('new', T - 2_000)],
     ]);
-    const t = setup(async () => stored);
+    const asked: number[] = [];
+    const t = setup(async (since) => {
+      asked.push(since);
+      return new Map([...stored].filter(([, r]) => Date.parse(r.time) >= since));
+    });
     t.peers.start();
     await t.clock.advance(4_999);
     assert.deepEqual(t.passed, [], 'nothing before the first period');
@@ -72,6 +77,7 @@ describe('results of checks other members run', () => {
     t.known.set('theirs', result('theirs', T + 60_000));
     await t.clock.advance(5_000);
     assert.equal(t.passed.length, 3);
+    assert.deepEqual(asked, [0, T - 7_000, T - 7_000, T], 'each read goes back the margin before the newest seen');
     await t.peers.stop();
   });
 

@@ -97,6 +97,12 @@ describeEachStore('Store contract', (t) => {
     const latest = await t.store.latest();
     assert.equal(latest.get('latest-a')?.status, 204);
     assert.equal(latest.get('latest-b')?.time, new Date(T0).toISOString());
+    // Since a time: only the checks whose newest result is that recent.
+    const since = await t.store.latest(T0 + 1);
+    assert.equal(since.get('latest-a')?.status, 204);
+    assert.equal(since.has('latest-b'), false);
+    assert.equal((await t.store.latest(T0 + 5_000)).has('latest-a'), true, 'inclusive');
+    assert.equal((await t.store.latest(T0 + 5_001)).has('latest-a'), false);
   });
 
   it('folds results into minute, hour and day rollups, adding across writes', { skip: t.skip }, async () => {

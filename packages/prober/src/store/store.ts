@@ -178,7 +178,12 @@ export interface Store extends AlertStore {
   /** Raw results of one check, newest first. */
   results(check: string, query: ResultQuery): Promise<CheckResult[]>;
   /** The newest result of each check that has one. */
-  latest(): Promise<Map<string, CheckResult>>;
+  /**
+   * The newest result of each check that has one; with `since` (epoch ms), only
+   * of the checks whose newest result started at or after it (a cluster member
+   * reads what the others stored since its last look without every row again).
+   */
+  latest(since?: number): Promise<Map<string, CheckResult>>;
   /** Rollup rows with bucket start in [since, until), for one check or all (null), oldest first. */
   rollups(check: string | null, resolution: Resolution, since: number, until: number): Promise<RollupRow[]>;
   /** Runs, failures and degraded runs per check over [since, until), without histograms: for uptime over long windows. */

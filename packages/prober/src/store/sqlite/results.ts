@@ -40,7 +40,7 @@ export function createSqliteResults(ctx: SqliteContext, deps: SqliteResultsDeps)
         'INSERT OR IGNORE INTO results (check_id, t, lag, ok, status, dur, dns, conn, tls, ttfb, xfer, attempts, err, detail, cert, slot, epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       results: db.prepare('SELECT * FROM results WHERE check_id = ? AND t >= ? AND t < ? ORDER BY t DESC LIMIT ?'),
-      latest: db.prepare('SELECT * FROM results WHERE check_id = ? ORDER BY t DESC LIMIT 1'),
+      latest: db.prepare('SELECT * FROM results WHERE check_id = ? AND t >= ? ORDER BY t DESC LIMIT 1'),
       lastScheduled: db.prepare(
         'SELECT t - lag AS s FROM results WHERE check_id = ? AND lag IS NOT NULL ORDER BY t DESC LIMIT 1',
       ),
@@ -127,11 +127,11 @@ export function createSqliteResults(ctx: SqliteContext, deps: SqliteResultsDeps)
       ctx.ensure();
       return page(check, query, stmts.results);
     },
-    async latest() {
+    async latest(since = 0) {
       ctx.ensure();
       const out = new Map<string, CheckResult>();
       for (const [id, { name, url }] of checks.urls) {
-        const row = stmts.latest.get(id) as RawRow | undefined;
+        const row = stmts.latest.get(id, since) as RawRow | undefined;
         if (row) out.set(name, decode(name, url, row));
       }
       return out;
