@@ -7,59 +7,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { serviceMissing } from '../../../../../test/support/services.js';
-import type { DurableAlertState, Incident } from '../../domain/alerts.js';
+import { failingChange } from '../../testing/alert-change.js';
 import { bounded } from '../../testing/faults.js';
 import { startTcpProxy, type TcpProxy } from '../../testing/tcp-proxy.js';
-import type { AlertChange, Store } from '../store.js';
+import type { Store } from '../store.js';
 import { createPostgresStore } from './postgres-store.js';
 
 const PG_URL = process.env.LIFELINE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const T0 = Date.parse('2026-05-01T08:00:00.000Z');
-
-/** A failing check's change: its state, its incident and one notification to `channel`. */
-function change(check: string, channel: string): AlertChange {
-  const incident: Incident = {
-    id: `${check}:${T0}`,
-    check,
-    startedAt: T0,
-    endedAt: null,
-    error: { code: 'refused', message: 'connection refused' },
-    failures: 3,
-  };
-  const state: DurableAlertState = {
-    check,
-    status: 'failing',
-    incident,
-    notified: incident,
-    notifiedAt: T0,
-    reminders: 0,
-    updatedAt: T0,
-  };
-  const key = `${incident.id}:firing`;
-  return {
-    state,
-    incidents: [incident],
-    notifications: [
-      {
-        id: `${key}:${channel}`,
-        key,
-        channel,
-        check,
-        kind: 'firing',
-        incidentId: incident.id,
-        payload: {
-          kind: 'firing',
-          key,
-          check: { name: check, url: 'http://x/', labels: {}, severity: 'critical' },
-          incident,
-          createdAt: T0,
-        },
-        createdAt: T0,
-        nextAttemptAt: T0,
-      },
-    ],
-  };
-}
 
 describe('PostgreSQL alert store behind a silent peer (issue #10, bounds of issue #9)', async () => {
   const skip = await serviceMissing('PostgreSQL', '127.0.0.1', 5432);
@@ -102,12 +57,12 @@ describe('PostgreSQL alert store behind a silent peer (issue #10, bounds of issu
     skip,
   }, async () => {
     const store = await connect();
-    await store.recordAlerts([change('before', 'pager')]);
+    await store.recordAlerts([failingChange('before', 'pager', T0)]);
     assert.equal((await store.claimNotifications('pager', T0, 10, T0 + 60_000)).length, 1);
 
     proxy.mode('silent');
     await bounded(
-      assert.rejects(store.recordAlerts([change('during', 'pager')])),
+      assert.rejects(store.recordAlerts([failingChange('during', 'pager', T0)])),
       15_000,
       'recordAlerts to a silent peer',
     );
@@ -126,7 +81,7 @@ describe('PostgreSQL alert store behind a silent peer (issue #10, bounds of issu
     assert.deepEqual([...(await again.alertStates()).keys()], ['before']);
     assert.deepEqual(await again.incidents({ check: 'during', limit: 10 }), []);
     assert.deepEqual(await again.notifications({ check: 'during', limit: 10 }), []);
-    await again.recordAlerts([change('after', 'pager')]);
+    await again.recordAlerts([failingChange('after', 'pager', T0)]);
     const claimed = await again.claimNotifications('pager', T0 + 60_000, 10, T0 + 120_000);
     assert.deepEqual(claimed.map((n) => n.check).sort(), ['after', 'before']);
   });

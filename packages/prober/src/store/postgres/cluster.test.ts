@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import pg from 'pg';
 import { serviceMissing } from '../../../../../test/support/services.js';
-import type { DurableAlertState, Incident } from '../../domain/alerts.js';
 import type { CheckResult } from '../../domain/result.js';
+import { failingChange } from '../../testing/alert-change.js';
 import { bounded } from '../../testing/faults.js';
 import { PG_URL } from '../../testing/store-backends.js';
 import { type ClusterSnapshot, type ClusterStore, isFenced, type MemberInfo } from '../cluster.js';
-import type { AlertChange, Store } from '../store.js';
+import type { Store } from '../store.js';
 import { createPostgresStore } from './postgres-store.js';
 
 const T0 = Date.parse('2026-05-01T08:00:00.000Z');
@@ -43,50 +43,7 @@ const result = (check: string, extra: Partial<CheckResult> = {}): CheckResult =>
   };
 };
 
-/** A failing check's change: its state, its incident and one notification to `channel`. */
-function change(check: string, channel = 'pager'): AlertChange {
-  const incident: Incident = {
-    id: `${check}:${T0}`,
-    check,
-    startedAt: T0,
-    endedAt: null,
-    error: { code: 'refused', message: 'connection refused' },
-    failures: 3,
-  };
-  const state: DurableAlertState = {
-    check,
-    status: 'failing',
-    incident,
-    notified: incident,
-    notifiedAt: T0,
-    reminders: 0,
-    updatedAt: T0,
-  };
-  const key = `${incident.id}:firing`;
-  return {
-    state,
-    incidents: [incident],
-    notifications: [
-      {
-        id: `${key}:${channel}`,
-        key,
-        channel,
-        check,
-        kind: 'firing',
-        incidentId: incident.id,
-        payload: {
-          kind: 'firing',
-          key,
-          check: { name: check, url: 'http://x/', labels: {}, severity: 'critical' },
-          incident,
-          createdAt: T0,
-        },
-        createdAt: T0,
-        nextAttemptAt: T0,
-      },
-    ],
-  };
-}
+const change = (check: string, channel = 'pager') => failingChange(check, channel, T0);
 
 describe('PostgreSQL cluster store (issue #13)', async () => {
   const skip = await serviceMissing('PostgreSQL', '127.0.0.1', 5432);
