@@ -7,9 +7,13 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// V8 set for a short process while the command's modules load; the command undoes it when they
+// are (src/cli/startup.ts says what and why: issue 14, goal 1).
+const { beginStartup } = await import('../dist/cli/startup.js');
+const startup = beginStartup();
 const { main } = await import('../dist/cli/main.js');
 try {
-  process.exitCode = await main(process.argv.slice(2));
+  process.exitCode = await main(process.argv.slice(2), undefined, undefined, startup);
 } catch (error) {
   // main reports what it knows; anything else is a bug: one line, the stack only with LIFELINE_DEBUG.
   process.stderr.write(`lifeline: unexpected error: ${String(error?.message ?? error).split('\n')[0]}\n`);

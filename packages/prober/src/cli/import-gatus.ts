@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Document, parseDocument } from 'yaml';
+import { Document, parseDocument } from '../bundled/yaml.js';
 import { MAX_ALIAS_COUNT, MAX_CONFIG_BYTES, prescan } from '../config/yaml-limits.js';
 import { convertGatus } from '../import/gatus/convert.js';
 

@@ -69,6 +69,23 @@ describe('lifeline check --once loads only what it uses', () => {
     }
   });
 
+  it('zod and yaml as the build bundled them: one file each, not their packages module by module', async () => {
+    const run = await checkOnce('bundled', `checks:\n  - name: local\n    url: ${url}\n    every: 60s\n`);
+    assert.equal(run.code, 0);
+    for (const name of ['zod', 'yaml']) {
+      assert.deepEqual(loaded(run.modules, new RegExp(`/prober/dist/bundled/${name}\\.js$`)), [
+        new URL(`../../dist/bundled/${name}.js`, import.meta.url).href,
+      ]);
+      // Only the build's bundle (scripts/bundle-deps.mjs, run by `npm run build` or `npm run typecheck`)
+      // keeps this list empty: tsc alone emits dist/bundled/*.js as re-exports of the packages.
+      assert.deepEqual(
+        loaded(run.modules, new RegExp(`/node_modules/${name}/`)),
+        [],
+        `${name} loaded from its package`,
+      );
+    }
+  });
+
   it('with storage: the store and its driver, still no server or metrics', async () => {
     const db = join(dir, 'results.db');
     const run = await checkOnce(

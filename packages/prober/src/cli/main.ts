@@ -7,6 +7,7 @@ import { ConfigError, loadConfigFile } from '../config/load.js';
 import type { ResolvedCheck, ResolvedConfig, ResolvedStatusPage } from '../config/resolved.js';
 import { formatDuration } from '../domain/duration.js';
 import { createLogger, type LogFormat, logResult } from '../logger.js';
+import { NO_STARTUP, type Startup } from './startup.js';
 import { configWarnings } from './warnings.js';
 
 /** The package's version, for `lifeline --version` (package.json sits two levels up from src/cli and dist/cli). */
@@ -159,11 +160,14 @@ const configOption = () => new Option('-c, --config <file>', 'YAML config file (
 /**
  * Runs the `lifeline` CLI and resolves to its exit code. Never calls
  * process.exit itself (except on a second stop signal), so tests drive it in-process.
+ * `startup`: what bin/lifeline.js set in V8 while the modules loaded; each command ends it
+ * once the modules it needs are loaded, before its own work.
  */
 export async function main(
   argv: readonly string[],
   io: CliIo = defaultIo,
   exitNow = (code: number) => process.exit(code),
+  startup: Startup = NO_STARTUP,
 ): Promise<number> {
   let exitCode: number = EXIT.ok;
   const program = new Command('lifeline')
@@ -191,6 +195,10 @@ export async function main(
         exitCode = EXIT.usage;
         return;
       }
+      // The probes are loaded before the config: the last modules this command loads, so the
+      // optimizing compiler is back for the config, however many checks it holds.
+      const { checkOnce, storeResults } = await import('../once.js');
+      startup.end('short');
       const config = load(opts.config, io, 'once');
       if (typeof config === 'number') {
         exitCode = config;
@@ -207,7 +215,6 @@ export async function main(
         return;
       }
       const logger = createLogger(opts.format, io.stdout);
-      const { checkOnce, storeResults } = await import('../once.js');
       // undici parses HTTP with llhttp compiled to WebAssembly. V8's optimizing tier would recompile its
       // one huge parser function in the background: ~35 MiB of peak RSS and 0.15 s of CPU that a
       // process sending a request per check and exiting never gets back (issue 14, goal 1). The
@@ -270,6 +277,7 @@ export async function main(
       ),
     )
     .action(async (opts: { config?: string; format: LogFormat; port?: number }) => {
+      startup.end('long');
       const config = load(opts.config, io, 'run');
       if (typeof config === 'number') {
         exitCode = config;
@@ -324,6 +332,7 @@ export async function main(
     .description('check a config and report every problem; exit 0 when valid, 2 when not')
     .addOption(configOption())
     .action(async (opts: { config?: string }) => {
+      startup.end('short');
       const config = load(opts.config, io);
       if (typeof config === 'number') {
         exitCode = config;
@@ -361,6 +370,7 @@ export async function main(
     .requiredOption('--channel <name>', 'the name of a channel in alerting.channels')
     .addOption(configOption())
     .action(async (opts: { channel: string; config?: string }) => {
+      startup.end('short');
       const config = load(opts.config, io);
       if (typeof config === 'number') {
         exitCode = config;
@@ -395,6 +405,7 @@ export async function main(
     .option('--out <file>', 'where to write the Lifeline config (default: stdout)')
     .action(async (opts: { from: string; out?: string }) => {
       const { importGatus } = await import('./import-gatus.js');
+      startup.end('short');
       exitCode = importGatus(opts, io);
     });
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../bundled/zod.js';
 import { formatDuration, parseDuration } from '../domain/duration.js';
 import { durationField } from './fields.js';
 import type { Report } from './references.js';

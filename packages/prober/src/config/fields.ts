@@ -1,5 +1,5 @@
 import { Cron } from 'croner';
-import { z } from 'zod';
+import * as z from '../bundled/zod.js';
 import { formatDuration, MAX_TIMER_MS, parseDuration } from '../domain/duration.js';
 
 /** Field schemas shared by the config's parts (checks, server, alerting, maintenance). */

@@ -1,8 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
-import { type Document, isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
-import { z } from 'zod';
+import { type Document, isMap, isScalar, LineCounter, type Node, parseDocument } from '../bundled/yaml.js';
+import * as z from '../bundled/zod.js';
 import { clusterStorageProblem } from './cluster.js';
 import { HeapError, type HeapRoom, type HeapUse, loadHeapProblem } from './heap.js';
 import { ConfigError, type ConfigProblem, suggestKey } from './problems.js';

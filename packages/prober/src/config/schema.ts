@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../bundled/zod.js';
 import { type Condition, ConditionSyntaxError, type Placeholder, parseCondition } from '../domain/conditions.js';
 import { MAX_TIMER_MS, parseDuration } from '../domain/duration.js';
 import { parseStatusRange } from '../domain/status.js';

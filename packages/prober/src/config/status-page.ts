@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../bundled/zod.js';
 import { suggestKey } from './problems.js';
 import type { Report } from './references.js';
 import type { ResolvedStatusPage } from './resolved.js';

@@ -2,7 +2,7 @@
  * Limits that keep a hostile YAML document from costing the process its
  * memory, stack or minutes, checked before and while the document is built.
  */
-import { CST, type Document, isAlias, isMap, isPair, isScalar, isSeq, Lexer } from 'yaml';
+import { CST, type Document, isAlias, isMap, isPair, isScalar, isSeq, Lexer } from '../bundled/yaml.js';
 
 /**
  * Config files larger than this are refused before they are read (a hostile
