@@ -13,7 +13,7 @@ import { before } from 'node:test';
 import pg from 'pg';
 import { serviceMissing } from '../../support/services.js';
 import { json, type Spawned } from '../helpers.js';
-import { apiOf, cleanup, WAIT_MS } from '../monitor.js';
+import { cleanup } from '../monitor.js';
 
 /**
  * The lease of these tests, scaled down from the issue's defaults (TTL 15 s,
@@ -25,6 +25,17 @@ export const TTL_MS = 3_000;
 export const RENEW_MS = 1_000;
 /** Every check runs `every: 1s`. */
 export const INTERVAL_MS = 1_000;
+/**
+ * Below the interval: a run can never still be in progress when its check's next slot is due, so
+ * the scheduler never skips a slot for an overlap (a slow run ends as a timeout result instead).
+ */
+export const TIMEOUT_MS = 900;
+/**
+ * Every wait here is bounded by this. Longer than the other e2e tests' bound: three monitors (one
+ * with 100 checks a second) share two cores with the rest of the suite, and a start or a
+ * handover that takes long is no failure of the property under test (the gap bound says when it is).
+ */
+export const HA_WAIT_MS = 45_000;
 const PG_HOST = '127.0.0.1';
 const PG_PORT = 5432;
 
@@ -153,8 +164,9 @@ function parsed(proc: Spawned): Line[] {
 
 /** An ownership log line: "cluster: <reason>; this member owns N checks ...". */
 export const isOwnership = (l: Line) => typeof l.msg === 'string' && /^cluster: [a-z-]+; this member owns/.test(l.msg);
-/** A check result log line of a probed run. */
-export const isResult = (l: Line) => typeof l.check === 'string' && typeof l.scheduledAt === 'string';
+/** A check result log line of a probed run (a skipped run's line has a check and a scheduledAt too, but no outcome). */
+export const isResult = (l: Line) =>
+  typeof l.check === 'string' && typeof l.scheduledAt === 'string' && typeof l.ok === 'boolean';
 /** Whether an ownership line lists exactly these members as live and active. */
 export const membersAre = (ids: readonly string[]) => (l: Line) =>
   isOwnership(l) && Array.isArray(l.members) && [...l.members].sort().join() === [...ids].sort().join();
@@ -229,7 +241,7 @@ export function haCluster(name: string): HaCluster {
     return (await pool.query<T>(text, values)).rows;
   };
 
-  const until = async (what: string, ready: () => Promise<boolean>, ms = WAIT_MS) => {
+  const until = async (what: string, ready: () => Promise<boolean>, ms = HA_WAIT_MS) => {
     const deadline = Date.now() + ms;
     while (!(await ready())) {
       if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
@@ -255,7 +267,7 @@ export function haCluster(name: string): HaCluster {
           'checks:',
           ...checks.map(
             (check) =>
-              `  - { name: ${check}, url: "${target}/${check}", every: ${INTERVAL_MS}ms, timeout: 2s${
+              `  - { name: ${check}, url: "${target}/${check}", every: ${INTERVAL_MS}ms, timeout: ${TIMEOUT_MS}ms${
                 options.alerts ? `, alerts: ${options.alerts}` : ''
               } }`,
           ),
@@ -282,12 +294,16 @@ export function haCluster(name: string): HaCluster {
         async start() {
           const proc = clean.monitor(config);
           procs.push(proc);
-          api = await apiOf(proc);
+          const started = await proc.waitForLine(
+            (l) => json(l)?.msg?.toString().startsWith('lifeline monitor started') === true,
+            HA_WAIT_MS,
+          );
+          api = json(started)?.api as string;
         },
         lines: (from = 0) => parsed(current()).slice(from),
         allLines: () => procs.flatMap((p) => parsed(p)),
         mark: () => current().lines.length,
-        async waitFor(what, match, from = 0, ms = WAIT_MS) {
+        async waitFor(what, match, from = 0, ms = HA_WAIT_MS) {
           const proc = current();
           // waitForLine hands an old line its index (Array.find) and a new one none: it is the last.
           const line = await proc
@@ -303,7 +319,7 @@ export function haCluster(name: string): HaCluster {
       };
     },
     until,
-    async storedThrough(checks, slot, ms = WAIT_MS) {
+    async storedThrough(checks, slot, ms = HA_WAIT_MS) {
       let n = 0;
       await until(
         `every check stored through ${new Date(slot).toISOString()}`,
@@ -377,3 +393,26 @@ export function doubleRuns(members: readonly Member[], from: number, to: number)
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The body of a test: a failure is rethrown with what each member logged
+ * besides its results (cluster changes, store and alert lines, warnings), the
+ * story of the failure; passing tests print nothing.
+ */
+export async function explained(members: () => readonly Member[], body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (error) {
+    const story = members().map((m) => {
+      const lines = m
+        .allLines()
+        .filter((l) => !isResult(l))
+        .slice(-150)
+        .map((l) => `  ${l.time} ${l.level} ${l.msg ?? l.raw}${l.err ? ` (${l.err.message ?? ''})` : ''}`);
+      return `${m.id}:\n${lines.join('\n')}`;
+    });
+    // The reporter prints the stack, which holds the message as it was thrown.
+    if (error instanceof Error) error.stack = `${error.stack}\n--- what the members logged:\n${story.join('\n')}`;
+    throw error;
+  }
+}
