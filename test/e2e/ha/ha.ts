@@ -41,7 +41,7 @@ const PG_PORT = 5432;
 
 export type Line = Record<string, any>;
 
-/** A switchable HTTP target: every request answers `status` after `delayMs`; it counts what it answered. */
+/** A switchable HTTP target: every request is answered `status` (200 until set), after `delayMs`. */
 export interface Target {
   readonly url: string;
   set(status: number): void;
@@ -76,6 +76,8 @@ export async function startTarget(delayMs = 0): Promise<Target> {
  * A TCP proxy to PostgreSQL that the test can cut: cut() resets every
  * connection through it and stops listening, so a connect is refused, as a
  * database host that went away; restore() listens on the same port again.
+ * (testing/tcp-proxy.ts goes silent instead: it accepts and never answers, a
+ * fault the store's own tests cover; a refusal keeps this test's timing short.)
  */
 export interface DbProxy {
   readonly port: number;
@@ -188,8 +190,6 @@ export interface HaCluster {
   until(what: string, ready: () => Promise<boolean>, ms?: number): Promise<void>;
   /** Resolves once every named check has a stored run slot at or after `slot`. */
   storedThrough(checks: readonly string[], slot: number, ms?: number): Promise<void>;
-  /** The database clock, epoch ms. */
-  dbNow(): Promise<number>;
 }
 
 /**
@@ -336,12 +336,6 @@ export function haCluster(name: string): HaCluster {
       ).catch((error: Error) => {
         throw new Error(`${error.message} (${n} of ${checks.length} checks are)`);
       });
-    },
-    async dbNow() {
-      const rows = await sql<{ ms: string }>(
-        'SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint AS ms',
-      );
-      return Number(rows[0]?.ms);
     },
   };
 }
