@@ -160,7 +160,7 @@ interface Member {
   readonly reported: Set<string>;
 }
 
-function member(e: Env, id: string, skewMs = 0): Member {
+function member(e: Env, id: string, skewMs = 0, lease = { ttlMs: TTL, renewMs: RENEW }): Member {
   const { logger, lines } = captureLogger();
   const store = connect(e.db);
   const clock = localClock(e.base, skewMs);
@@ -172,8 +172,8 @@ function member(e: Env, id: string, skewMs = 0): Member {
     id,
     host: `host-${id}`,
     api: null,
-    leaseTtlMs: TTL,
-    renewMs: RENEW,
+    leaseTtlMs: lease.ttlMs,
+    renewMs: lease.renewMs,
     checks: () => e.checks,
     logger,
     clock,
@@ -464,6 +464,36 @@ describe('createMembership', () => {
     assert.deepEqual(reasons(b), ['joined', 'joined', 'member-left', 'member-joined']);
     assert.equal(warnings(a, 'was expelled'), 1);
     await walk(e, 45_000, [a, b]);
+    await Promise.all([a.m.stop(), b.m.stop()]);
+  });
+
+  it('a member cut off from the database takes no check on stale news at the shortest lease (3 s, renewed every 1 s), though a renewal came 40 ms late', async () => {
+    const e = env();
+    const lease = { ttlMs: 3_000, renewMs: 1_000 };
+    const a = member(e, 'a', 0, lease);
+    const b = member(e, 'b', 0, lease);
+    await a.m.join(); // renews at 1 000, 2 000, ...
+    await to(e, 980);
+    await b.m.join(); // renews at 1 980, 2 980, 3 980, 4 980
+    await walk(e, 4_979, [a, b], 10);
+    // b's renewal at 4 980 reaches the database 40 ms late. a's renewal at 5 000 reads b's row as renewed
+    // at 3 980 (ends 6 980); then a is cut off. b is healthy: its lease now ends at 8 030, and it keeps it.
+    b.store.fault = 'hang';
+    await to(e, 5_001);
+    a.store.fault = 'reject';
+    await to(e, 5_020);
+    b.store.fault = 'none';
+    b.store.release();
+    await e.base.advance(0);
+    // a's own lease (renewed at 5 000) holds until 8 000: it keeps its checks, and must not take b's at 6 980.
+    await walk(e, 7_999, [a, b], 10);
+    assert.deepEqual(owned(e, b), share(e, 'b', ['a', 'b']));
+    await to(e, 8_000);
+    assert.deepEqual(owned(e, a), []);
+    assertConsistent(e, [a, b], 8_000); // b, which renews on time, takes a's checks the instant a's lease ends
+    assert.deepEqual(reasons(a), ['joined', 'member-joined', 'lease-lost'], 'a never gained a check of b');
+    await walk(e, 12_000, [b], 10);
+    assert.deepEqual(owned(e, b), e.checks);
     await Promise.all([a.m.stop(), b.m.stop()]);
   });
 

@@ -90,7 +90,14 @@ export function createMembership(deps: MembershipDeps): Membership {
   const lease = createLeaseClock(clock);
   const renewTimer = createTimer(clock);
   let epoch: number | undefined;
-  const tracker = createOwnershipTracker({ ...deps, clock, lease, epoch: () => epoch, trustMs: renewMs + retryMs });
+  // How long after a read the lease ends it shows are believed (see Moment). A live member's end, read
+  // at any time, lies at least leaseTtl - renewEvery - (its renewal's lateness) ahead; at renewEvery =
+  // leaseTtl / 3 and retry = renewEvery (3 s and 1 s), renew + retry left no room for that lateness, and
+  // a member cut off from the database took a live member's checks when one renewal came 40 ms late.
+  // Half a lease keeps the two apart: a live member's end is always further than that (renewEvery is at
+  // most a third of the lease), and a member that renews on time still reads a dead one's end in time.
+  const trustMs = Math.min(renewMs + retryMs, Math.floor(leaseTtlMs / 2));
+  const tracker = createOwnershipTracker({ ...deps, clock, lease, epoch: () => epoch, trustMs });
   let joined = false;
   let stopped = false;
   let failing = false;
