@@ -113,8 +113,8 @@ describe('HA on PostgreSQL: a database cut', () => {
         }
         assert.equal(await duplicateSlots(ha), 0, 'no (check, slot) stored twice');
         // Cut off, a member keeps its own checks until its lease lapses and never takes another's on
-        // the stale news of its last read: no slot up to the restore was run by two members.
-        assert.deepEqual(doubleRuns(members, 0, restoreAt - 1), [], 'no slot run twice');
+        // the stale news of its last read: no slot of the cut was run by two members.
+        assert.deepEqual(doubleRuns(members, cutAt, restoreAt - 1), [], 'no slot of the cut run twice');
 
         // Where the runs of the cut went: each one a member logged is stored, or counted as refused by
         // fencing or dropped in that member's log. Counted over the life of its process up to the

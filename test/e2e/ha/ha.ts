@@ -209,6 +209,18 @@ export interface HaCluster {
 export function haCluster(name: string): HaCluster {
   const schema = `lifeline_e2e_ha_${name}_${process.pid}`;
   const clean = cleanup(`lifeline-e2e-ha-${name}-`);
+  // after() does not run when the runner stops this file (its timeout sends SIGTERM): the members,
+  // one maybe SIGSTOPped, must not outlive it. SIGKILL works on a stopped process too.
+  const spawned: Spawned[] = [];
+  const killAll = () => {
+    for (const proc of spawned)
+      if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
+  };
+  process.once('exit', killAll);
+  process.once('SIGTERM', () => {
+    killAll();
+    process.exit(143);
+  });
   let pool: pg.Pool | undefined;
   const dir = clean.dir();
   before(async () => {
@@ -217,6 +229,16 @@ export function haCluster(name: string): HaCluster {
     const admin = new pg.Client({ host: PG_HOST, port: PG_PORT, user: 'postgres', database: 'test' });
     await admin.connect();
     try {
+      // A run of this file that the runner stopped (timeout) left its schema: dropped once its process is gone.
+      const { rows } = await admin.query<{ nspname: string }>(
+        'SELECT nspname FROM pg_namespace WHERE nspname LIKE $1',
+        [`lifeline_e2e_ha_${name}_%`],
+      );
+      for (const { nspname } of rows) {
+        const pid = Number(nspname.slice(`lifeline_e2e_ha_${name}_`.length));
+        if (Number.isInteger(pid) && pid !== process.pid && !alive(pid))
+          await admin.query(`DROP SCHEMA IF EXISTS ${nspname} CASCADE`);
+      }
       await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await admin.query(`CREATE SCHEMA ${schema}`);
     } finally {
@@ -303,6 +325,7 @@ export function haCluster(name: string): HaCluster {
         async start() {
           const proc = clean.monitor(config);
           procs.push(proc);
+          spawned.push(proc);
           const started = await proc.waitForLine(
             (l) => json(l)?.msg?.toString().startsWith('lifeline monitor started') === true,
             HA_WAIT_MS,
@@ -347,6 +370,16 @@ export function haCluster(name: string): HaCluster {
       });
     },
   };
+}
+
+/** Whether a process of this machine is running (signal 0 only asks). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Check names c000, c001, ... */
