@@ -116,7 +116,7 @@ async function leaseEnded(ha: ReturnType<typeof haCluster>, id: string, epoch: n
  * is not, the error names the transaction holding a lock on that row, if one does: the expel
  * skips a locked row, and a write of the stopped member takes one (FOR KEY SHARE) until it commits.
  */
-async function expelled(ha: ReturnType<typeof haCluster>, id: string, epoch: number, ms = 30_000): Promise<void> {
+async function expelled(ha: ReturnType<typeof haCluster>, id: string, epoch: number, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
   while ((await ha.sql('SELECT 1 FROM lifeline_members WHERE id = $1 AND epoch = $2', [id, epoch])).length > 0) {
     if (Date.now() > deadline) {
