@@ -401,6 +401,9 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
       await forwarder?.close();
       // Bounded: a store that cannot take the last results costs them (counted in a log line), never a hang.
       const closed = await writer?.close();
+      // Leaves once its last results are written, before the last compaction and the server's close: the
+      // others take its checks at their next renewal instead of waiting for those.
+      await cluster.stop();
       if (closed && closed.lost > 0) {
         logger.error(
           { lost: closed.lost, timedOut: closed.timedOut },
@@ -411,8 +414,6 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       health.stop();
-      // Leaves after the last results are written: the others take its checks at their next renewal.
-      await cluster.stop();
       await store?.close();
       logger.info({ cancelled }, 'lifeline monitor stopped');
     },

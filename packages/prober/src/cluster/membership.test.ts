@@ -342,6 +342,36 @@ describe('createMembership', () => {
     assert.equal(a.m.owns(check, activeAt - 1), false);
   });
 
+  it('after a cut that lapsed every lease, the first back expels nobody for one lease: the others keep their epochs (and their results)', async () => {
+    const e = env();
+    const [a, b, c] = [member(e, 'a'), member(e, 'b'), member(e, 'c')];
+    await a.m.join();
+    await b.m.join();
+    await c.m.join();
+    await walk(e, 20_000, [a, b, c]);
+    const epochs = [a, b, c].map((x) => x.m.epoch());
+    // The database is cut for everyone for 30 s (every lease lapses); c dies meanwhile.
+    for (const x of [a, b, c]) x.store.fault = 'reject';
+    await to(e, 35_000);
+    c.clock.kill();
+    await to(e, 50_000);
+    assert.deepEqual([a.m.owns(e.checks[0] as string), a.m.leaseValid(), b.m.leaseValid()], [false, false, false]);
+    // a reaches the database first, b two seconds later: b is not expelled, it keeps its epoch.
+    a.store.fault = 'none';
+    await to(e, 51_000);
+    assert.equal(a.m.leaseValid(), true);
+    assert.ok(e.db.rows.has('b') && e.db.rows.has('c'), 'nobody expelled by the member that just came back');
+    b.store.fault = 'none';
+    await to(e, 53_000);
+    assert.equal(b.m.leaseValid(), true);
+    assert.deepEqual([a.m.epoch(), b.m.epoch()], epochs.slice(0, 2), 'both kept their epochs');
+    assert.equal(warnings(b, 'expelled'), 0);
+    // c never comes back: it is expelled once a's quiet lease is over.
+    await to(e, 51_000 + TTL + 2 * RENEW);
+    assert.equal(e.db.rows.has('c'), false, 'a member really gone is expelled a lease later');
+    await Promise.all([a.m.stop(), b.m.stop()]);
+  });
+
   it("a killed member's checks move to the others exactly when its lease ends by the database clock, not at a refresh", async () => {
     const e = env();
     const [a, b, c] = [member(e, 'a'), member(e, 'b'), member(e, 'c')];

@@ -68,6 +68,9 @@ export interface Membership {
 
 type Reason = OwnershipChange['reason'];
 
+/** expelAfterMs that expels nobody (about 35 years). */
+const EXPEL_NEVER_MS = 2 ** 40;
+
 /**
  * Membership of a PostgreSQL cluster: joins, renews the lease every renewMs,
  * and answers which checks this member owns (rendezvous hashing over the
@@ -102,6 +105,13 @@ export function createMembership(deps: MembershipDeps): Membership {
   let stopped = false;
   let failing = false;
   let inflight: Promise<void> | undefined;
+  /**
+   * Until this local time, this member expels nobody: its own lease had lapsed (a cut to the
+   * database, a pause), and so, likely, had the others' for the same cause. They renew within
+   * one lease once they reach the database again; expelling them first would fence the
+   * results they kept while cut off. A member really gone is expelled one lease later.
+   */
+  let expelQuietUntil = Number.NEGATIVE_INFINITY;
 
   /** Takes a snapshot read between local t0 and t1 by a call that (re)granted this member's lease. */
   const accept = (snapshot: ClusterSnapshot, t0: number, t1: number, reason?: Reason) => {
@@ -124,10 +134,14 @@ export function createMembership(deps: MembershipDeps): Membership {
     try {
       if (epoch === undefined) await register();
       else {
-        const result = await store.renew(id, epoch, leaseTtlMs, renewMs, renewMs + 1_000);
+        const lapsed = !lease.valid();
+        const expelAfterMs = lapsed || t0 < expelQuietUntil ? EXPEL_NEVER_MS : renewMs;
+        const result = await store.renew(id, epoch, leaseTtlMs, expelAfterMs, renewMs + 1_000);
         if (stopped) return undefined;
-        if (result.renewed) accept(result.snapshot, t0, clock.now());
-        else {
+        if (result.renewed) {
+          if (lapsed) expelQuietUntil = t0 + leaseTtlMs;
+          accept(result.snapshot, t0, clock.now());
+        } else {
           logger.warn(
             { member: id, epoch },
             'cluster: this member was expelled (its lease had ended): another member took its checks; joining again with a new epoch',
