@@ -4,29 +4,18 @@ import { describe, it } from 'node:test';
 import pino from 'pino';
 import { parseConfig } from '../config/load.js';
 import type { Incident } from '../domain/alerts.js';
-import type { CheckResult } from '../domain/result.js';
 import { createMetrics } from '../server/metrics.js';
 import { FencedError } from '../store/cluster.js';
 import type { AlertStore } from '../store/store.js';
 import { startRecorder } from '../testing/channels.js';
+import { runResult } from '../testing/check.js';
 import { createAlerting } from './alerting.js';
 import { createMemoryAlertStore } from './memory-store.js';
 
 const T0 = Date.parse('2026-11-27T08:00:00.000Z');
 const silent = pino({ level: 'silent' });
 
-function result(at: number, ok: boolean): CheckResult {
-  return {
-    time: new Date(at).toISOString(),
-    check: 'api',
-    url: 'http://api:3000/healthcheck',
-    status: ok ? 200 : null,
-    ok,
-    durationMs: 1,
-    phases: { dns: 0, connect: 0, tls: 0, ttfb: 0, transfer: 0, total: 1 },
-    ...(ok ? {} : { error: { code: 'refused' as const, message: 'connection refused' } }),
-  };
-}
+const result = runResult;
 
 /** The promise, or a failed test (not a hung one) after 10 s. */
 async function within<T>(promise: Promise<T>, what: string): Promise<T> {

@@ -7,7 +7,7 @@ import { DEFAULT_ALERT_POLICY } from '../domain/alerts.js';
 import type { CheckResult } from '../domain/result.js';
 import { FencedError } from '../store/cluster.js';
 import type { AlertStore } from '../store/store.js';
-import { makeCheck } from '../testing/check.js';
+import { makeCheck, runResult } from '../testing/check.js';
 import { createAlertWriter } from './alert-writer.js';
 import { createAlertEngine } from './engine.js';
 import { createMaintenanceCalendar } from './maintenance.js';
@@ -23,18 +23,7 @@ const api = makeCheck({
   alerts: { ...DEFAULT_ALERT_POLICY, failureThreshold: 2, successThreshold: 1, channels: ['oncall', 'am'] },
 });
 
-function result(at: number, ok: boolean, check = 'api'): CheckResult {
-  return {
-    time: new Date(at).toISOString(),
-    check,
-    url: 'http://api:3000/healthcheck',
-    status: ok ? 200 : null,
-    ok,
-    durationMs: 1,
-    phases: { dns: 0, connect: 0, tls: 0, ttfb: 0, transfer: 0, total: 1 },
-    ...(ok ? {} : { error: { code: 'refused' as const, message: 'connection refused' } }),
-  };
-}
+const result = runResult;
 
 function build(
   store = createMemoryAlertStore(),
