@@ -259,7 +259,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   const ui = await uiLoading;
   if (ui.missing) logger.warn({ dashboard: ui.missing }, `the dashboard is not built (${ui.missing}): / answers 503`);
   const summaries = store ? createSummaryCache(store) : undefined;
-  const forwarder = cluster.mode === 'cluster' ? createPushForwarder(cluster.view().self) : undefined;
+  const forwarder = cluster.mode === 'cluster' ? createPushForwarder(cluster.id) : undefined;
   const server = createApiServer({
     ...(summaries ? { summaries } : {}),
     checks: () => config.checks,

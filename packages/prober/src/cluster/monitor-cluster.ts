@@ -23,6 +23,8 @@ export type PushRoute =
  */
 export interface MonitorCluster {
   readonly mode: 'cluster' | 'single';
+  /** This member's id (cluster.id, else the host name and a random suffix). */
+  readonly id: string;
   /** Runs on the shared slot grid (PostgreSQL): the same run has the same scheduledAt on every member. */
   readonly grid: boolean;
   /** Whether this member runs a check (now, or at the time `at` a run was due); undefined on a single monitor (it runs all). */
@@ -67,6 +69,7 @@ export function defaultMemberId(): string {
 function singleCluster(id: string, checks: () => readonly string[]): MonitorCluster {
   return {
     mode: 'single',
+    id,
     grid: false,
     owns: undefined,
     epoch: () => undefined,
@@ -127,6 +130,7 @@ export function createMonitorCluster(deps: MonitorClusterDeps): MonitorCluster {
   const store = deps.store;
   return {
     mode: 'cluster',
+    id,
     grid: true,
     owns: (check, at) => membership.owns(check, at),
     epoch: () => membership.epoch(),
