@@ -12,7 +12,8 @@ import { bounded } from '../../testing/faults.js';
 import { PG_URL } from '../../testing/store-backends.js';
 import { type ClusterSnapshot, type ClusterStore, isFenced, type MemberInfo } from '../cluster.js';
 import type { Store } from '../store.js';
-import { createPostgresStore } from './postgres-store.js';
+import { createTransaction } from './context.js';
+import { createPostgresStore, poolConfig } from './postgres-store.js';
 
 const T0 = Date.parse('2026-05-01T08:00:00.000Z');
 const TTL = 15_000;
@@ -311,6 +312,49 @@ describe('PostgreSQL cluster store (issue #13)', async () => {
     }
     assert.deepEqual(ids((await cluster.renew('b', b.epoch, TTL, EXPEL)).snapshot), ['b']);
     assert.equal((await cluster.renew('a', a.epoch, TTL, EXPEL)).renewed, false);
+  });
+
+  it('expels a member frozen inside a transaction once the idle bound has ended it', { skip }, async () => {
+    const a = await cluster.join(member('a'), TTL, DELAY);
+    const b = await cluster.join(member('b'), TTL, DELAY);
+    await age('a', TTL + EXPEL + 1);
+    // Member a's process, frozen (SIGSTOP) between two statements of a result write: its
+    // transaction holds its row and sends nothing more.
+    const pool = new pg.Pool(poolConfig({ url: PG_URL, schema, transactionIdleTimeoutMs: 300 }));
+    pool.on('error', () => {});
+    let thaw = () => {};
+    const frozen = new Promise<void>((resolve) => {
+      thaw = resolve;
+    });
+    let locked: (pid: number) => void = () => {};
+    const holding = new Promise<number>((resolve) => {
+      locked = resolve;
+    });
+    const write = createTransaction(pool)(async (client) => {
+      await client.query("SELECT 1 FROM lifeline_members WHERE id = 'a' FOR KEY SHARE");
+      locked((await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid ?? 0);
+      await frozen;
+      await client.query('SELECT 1');
+    });
+    write.catch(() => {}); // awaited below
+    let watching = true;
+    try {
+      const pid = await bounded(holding, 5_000, 'the frozen write holds the row');
+      assert.deepEqual(ids((await cluster.renew('b', b.epoch, TTL, EXPEL)).snapshot), ['a', 'b'], 'held: skipped');
+      const ended = async () => {
+        const alive = async () =>
+          (await admin.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1', [pid])).rows[0].n > 0;
+        while (watching && (await alive())) await new Promise((resolve) => setImmediate(resolve));
+      };
+      await bounded(ended(), 10_000, 'the server ends the idle transaction');
+      assert.deepEqual(ids((await cluster.renew('b', b.epoch, TTL, EXPEL)).snapshot), ['b'], 'then expelled');
+    } finally {
+      watching = false;
+      thaw();
+      await assert.rejects(bounded(write, 5_000, 'the thawed write'), 'its transaction is gone');
+      await pool.end();
+    }
+    assert.equal((await cluster.renew('a', a.epoch, TTL, EXPEL)).renewed, false, 'a must join again');
   });
 
   it('leaves alerts alone without useFence', { skip }, async () => {

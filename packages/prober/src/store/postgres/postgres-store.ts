@@ -39,6 +39,37 @@ export interface PostgresStoreOptions {
   readonly idleTimeoutMs?: number;
   /** close() waits this long for connections to end, then destroys their sockets (ms, default 2000). */
   readonly closeTimeoutMs?: number;
+  /**
+   * A transaction whose client sends nothing for this long is ended by the server (ms, default
+   * 10000): idle_in_transaction_session_timeout. Between the statements of a transaction the
+   * process only folds a slice or encodes a batch (milliseconds). A process frozen there
+   * (SIGSTOP, a VM paused) would otherwise hold the row locks it took (its member row, FOR KEY
+   * SHARE) for as long as the bound allows, and a member holding its row cannot be expelled
+   * (issue #13: 305 s with the maintenance bound this used to be).
+   */
+  readonly transactionIdleTimeoutMs?: number;
+}
+
+/** The pool's settings: every bound of a connection and of the statements it runs. */
+export function poolConfig(options: PostgresStoreOptions): pg.PoolConfig {
+  const queryTimeoutMs = options.queryTimeoutMs ?? 15_000;
+  return {
+    connectionString: options.url,
+    max: options.max ?? 4,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    statement_timeout: queryTimeoutMs,
+    // Client-side bound: a statement_timeout is no help when the server cannot answer at all.
+    query_timeout: queryTimeoutMs + 1_000,
+    idle_in_transaction_session_timeout: options.transactionIdleTimeoutMs ?? 10_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: options.keepAliveDelayMs ?? 10_000,
+    idleTimeoutMillis: options.idleTimeoutMs ?? 30_000,
+    types: {
+      getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+        oid === 20 ? int8 : pg.types.getTypeParser(oid, format as 'text'),
+    } as pg.CustomTypesConfig,
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+  };
 }
 
 /**
@@ -53,25 +84,8 @@ export interface PostgresStoreOptions {
  * the check cache in checks.ts and the transaction helper in context.ts.
  */
 export function createPostgresStore(options: PostgresStoreOptions): Store {
-  const queryTimeoutMs = options.queryTimeoutMs ?? 15_000;
   const maintenanceTimeoutMs = options.maintenanceTimeoutMs ?? 300_000;
-  const pool = new pg.Pool({
-    connectionString: options.url,
-    max: options.max ?? 4,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
-    statement_timeout: queryTimeoutMs,
-    // Client-side bound: a statement_timeout is no help when the server cannot answer at all.
-    query_timeout: queryTimeoutMs + 1_000,
-    idle_in_transaction_session_timeout: maintenanceTimeoutMs + 5_000,
-    keepAlive: true,
-    keepAliveInitialDelayMillis: options.keepAliveDelayMs ?? 10_000,
-    idleTimeoutMillis: options.idleTimeoutMs ?? 30_000,
-    types: {
-      getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-        oid === 20 ? int8 : pg.types.getTypeParser(oid, format as 'text'),
-    } as pg.CustomTypesConfig,
-    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
-  });
+  const pool = new pg.Pool(poolConfig(options));
   pool.on('error', () => {
     // An idle client lost its connection; the next query gets a new one.
   });
