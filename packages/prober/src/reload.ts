@@ -19,7 +19,7 @@ export interface ReloadDeps {
 }
 
 /** Sections that only a restart applies; `storageFlushMs` is written `storageFlush` in the file. */
-const RESTART_ONLY = ['storage', 'storageFlushMs', 'server', 'scheduler'] as const;
+const RESTART_ONLY = ['storage', 'storageFlushMs', 'server', 'scheduler', 'cluster'] as const;
 
 /**
  * One hot reload of the config file's new text: parsed (refused before
