@@ -24,9 +24,12 @@ function find(dir, out = []) {
 const args = process.argv.slice(2);
 const filters = args.filter((a) => !a.startsWith('--'));
 const flags = args.filter((a) => a.startsWith('--'));
+// The whole-system tests first: they are the longest files (processes, leases, a browser), and
+// started last they ran side by side at the end while the other slot sat idle.
+const slowFirst = (a, b) => Number(b.startsWith('test/e2e/')) - Number(a.startsWith('test/e2e/')) || a.localeCompare(b);
 const files = find(root)
   .filter((f) => filters.length === 0 || filters.some((filter) => f.includes(filter)))
-  .sort();
+  .sort(slowFirst);
 if (files.length === 0) {
   process.stderr.write(`no test files match ${filters.join(' ')}\n`);
   process.exit(1);
