@@ -24,7 +24,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * due goes on in the next turn. 100,000 checks are all due at start: launched
  * in one go they held the loop for seconds, API and stores' callbacks waiting.
  */
-export const LAUNCH_BATCH = 64;
+export const LAUNCH_BATCH = 32;
 
 export interface RunContext {
   /** When the run was planned (epoch ms, jitter included); compare with the actual start to see lag. */
@@ -91,8 +91,8 @@ export interface Scheduler {
 interface Entry extends HeapItem {
   check: ResolvedCheck;
   anchor: number;
-  /** The run the entry waits for, before its jitter (`due` is with it). */
-  planned: number;
+  /** The jitter in `due`: the run was planned at due - jitter (a small integer, where a time would be a boxed double). */
+  jitter: number;
 }
 
 /**
@@ -131,7 +131,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   /** Queues the entry's next run at a planned time; `due` adds the check's jitter to it. */
   const arm = (entry: Entry, planned: number, due = planned + jitter(entry.check, planned)) => {
     if (stopped || entries.get(entry.check.name) !== entry) return;
-    entry.planned = planned;
+    entry.jitter = due - planned;
     entry.due = due;
     heap.push(entry);
     if (!draining) wake();
@@ -164,7 +164,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
           return;
         }
         heap.pop();
-        fire(top, top.planned, top.due);
+        fire(top, top.due - top.jitter, top.due);
       }
     } finally {
       draining = false;
@@ -225,7 +225,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   const begin = (check: ResolvedCheck, now: number) => {
     const every = check.schedule.kind === 'every' ? check.schedule : undefined;
     const anchor = deps.grid && every ? gridAnchor(check.name, every.intervalMs) : now;
-    const entry: Entry = { check, anchor, planned: 0, due: 0, seq: 0, slot: -1 };
+    const entry: Entry = { check, anchor, jitter: 0, due: 0, seq: 0, slot: -1 };
     entries.set(check.name, entry);
     if (check.schedule.kind === 'cron' && deps.lastScheduled && deps.missedRunWindowMs) {
       const last = deps.lastScheduled.get(check.name);
