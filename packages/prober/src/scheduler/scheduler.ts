@@ -164,7 +164,12 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
           return;
         }
         heap.pop();
-        fire(top, top.due - top.jitter, top.due);
+        try {
+          fire(top, top.due - top.jitter, top.due);
+        } catch (error) {
+          // One check's planning must not stop the others' (they share this timer): it is reported, not re-armed.
+          deps.onError?.(top.check, error);
+        }
       }
     } finally {
       draining = false;
