@@ -1,5 +1,5 @@
 import type { AlertPolicy } from '../domain/alerts.js';
-import { type Condition, parseCondition } from '../domain/conditions.js';
+import { type Condition, createConditionLists } from '../domain/conditions.js';
 import { parseDuration } from '../domain/duration.js';
 import type { CheckKind } from '../domain/evaluate.js';
 import { parseStatusRange, type StatusRange } from '../domain/status.js';
@@ -312,13 +312,14 @@ function resolveCheck(
   redact: RedactOptions,
   defaults: AlertPolicy,
   defaultsInput: AlertsInput | undefined,
+  conditionsOf: (texts: readonly string[]) => readonly Condition[] = createConditionLists(),
 ): ResolvedCheck {
   if (input.type === 'push') return resolvePushCheck(input, defaults, defaultsInput);
   if (input.url === undefined) throw new Error('bug: unvalidated check without url');
   const schedule = resolveSchedule(input);
   const target = resolveTarget(new URL(input.url));
   const kind: ResolvedCheck['kind'] = target.kind;
-  const conditions = (input.conditions ?? []).map(parseCondition);
+  const conditions = conditionsOf(input.conditions ?? []);
   const statusEntries =
     input.expectStatus ?? (kind === 'http' && conditions.length === 0 ? DEFAULTS.expectStatus : undefined);
   const expectStatus =
@@ -389,10 +390,11 @@ export function resolveConfig(
   const raw = retentionMs(retention.raw);
   const redact = redactOptions(input.redact);
   const alerting = resolveAlerting(input.alerting, redact);
+  const conditionsOf = createConditionLists();
   return deepFreeze({
     source,
     checks: input.checks.map((check) =>
-      resolveCheck(check, readCa, redact, alerting.defaults, input.alerting?.defaults),
+      resolveCheck(check, readCa, redact, alerting.defaults, input.alerting?.defaults, conditionsOf),
     ),
     ...(input.storage !== undefined ? { storage: resolveStorage(input.storage) } : {}),
     storageFlushMs: mustDuration(input.storageFlush ?? DEFAULTS.storageFlush),

@@ -148,3 +148,32 @@ export function parseCondition(text: string): Condition {
   }
   return { text: text.trim(), left: written, operator: found.operator, right };
 }
+
+/**
+ * Parses lists of conditions, giving the same list the same parsed (and, once
+ * the config is frozen, shared) array: 100,000 checks with the same two
+ * conditions hold one parsed pair, not 100,000 (~350 bytes a condition,
+ * issue #14). One per config load; the lists it keeps live as long as it does.
+ */
+export function createConditionLists(): (texts: readonly string[]) => readonly Condition[] {
+  const lists = new Map<string, readonly Condition[]>();
+  const conditions = new Map<string, Condition>();
+  const one = (text: string) => {
+    let condition = conditions.get(text);
+    if (!condition) {
+      condition = parseCondition(text);
+      conditions.set(text, condition);
+    }
+    return condition;
+  };
+  return (texts) => {
+    // NUL joins the texts: a YAML string may hold a newline, but a condition with NUL in it does not parse.
+    const key = texts.join('\u0000');
+    let list = lists.get(key);
+    if (!list) {
+      list = texts.map(one);
+      lists.set(key, list);
+    }
+    return list;
+  };
+}

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type ConditionContext, ConditionSyntaxError, evaluateCondition, parseCondition } from './conditions.js';
+import {
+  type ConditionContext,
+  ConditionSyntaxError,
+  createConditionLists,
+  evaluateCondition,
+  parseCondition,
+} from './conditions.js';
 
 const body = JSON.stringify({
   status: 'pass',
@@ -151,4 +157,25 @@ describe('parseCondition rejects bad syntax with the position', () => {
       );
     });
   }
+});
+
+describe('createConditionLists', () => {
+  it('gives equal lists one parsed array, and each condition one parsed form across lists', () => {
+    const conditionsOf = createConditionLists();
+    const a = conditionsOf(['[STATUS] == 200', '[RESPONSE_TIME] < 1000']);
+    const b = conditionsOf(['[STATUS] == 200', '[RESPONSE_TIME] < 1000']);
+    const c = conditionsOf(['[STATUS] == 200']);
+    assert.equal(a, b);
+    assert.equal(c[0], a[0]);
+    assert.deepEqual(a, ['[STATUS] == 200', '[RESPONSE_TIME] < 1000'].map(parseCondition));
+    assert.deepEqual(conditionsOf([]), []);
+  });
+
+  it('keeps lists apart that only a separator would confuse, and throws on a bad condition', () => {
+    const conditionsOf = createConditionLists();
+    const one = conditionsOf(['[BODY].a == x', '[STATUS] == 200']);
+    const other = conditionsOf(['[BODY].a == x\n', '[STATUS] == 200']);
+    assert.notEqual(one, other);
+    assert.throws(() => conditionsOf(['[STATUS] 200']), ConditionSyntaxError);
+  });
 });

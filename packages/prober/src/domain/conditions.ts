@@ -22,7 +22,7 @@
  */
 
 export { type ConditionResult, evaluateCondition } from './condition-compare.js';
-export { parseCondition } from './condition-parse.js';
+export { createConditionLists, parseCondition } from './condition-parse.js';
 export { parseJson } from './condition-path.js';
 export type { ConditionContext } from './condition-resolve.js';
 export {

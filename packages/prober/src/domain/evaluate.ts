@@ -62,7 +62,8 @@ export function evaluate(
   observation: Observation,
   run: RunInfo = {},
 ): CheckResult {
-  const conditions: ConditionOutcome[] = [];
+  // Sized up front: a pushed-to array reserves 17 slots, and the newest result of every check is kept (issue #14).
+  const conditions: ConditionOutcome[] = new Array(check.conditions.length);
   let invalidJson = false;
   let json: unknown;
   let parsed = false;
@@ -73,7 +74,8 @@ export function evaluate(
     }
     return json;
   };
-  for (const condition of check.conditions) {
+  for (let i = 0; i < conditions.length; i++) {
+    const condition = check.conditions[i] as Condition;
     const result = evaluateCondition(
       condition,
       {
@@ -95,7 +97,7 @@ export function evaluate(
       body,
     );
     invalidJson ||= result.invalidJson;
-    conditions.push({ condition: result.condition, ok: result.ok });
+    conditions[i] = { condition: result.condition, ok: result.ok };
   }
 
   let error: CheckError | undefined = observation.error;

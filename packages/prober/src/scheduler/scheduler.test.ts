@@ -4,7 +4,7 @@ import type { ResolvedCheck, Schedule } from '../config/resolved.js';
 import { gridAnchor, slotJitter } from '../domain/slots.js';
 import { makeCheck } from '../testing/check.js';
 import { FakeClock } from '../testing/fake-clock.js';
-import { createScheduler, type RunContext } from './scheduler.js';
+import { createScheduler, LAUNCH_BATCH, type RunContext } from './scheduler.js';
 
 const check = (name: string, schedule: Schedule): ResolvedCheck => makeCheck({ name, schedule });
 
@@ -456,5 +456,45 @@ describe('createScheduler on a grid (cluster members)', () => {
     };
     assert.deepEqual(await run(true), [['2026-05-02T08:00:00.000Z', true]]);
     assert.deepEqual(await run(false), []);
+  });
+});
+
+describe('createScheduler: one timer for every check', () => {
+  it('holds one timer however many checks wait, and none once stopped', async () => {
+    const clock = new FakeClock(0);
+    const runs: string[] = [];
+    const checks = Array.from({ length: 50 }, (_, i) => check(`c${i}`, { kind: 'every', intervalMs: 1_000 * (i + 1) }));
+    const scheduler = createScheduler({ clock, checks, run: async (c) => void runs.push(c.name) });
+    scheduler.start();
+    await clock.advance(0);
+    assert.equal(runs.length, 50, 'every check ran at start');
+    assert.equal(clock.pending, 1, 'one timer, for the earliest next run');
+    await clock.advance(2_000);
+    assert.equal(runs.filter((name) => name === 'c0').length, 3);
+    assert.equal(runs.filter((name) => name === 'c1').length, 2);
+    await scheduler.stop(1_000);
+    assert.equal(clock.pending, 0);
+  });
+
+  it('launches a burst of due runs in batches: a timer set as the burst starts fires before it ends', {
+    timeout: 30_000,
+  }, async () => {
+    const total = LAUNCH_BATCH * 20;
+    const checks = Array.from({ length: total }, (_, i) => check(`c${i}`, { kind: 'every', intervalMs: 3_600_000 }));
+    let launched = 0;
+    const finished = deferred();
+    const scheduler = createScheduler({
+      checks,
+      run: async () => {
+        if (++launched === total) finished.resolve();
+      },
+    });
+    scheduler.start();
+    // Set after the scheduler's own timer for the burst: it runs once the loop gets a turn between batches.
+    const seen = await new Promise<number>((resolve) => setTimeout(() => resolve(launched), 0));
+    await finished.promise;
+    await scheduler.stop(1_000);
+    assert.ok(seen >= LAUNCH_BATCH, `the first batch ran (${seen})`);
+    assert.ok(seen < total, `the timer fired before the last run of the burst launched (${seen} of ${total})`);
   });
 });

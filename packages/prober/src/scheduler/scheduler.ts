@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { isDeepStrictEqual } from 'node:util';
 import type { ResolvedCheck } from '../config/resolved.js';
 import { gridAnchor, slotJitter } from '../domain/slots.js';
+import { DueHeap, type HeapItem } from './due-heap.js';
 import { createRunPlanner } from './next-run.js';
 
 export interface Clock {
@@ -18,6 +19,12 @@ export const systemClock: Clock = {
 
 /** setTimeout overflows past 2^31-1 ms (~24.8 days); longer waits are taken in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * Runs launched in one turn of the event loop, at most; the rest of what is
+ * due goes on in the next turn. 100,000 checks are all due at start: launched
+ * in one go they held the loop for seconds, API and stores' callbacks waiting.
+ */
+export const LAUNCH_BATCH = 32;
 
 export interface RunContext {
   /** When the run was planned (epoch ms, jitter included); compare with the actual start to see lag. */
@@ -81,10 +88,11 @@ export interface Scheduler {
   readonly queued: number;
 }
 
-interface Entry {
+interface Entry extends HeapItem {
   check: ResolvedCheck;
   anchor: number;
-  timer?: unknown;
+  /** The jitter in `due`: the run was planned at due - jitter (a small integer, where a time would be a boxed double). */
+  jitter: number;
 }
 
 /**
@@ -101,6 +109,11 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   // Every run in flight listens on this one signal; that is not a leak.
   setMaxListeners(0, abort.signal);
   const entries = new Map<string, Entry>();
+  // Every check's next run, earliest first, and one timer for the earliest: not a timer per check.
+  const heap = new DueHeap<Entry>();
+  let timer: unknown;
+  let timerAt = Number.POSITIVE_INFINITY;
+  let draining = false;
   const inFlight = new Set<Promise<void>>();
   const busy = new Set<string>();
   const skipped = new Map<string, number>();
@@ -115,11 +128,53 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   };
   const owned = (check: ResolvedCheck, at: number) => deps.owns?.(check.name, at) ?? true;
 
-  /** Arms the timer for a planned time; `due` adds the check's jitter to it. */
+  /** Queues the entry's next run at a planned time; `due` adds the check's jitter to it. */
   const arm = (entry: Entry, planned: number, due = planned + jitter(entry.check, planned)) => {
     if (stopped || entries.get(entry.check.name) !== entry) return;
-    const wait = Math.min(Math.max(due - clock.now(), 0), MAX_TIMER_MS);
-    entry.timer = clock.setTimeout(() => fire(entry, planned, due), wait);
+    entry.jitter = due - planned;
+    entry.due = due;
+    heap.push(entry);
+    if (!draining) wake();
+  };
+
+  /** Sets the one timer for the earliest due run, unless it is already set for then or sooner. */
+  const wake = (ms?: number) => {
+    const top = heap.peek();
+    if (stopped || !top) return;
+    const wait = ms ?? Math.min(Math.max(top.due - clock.now(), 0), MAX_TIMER_MS);
+    const at = clock.now() + wait;
+    if (timer !== undefined && timerAt <= at) return;
+    if (timer !== undefined) clock.clearTimeout(timer);
+    timerAt = at;
+    timer = clock.setTimeout(drain, wait);
+  };
+
+  /** Fires what is due, LAUNCH_BATCH at most in this turn; the rest in the next one. */
+  const drain = () => {
+    timer = undefined;
+    timerAt = Number.POSITIVE_INFINITY;
+    draining = true;
+    let fired = 0;
+    try {
+      for (let top = heap.peek(); top && !stopped; top = heap.peek()) {
+        if (top.due > clock.now()) break;
+        if (fired++ >= LAUNCH_BATCH) {
+          draining = false;
+          wake(0);
+          return;
+        }
+        heap.pop();
+        try {
+          fire(top, top.due - top.jitter, top.due);
+        } catch (error) {
+          // One check's planning must not stop the others' (they share this timer): it is reported, not re-armed.
+          deps.onError?.(top.check, error);
+        }
+      }
+    } finally {
+      draining = false;
+    }
+    wake();
   };
 
   const acquire = (): Promise<void> | undefined => {
@@ -165,10 +220,6 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   const fire = (entry: Entry, planned: number, due: number) => {
     if (stopped || entries.get(entry.check.name) !== entry) return;
     const now = clock.now();
-    if (now < due) {
-      arm(entry, planned, due); // woke early: a capped long wait, or a clock that moved back
-      return;
-    }
     // Another member's run: nothing here, but the timer stays so this one can take over at any slot.
     if (owned(entry.check, due)) launch(entry.check, due, false);
     // Plan after the later of "planned" and "now" (less the jitter), so a late
@@ -178,7 +229,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
 
   const begin = (check: ResolvedCheck, now: number) => {
     const every = check.schedule.kind === 'every' ? check.schedule : undefined;
-    const entry: Entry = { check, anchor: deps.grid && every ? gridAnchor(check.name, every.intervalMs) : now };
+    const anchor = deps.grid && every ? gridAnchor(check.name, every.intervalMs) : now;
+    const entry: Entry = { check, anchor, jitter: 0, due: 0, seq: 0, slot: -1 };
     entries.set(check.name, entry);
     if (check.schedule.kind === 'cron' && deps.lastScheduled && deps.missedRunWindowMs) {
       const last = deps.lastScheduled.get(check.name);
@@ -194,7 +246,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
 
   const end = (name: string) => {
     const entry = entries.get(name);
-    if (entry?.timer !== undefined) clock.clearTimeout(entry.timer);
+    if (entry) heap.remove(entry);
     entries.delete(name);
   };
 
@@ -237,6 +289,9 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     async stop(graceMs) {
       stopped = true;
       for (const name of [...entries.keys()]) end(name);
+      heap.clear();
+      if (timer !== undefined) clock.clearTimeout(timer);
+      timer = undefined;
       if (inFlight.size === 0) return 0;
       let graceTimer: NodeJS.Timeout | undefined;
       const graceOver = new Promise<'timeout'>((resolve) => {

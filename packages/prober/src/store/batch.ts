@@ -149,10 +149,20 @@ export function createBatchWriter(store: Store, options: BatchWriterOptions = {}
     });
   };
 
-  /** Writes chunk after chunk until the queue is empty or a write fails. */
+  /**
+   * Writes chunk after chunk until the queue is empty or a write fails, the
+   * event loop free between chunks: a store that writes on this thread
+   * (SQLite) would otherwise write a whole backlog in one go.
+   */
   const drain = async (force: boolean): Promise<void> => {
     if (writing) await writing;
-    while (queue.length > 0 && !writing) {
+    let first = true;
+    while (queue.length > 0) {
+      if (!first) await new Promise((resolve) => setImmediate(resolve));
+      first = false;
+      // A write another caller started while the loop was free (a full batch from add()).
+      while (writing) await writing;
+      if (queue.length === 0) return;
       if (!force && failures > 0 && now() < retryAt) return;
       if (!(await writeOnce())) return;
     }
