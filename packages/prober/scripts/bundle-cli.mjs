@@ -17,7 +17,7 @@
 //     is removed with a warning: `check` still runs from the bundle, compiled from source.
 // Quiet on success, like tsc; exits 1 with the reason on failure.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -33,7 +33,12 @@ const BOOT = join(dist, 'cli/boot.cjs');
 /** import()s that `check --once` makes on every run, so they belong in the bundle. */
 const HOT = new Set([join(dist, 'once.js')]);
 
-/** Every other import() of a file in dist/ stays one, its specifier relative to the bundle. */
+/**
+ * Every other import() of a file in dist/ stays one, its specifier relative to the bundle, made
+ * through the loader's import (compiled.ts): V8 does not find Node's import() callback for a
+ * script compiled from a code cache ("A dynamic import callback was not specified").
+ */
+const LAZY = 'lifeline-lazy:';
 const lazyStaysLazy = {
   name: 'lazy-stays-lazy',
   setup(b) {
@@ -43,7 +48,7 @@ const lazyStaysLazy = {
       if (HOT.has(target)) return undefined;
       let path = relative(dirname(out), target);
       if (!path.startsWith('.')) path = `./${path}`;
-      return { path, external: true };
+      return { path: `${LAZY}${path}`, external: true };
     });
   },
 };
@@ -166,6 +171,10 @@ async function bundle() {
     },
     logLevel: 'warning',
   });
+  const code = readFileSync(out, 'utf8');
+  const lazy = code.split(`import("${LAZY}`);
+  if (lazy.length < 2) throw new Error(`${out}: no lazy import() found; the bundle would hold every command`);
+  writeFileSync(out, lazy.join('__lifelineImport("'));
   // What the bundle holds, for people and for src/cli/lazy-load.test.ts.
   const inputs = Object.keys(result.metafile.inputs).map((p) => relative(join(dist, '..'), p));
   writeFileSync(join(dist, 'cli/check-bundle.meta.json'), `${JSON.stringify({ inputs }, null, 1)}\n`);

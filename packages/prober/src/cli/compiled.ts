@@ -18,8 +18,8 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 import type { main } from './main.js';
 
@@ -42,8 +42,13 @@ export interface CompiledCli {
   readonly script: vm.Script;
 }
 
-/** The CommonJS wrapper, on the bundle's first line so its line numbers stay the file's own. */
-const wrap = (source: string) => `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
+/**
+ * The CommonJS wrapper, on the bundle's first line so its line numbers stay the file's own.
+ * `__lifelineImport`: the bundle's import() of what stays out of it (scripts/bundle-cli.mjs), made
+ * here, since V8 finds no import() callback for a script compiled from a code cache.
+ */
+const wrap = (source: string) =>
+  `(function (exports, require, module, __filename, __dirname, __lifelineImport) {${source}\n})`;
 
 function mtimeIfThere(path: string): number | undefined {
   return statSync(path, { throwIfNoEntry: false })?.mtimeMs;
@@ -61,9 +66,9 @@ function readIfThere(path: string, encoding?: 'utf8'): Buffer | string | undefin
 }
 
 /** The build made the bundle, and no `tsc` emitted since (it would run the old code). */
-export function compiledCliIsFresh(bundlePath: string = CHECK_BUNDLE): boolean {
+export function compiledCliIsFresh(bundlePath: string = CHECK_BUNDLE, buildInfo: string = TSC_BUILD_INFO): boolean {
   const bundled = mtimeIfThere(bundlePath);
-  return bundled !== undefined && bundled >= (mtimeIfThere(TSC_BUILD_INFO) ?? 0);
+  return bundled !== undefined && bundled >= (mtimeIfThere(buildInfo) ?? 0);
 }
 
 /**
@@ -73,20 +78,18 @@ export function compiledCliIsFresh(bundlePath: string = CHECK_BUNDLE): boolean {
 export function loadCompiledCli(
   bundlePath: string = CHECK_BUNDLE,
   cachePath: string | undefined = CHECK_CACHE,
+  buildInfo: string = TSC_BUILD_INFO,
 ): CompiledCli | undefined {
-  if (!compiledCliIsFresh(bundlePath)) return undefined;
+  if (!compiledCliIsFresh(bundlePath, buildInfo)) return undefined;
   const source = readIfThere(bundlePath, 'utf8');
   if (source === undefined) return undefined;
   const cachedData = cachePath === undefined ? undefined : readIfThere(cachePath);
-  const script = new vm.Script(wrap(source), {
-    filename: bundlePath,
-    ...(cachedData ? { cachedData } : {}),
-    // import() of what stays out of the bundle (the store, alerting): Node's own loader, from the bundle's directory.
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
+  const script = new vm.Script(wrap(source), { filename: bundlePath, ...(cachedData ? { cachedData } : {}) });
   const module = { exports: {} as { main?: typeof main } };
   const init = script.runInThisContext() as (...args: unknown[]) => void;
-  init(module.exports, createRequire(bundlePath), module, bundlePath, dirname(bundlePath));
+  // What stays out of the bundle (the store, alerting, the monitor): Node's loader, from the bundle's directory.
+  const importLazy = (specifier: string) => import(pathToFileURL(resolve(dirname(bundlePath), specifier)).href);
+  init(module.exports, createRequire(bundlePath), module, bundlePath, dirname(bundlePath), importLazy);
   if (typeof module.exports.main !== 'function') throw new Error(`${bundlePath} does not export main()`);
   const cache: CacheUse = cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'accepted';
   return { main: module.exports.main, cache, script };
