@@ -164,7 +164,11 @@ const rows = COMMANDS.map((c) => {
   const x = figures.get(c.name) as Figures;
   return `| ${c.name} | ${f(x.wallMs)} (${f(x.wallMin)}–${f(x.wallMax)}) | ${f(x.cpuMs)} | ${f(x.peakMib)} | ${c.note} |`;
 });
+const before = compareBin ? (figures.get(COMMANDS[3]?.name as string) as Figures) : undefined;
 const wallRatio = lifeline.wallMs / bare.wallMs;
+/** CPU is steadier than wall on a shared machine: the same ratio in CPU time. */
+const cpuRatio = (x: Figures) =>
+  x.cpuMs !== undefined && bare.cpuMs !== undefined ? `; CPU ${(x.cpuMs / bare.cpuMs).toFixed(2)}×` : '';
 const peak = lifeline.peakMib ?? Number.NaN;
 const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
 
@@ -181,7 +185,7 @@ Peak RSS of node processes is VmHWM from /proc/self/status at exit (a \`-r\` pre
 ${rows.join('\n')}
 
 Goal (issue 14, goal 1): peak RSS <= ${RSS_GOAL_MIB} MiB — measured ${f(peak)} MiB, ${verdict(peak <= RSS_GOAL_MIB)}${peak > RSS_GOAL_MIB ? ` (${f(peak - RSS_GOAL_MIB)} MiB over)` : ''};
-wall <= ${WALL_GOAL_RATIO}× \`node -e 0\` — measured ${wallRatio.toFixed(2)}×, ${verdict(wallRatio <= WALL_GOAL_RATIO)}${wallRatio > WALL_GOAL_RATIO ? ` (${f(lifeline.wallMs - WALL_GOAL_RATIO * bare.wallMs)} ms over)` : ''}.
+wall <= ${WALL_GOAL_RATIO}× \`node -e 0\` — measured ${wallRatio.toFixed(2)}×, ${verdict(wallRatio <= WALL_GOAL_RATIO)}${wallRatio > WALL_GOAL_RATIO ? ` (${f(lifeline.wallMs - WALL_GOAL_RATIO * bare.wallMs)} ms over)` : ''}${cpuRatio(lifeline)}.${before ? `\nBefore (${COMPARE_REV}, same rounds): wall ${(before.wallMs / bare.wallMs).toFixed(2)}× \`node -e 0\`${cpuRatio(before)}, peak RSS ${f(before.peakMib)} MiB.` : ''}
 The CronJob's memory limit is ${CRONJOB_LIMIT_MIB}Mi (deploy/kubernetes/base/prober-cronjob.yaml): this peak is ${((peak / CRONJOB_LIMIT_MIB) * 100).toFixed(0)}% of it, ${f(CRONJOB_LIMIT_MIB - peak)} MiB of headroom. More checks in one config, storage (better-sqlite3 or pg) and \`--format pretty\` load more; rerun with the CronJob's own config to size its limit.
 `;
 
