@@ -2,7 +2,8 @@
  * V8 tuned for a short process while a command loads its modules (issue 14, goal 1). V8's
  * defaults suit a process that lives long; `lifeline check --once` runs every minute in a
  * CronJob, loads ~1.5 MiB of code, sends a request per check and exits. Peak RSS of that run
- * (one http check; bench/startup, docs/benchmarks.md) went from 64.5 to 58.8 MiB with these:
+ * (one http check; bench/startup, docs/benchmarks.md) went from 64.5 to 58.8 MiB with the first
+ * three of these:
  *
  * - Young generation kept at its first size. V8 doubles the semi-space (up to 16 MiB) each
  *   time a scavenge finds most of it alive, which is what loading modules looks like (their
@@ -25,9 +26,9 @@
  *   first request because V8 keys its code cache (src/cli/compiled.ts) on the flags: the cache
  *   is used under the flags it was made with, and this one cannot be undone exactly.
  *
- * The compilers and GC pacing end once the modules are loaded, before the command's own work: a config of
- * 10,000 checks still parses with every compiler and V8's usual GC pacing (validating 5,000
- * checks with `--optimize-for-size` kept on took ~20% more CPU).
+ * The compilers and GC pacing end once the modules are loaded, before the command's own work:
+ * a config of 10,000 checks still parses with every compiler and V8's usual GC pacing
+ * (validating 5,000 checks with `--optimize-for-size` kept on took ~20% more CPU).
  * A user who sets any of these on the node command line or in NODE_OPTIONS (or `--jitless`,
  * where turning a compiler on would be wrong) keeps their choice: that family is left alone.
  */
