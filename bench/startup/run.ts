@@ -3,10 +3,12 @@
 // Rounds interleave the three; each figure is the median over the rounds. Writes its
 // section of docs/benchmarks.md.
 //   npm run bench:startup     (BENCH_ROUNDS=15 by default)
+// BENCH_COMPARE_REV=<git rev> adds that revision's build (git archive into a temp dir, built
+// there with its own build steps) as a fourth command in the same rounds: before and after.
 // Needs curl. Peak RSS of the node processes is their VmHWM, read at exit by a preload
 // (hwm.cjs); curl's needs GNU time (/usr/bin/time, Debian package `time`), else it shows n/a.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { machine, ROOT, startTarget, writeSection } from '../common.js';
@@ -36,7 +38,22 @@ interface Command {
   run(): Promise<Sample>;
 }
 
+const COMPARE_REV = process.env.BENCH_COMPARE_REV;
+
 const dir = mkdtempSync(join(tmpdir(), 'lifeline-startup-'));
+
+/** The bin of COMPARE_REV, built as that revision builds (tsc, then its bundling scripts). */
+function buildCompared(rev: string): string {
+  const src = join(dir, 'compare');
+  execFileSync('mkdir', ['-p', src]);
+  execFileSync('sh', ['-c', `git -C "${ROOT}" archive "${rev}" | tar -x -C "${src}"`]);
+  symlinkSync(join(ROOT, 'node_modules'), join(src, 'node_modules'));
+  execFileSync('npx', ['tsc', '-b', 'tsconfig.build.json'], { cwd: src, stdio: 'inherit' });
+  execFileSync(process.execPath, ['packages/prober/scripts/bundle-deps.mjs'], { cwd: src, stdio: 'inherit' });
+  return join(src, 'packages/prober/bin/lifeline.js');
+}
+const compareBin = COMPARE_REV ? buildCompared(COMPARE_REV) : undefined;
+
 const target = await startTarget();
 const config = join(dir, 'one.yaml');
 writeFileSync(config, `checks:\n  - name: local\n    url: ${target.url}\n    every: 60s\n`);
@@ -87,6 +104,15 @@ const COMMANDS: Command[] = [
     note: 'one http check, no storage, JSON line to a pipe',
     run: () => node([BIN, 'check', '--once', '--config', config]),
   },
+  ...(compareBin
+    ? [
+        {
+          name: `\`lifeline check --once\` at ${COMPARE_REV}`,
+          note: 'the same, built from that revision (before)',
+          run: () => node([compareBin, 'check', '--once', '--config', config]),
+        },
+      ]
+    : []),
 ];
 
 const median = (xs: readonly number[]) => {
@@ -138,23 +164,28 @@ const rows = COMMANDS.map((c) => {
   const x = figures.get(c.name) as Figures;
   return `| ${c.name} | ${f(x.wallMs)} (${f(x.wallMin)}–${f(x.wallMax)}) | ${f(x.cpuMs)} | ${f(x.peakMib)} | ${c.note} |`;
 });
+const before = compareBin ? (figures.get(COMMANDS[3]?.name as string) as Figures) : undefined;
 const wallRatio = lifeline.wallMs / bare.wallMs;
+/** CPU is steadier than wall on a shared machine: the same ratio in CPU time. */
+const cpuRatio = (x: Figures) =>
+  x.cpuMs !== undefined && bare.cpuMs !== undefined ? `; CPU ${(x.cpuMs / bare.cpuMs).toFixed(2)}×` : '';
 const peak = lifeline.peakMib ?? Number.NaN;
 const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
 
 const section = `
 ## lifeline check --once: start-up cost (the CronJob)
 
-Command: \`npm run bench:startup\` (BENCH_ROUNDS=${ROUNDS}; the three commands interleaved, order rotating each round; medians, wall as median (min–max)).
+Command: \`${COMPARE_REV ? `BENCH_COMPARE_REV=${COMPARE_REV} ` : ''}npm run bench:startup\` (BENCH_ROUNDS=${ROUNDS}; the ${COMMANDS.length} commands interleaved, order rotating each round; medians, wall as median (min–max)).
 Machine: ${machine()}. The target is a keep-alive node:http server in its own process on loopback; the config has one http check and no storage.
 Peak RSS of node processes is VmHWM from /proc/self/status at exit (a \`-r\` preload, bench/startup/hwm.cjs); curl's is GNU time's %M${hasGnuTime ? '' : ' (not installed here: n/a)'}. Wall time is spawn to exit, as seen by the bench.
+\`check\` runs from one bundled file compiled from V8's code cache, both made by the build (packages/prober/scripts/bundle-cli.mjs, src/cli/compiled.ts); the machine is shared with other jobs, so compare rows of one run, not runs.
 
 | command | wall ms | CPU ms (user+sys) | peak RSS MiB | notes |
 | --- | ---: | ---: | ---: | --- |
 ${rows.join('\n')}
 
 Goal (issue 14, goal 1): peak RSS <= ${RSS_GOAL_MIB} MiB — measured ${f(peak)} MiB, ${verdict(peak <= RSS_GOAL_MIB)}${peak > RSS_GOAL_MIB ? ` (${f(peak - RSS_GOAL_MIB)} MiB over)` : ''};
-wall <= ${WALL_GOAL_RATIO}× \`node -e 0\` — measured ${wallRatio.toFixed(2)}×, ${verdict(wallRatio <= WALL_GOAL_RATIO)}${wallRatio > WALL_GOAL_RATIO ? ` (${f(lifeline.wallMs - WALL_GOAL_RATIO * bare.wallMs)} ms over)` : ''}.
+wall <= ${WALL_GOAL_RATIO}× \`node -e 0\` — measured ${wallRatio.toFixed(2)}×, ${verdict(wallRatio <= WALL_GOAL_RATIO)}${wallRatio > WALL_GOAL_RATIO ? ` (${f(lifeline.wallMs - WALL_GOAL_RATIO * bare.wallMs)} ms over)` : ''}${cpuRatio(lifeline)}.${before ? `\nBefore (${COMPARE_REV}, same rounds): wall ${(before.wallMs / bare.wallMs).toFixed(2)}× \`node -e 0\`${cpuRatio(before)}, peak RSS ${f(before.peakMib)} MiB.` : ''}
 The CronJob's memory limit is ${CRONJOB_LIMIT_MIB}Mi (deploy/kubernetes/base/prober-cronjob.yaml): this peak is ${((peak / CRONJOB_LIMIT_MIB) * 100).toFixed(0)}% of it, ${f(CRONJOB_LIMIT_MIB - peak)} MiB of headroom. More checks in one config, storage (better-sqlite3 or pg) and \`--format pretty\` load more; rerun with the CronJob's own config to size its limit.
 `;
 

@@ -47,3 +47,6 @@ for (const name of PACKAGES) {
     },
   });
 }
+
+// Then `lifeline check` as one file with V8's code cache, which needs the bundles above.
+await import('./bundle-cli.mjs');

@@ -5,9 +5,9 @@ import { describe, it } from 'node:test';
 import { beginStartup } from './startup.js';
 
 /** Runs begin, then each end, recording the flags set at each step. */
-function flags(options: string, ends: ('short' | 'long')[]): string[][] {
+function flags(options: string, ends: ('short' | 'long')[], lifetime: 'short' | 'unknown' = 'unknown'): string[][] {
   const steps: string[][] = [[]];
-  const startup = beginStartup(options, (flag) => steps.at(-1)?.push(flag));
+  const startup = beginStartup(options, (flag) => steps.at(-1)?.push(flag), lifetime);
   for (const life of ends) {
     steps.push([]);
     startup.end(life);
@@ -32,6 +32,24 @@ describe('start-up V8 flags', () => {
 
   it('ends once: a second end undoes only what is left', () => {
     assert.deepEqual(flags('', ['short', 'short', 'long']), [BEGIN, LOADED, [], ['--semi-space-growth-factor=2']]);
+  });
+
+  it('check, known to be short-lived: WebAssembly by the baseline compiler from the start, never undone', () => {
+    assert.deepEqual(flags('', ['short'], 'short'), [[...BEGIN, '--liftoff-only'], LOADED]);
+    assert.deepEqual(flags('--no-liftoff', ['short'], 'short'), [BEGIN, LOADED]);
+  });
+
+  it('again: the flags of the beginning, for the build to save the code cache under', () => {
+    const steps: string[][] = [];
+    const startup = beginStartup('--optimize-for-size', (flag) => steps.at(-1)?.push(flag), 'short');
+    steps.push([]);
+    startup.end('short');
+    steps.push([]);
+    startup.again();
+    assert.deepEqual(steps, [
+      ['--turbofan', '--sparkplug'],
+      [YOUNG, ...COMPILERS, '--liftoff-only'],
+    ]);
   });
 
   const cases: [string, string, string[], string[]][] = [
