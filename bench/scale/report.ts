@@ -1,0 +1,83 @@
+// The bench:scale section of docs/benchmarks.md: a row per size and build, then the goals of
+// issue #14 (goal 2), met or the distance.
+import type { Measurement, Settings } from './measure.js';
+
+const MB_IN_MIB = 1e6 / 1_048_576;
+/** Goal: RSS <= 80 MB at 1,000 checks; 80 MB read strictly, as 80 x 10^6 bytes. */
+const RSS_1K_MIB = 80 * MB_IN_MIB;
+const RSS_100K_MIB = 512;
+const LAG_P99_MS = 50;
+const START_MS = 3_000;
+
+const n = (x: number | undefined, digits = 0) =>
+  x === undefined || Number.isNaN(x)
+    ? '—'
+    : x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const label = (m: Measurement) =>
+  `${n(m.scenario.checks)}${m.scenario.keepAlive ? ', `keepAlive: true`' : ', a new connection per run (default)'}`;
+
+function row(m: Measurement): string {
+  if (m.failed)
+    return `| ${label(m)} | ${m.build} | **failed**: ${m.failed.replaceAll('|', '/').replaceAll('\n', ' ')} |||||||||`;
+  return `| ${label(m)} | ${m.build} | ${n(m.listeningMs)} | ${n(m.firstResultMs)} | ${n(m.rssMedianMb, 1)} / ${n(m.rssPeakMb, 1)} | ${n(m.lifePeakMb, 1)} | ${n((m.cpuShare ?? 0) * 100, 1)}% | ${n(m.lagP50)} / ${n(m.lagP99)} / ${n(m.lagMax)} | ${n(m.perSecond, 1)} / ${n(m.expectedPerSecond, 1)} | ${n(m.checksSeen)} |`;
+}
+
+const verdict = (ok: boolean, distance: string) => (ok ? 'met' : `**not met** (${distance})`);
+
+/** The goal lines for the rows of this build (the last build measured at each size). */
+function goals(rows: readonly Measurement[]): string[] {
+  const mine = rows.filter((r) => r.build === 'this build');
+  const lines: string[] = [];
+  const at1k = mine.find((r) => r.scenario.checks === 1000 && !r.failed);
+  if (at1k?.rssPeakMb !== undefined) {
+    const over = at1k.rssPeakMb - RSS_1K_MIB;
+    lines.push(
+      `- RSS ≤ 80 MB (${n(RSS_1K_MIB, 1)} MiB) at 1,000 checks: peak in the window ${n(at1k.rssPeakMb, 1)} MiB (median ${n(at1k.rssMedianMb, 1)}) — ${verdict(over <= 0, `${n(over, 1)} MiB over`)}.`,
+    );
+  } else lines.push('- RSS ≤ 80 MB at 1,000 checks: not measured in this run.');
+  for (const r of mine.filter((m) => m.scenario.checks === 100_000)) {
+    const mode = r.scenario.keepAlive ? '`keepAlive: true`' : 'a new connection per run';
+    if (r.failed) {
+      lines.push(`- 100,000 checks, ${mode}: **not met**, the monitor did not run: ${r.failed}`);
+      continue;
+    }
+    const rss = r.rssPeakMb ?? Number.NaN;
+    const lag = r.lagP99 ?? Number.NaN;
+    const start = r.listeningMs ?? Number.NaN;
+    lines.push(
+      `- 100,000 checks, ${mode}: RSS ≤ 512 MiB — peak ${n(rss, 1)} MiB, ${verdict(rss <= RSS_100K_MIB, `${n(rss - RSS_100K_MIB, 1)} MiB over`)}; lag p99 < 50 ms — ${n(lag)} ms, ${verdict(lag < LAG_P99_MS, `${n(lag - LAG_P99_MS)} ms over`)}; start-up < 3 s (spawn to listening) — ${n(start / 1000, 2)} s, ${verdict(start < START_MS, `${n((start - START_MS) / 1000, 2)} s over`)}; ${n(r.perSecond, 1)} of ${n(r.expectedPerSecond, 1)} results/s.`,
+    );
+  }
+  return lines;
+}
+
+export function report(
+  rows: readonly Measurement[],
+  context: { command: string; machine: string; settings: Settings },
+): string {
+  const { settings } = context;
+  const pinned =
+    settings.cpu === undefined
+      ? 'Nothing is pinned.'
+      : `The monitor is pinned to CPU ${settings.cpu} (\`taskset -c ${settings.cpu}\`, every thread: the SQLite writer and libuv's pool too); the target and the bench to the other CPU(s).`;
+  const problems = rows
+    .filter((r) => (r.problems?.length ?? 0) > 0)
+    .map((r) => `- ${label(r)}, ${r.build}: ${r.problems?.slice(0, 3).join(' / ').slice(0, 400)}`);
+  return `## lifeline run at scale: 1,000 to 100,000 checks on one core
+
+Command: ${context.command}.
+Machine: ${context.machine}; shared with other jobs while it ran, so single figures are noisy: compare rows of one run.
+The real \`lifeline run\` (compiled, its own process, no Node flags: the heap Node sizes for itself) with N http checks \`every: 60s\`, \`jitter: 60s\`, each its own URL on one keep-alive node:http target in its own process on loopback; results in SQLite in a temp dir; JSON lines to a pipe the bench reads. ${pinned}
+
+- **start: listening** is spawn to the "monitor started" line (config loaded, store open, API listening, scheduler started); **first result** is spawn to the first result line.
+- After a warm-up of ${settings.warmupS} s, a window of ${settings.windowS} s: every check runs at least once in it. **RSS** is VmRSS of /proc/PID/status sampled each second (median / peak of the window); **life peak** is VmHWM at its end (loading included). **CPU** is utime + stime of /proc/PID/stat over the window, all threads, as a share of one core. **Lag** is \`time - scheduledAt\` of every result line in the window. **Results/s**: measured / expected (N ÷ 60 s). **Checks seen**: distinct checks with a result in the window.
+- 100,000 checks \`every: 60s\` are 1,667 probes/s: with a new connection per probe (the default, ~0.5 ms of CPU each) that takes most of one core; with \`keepAlive: true\` each check keeps its connection. Both are measured and labelled.
+
+| checks | build | start: listening ms | start: first result ms | RSS MiB median / peak | life peak MiB | CPU | lag p50 / p99 / max ms | results/s | checks seen |
+| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${rows.map(row).join('\n')}
+
+Goals (issue #14, goal 2; this build):
+${goals(rows).join('\n')}
+${problems.length > 0 ? `\nWhat the monitors reported on stderr or at error level:\n${problems.join('\n')}\n` : ''}`;
+}

@@ -1,0 +1,98 @@
+// `lifeline run` at scale (issue #14, goal 2): the real compiled CLI in its own process, pinned to
+// one CPU, with N http checks `every: 60s` (`jitter: 60s`), each its own URL on one keep-alive
+// node:http target in its own process on loopback, results in SQLite in a temp dir (the local
+// default). The target and this bench are pinned to the other CPU. Per size: start-up (spawn to
+// listening, spawn to the first result), then after a warm-up a window long enough for every
+// check to run once: RSS (median and peak, /proc), CPU share, scheduler lag (time - scheduledAt
+// of every result line), results/s against N/60. Writes its section of docs/benchmarks.md.
+//   npm run bench:scale   (BENCH_SCALE_SIZES=1000,10000,100000:keepalive,100000 — N or N:keepalive;
+//     BENCH_SCALE_WINDOW=75 s, BENCH_SCALE_WARMUP=10 s, BENCH_SCALE_START_TIMEOUT=120 s,
+//     BENCH_SCALE_CPU=1 (the monitor's CPU; "none" pins nothing), BENCH_COMPARE_REV=<git rev> also
+//     measures that revision, built in a temp dir, before this build at each size;
+//     BENCH_NO_WRITE=1 prints only)
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { machine, startTarget, writeSection } from '../common.js';
+import { type BenchMonitor, BIN } from '../dashboard/monitor.js';
+import { type Build, buildRevision } from './builds.js';
+import { type Measurement, measure, type Scenario, type Settings } from './measure.js';
+import { report } from './report.js';
+
+const SIZES_SPEC = process.env.BENCH_SCALE_SIZES ?? '1000,10000,100000:keepalive,100000';
+const scenarios: Scenario[] = SIZES_SPEC.split(',').map((spec) => {
+  const [n, mode] = spec.trim().split(':');
+  const checks = Number(n);
+  if (!Number.isInteger(checks) || checks < 1 || (mode !== undefined && mode !== 'keepalive'))
+    throw new Error(`BENCH_SCALE_SIZES: "${spec}" is not N or N:keepalive`);
+  return { checks, keepAlive: mode === 'keepalive' };
+});
+const cpuSpec = process.env.BENCH_SCALE_CPU ?? '1';
+const settings: Settings = {
+  warmupS: Number(process.env.BENCH_SCALE_WARMUP ?? 10),
+  windowS: Number(process.env.BENCH_SCALE_WINDOW ?? 75),
+  startTimeoutS: Number(process.env.BENCH_SCALE_START_TIMEOUT ?? 120),
+  cpu: cpuSpec === 'none' ? undefined : Number(cpuSpec),
+};
+if (settings.windowS < 60)
+  console.error(`BENCH_SCALE_WINDOW=${settings.windowS}: under 60 s, not every check runs in the window`);
+const COMPARE_REV = process.env.BENCH_COMPARE_REV;
+
+/** The CPUs this bench and the target run on: every one but the monitor's. */
+function otherCpus(): string | undefined {
+  if (settings.cpu === undefined) return undefined;
+  const others = cpus()
+    .map((_, i) => i)
+    .filter((i) => i !== settings.cpu);
+  if (others.length === 0 || settings.cpu >= cpus().length)
+    throw new Error(`BENCH_SCALE_CPU=${settings.cpu}: this machine has ${cpus().length} CPU(s)`);
+  return others.join(',');
+}
+
+const pin = (pid: number, list: string) => execFileSync('taskset', ['-a', '-p', '-c', list, String(pid)]);
+
+const tmp = mkdtempSync(join(tmpdir(), 'lifeline-bench-scale-builds-'));
+const target = await startTarget();
+let current: BenchMonitor | undefined;
+// Ctrl-C or a kill leaves no monitor nor target behind.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    current?.child.kill('SIGKILL');
+    target.child.kill('SIGKILL');
+    rmSync(tmp, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
+const rows: Measurement[] = [];
+try {
+  const others = otherCpus();
+  if (others !== undefined) {
+    pin(process.pid, others);
+    pin(target.child.pid as number, others);
+  }
+  const builds: Build[] = [];
+  if (COMPARE_REV) builds.push(buildRevision(COMPARE_REV, tmp));
+  builds.push({ label: 'this build', bin: BIN });
+  for (const scenario of scenarios) {
+    for (const build of builds) {
+      const row = await measure(scenario, build, target.url, settings, (m) => {
+        current = m;
+      });
+      console.log(JSON.stringify(row));
+      rows.push(row);
+    }
+  }
+} finally {
+  target.child.kill();
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+const body = report(rows, {
+  command: `\`npm run bench:scale\` (BENCH_SCALE_SIZES=${SIZES_SPEC}, BENCH_SCALE_WINDOW=${settings.windowS} s, BENCH_SCALE_WARMUP=${settings.warmupS} s, BENCH_SCALE_CPU=${cpuSpec}${COMPARE_REV ? `, BENCH_COMPARE_REV=${COMPARE_REV}` : ''})`,
+  machine: machine(),
+  settings,
+});
+if (process.env.BENCH_NO_WRITE) console.log(body);
+else writeSection('scale', body);
+if (rows.some((r) => r.failed)) process.exitCode = 1;
