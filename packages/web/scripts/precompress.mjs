@@ -43,7 +43,10 @@ export async function precompress(dir) {
       }),
       gzipAsync(body, { level: 9 }),
     ]);
-    for (const [suffix, coded] of [['.br', br], ['.gz', gz]]) {
+    for (const [suffix, coded] of [
+      ['.br', br],
+      ['.gz', gz],
+    ]) {
       if (coded.length >= body.length) continue;
       await writeFile(`${path}${suffix}`, coded);
       written += 1;
