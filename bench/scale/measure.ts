@@ -20,6 +20,7 @@ export interface Settings {
   readonly startTimeoutS: number;
   /** The CPU the monitor is pinned to; undefined: not pinned. */
   readonly cpu: number | undefined;
+  readonly nodeArgs: readonly string[];
 }
 
 export interface Measurement {
@@ -119,6 +120,7 @@ export async function measure(
       bin: build.bin,
       ...(settings.cpu === undefined ? {} : { cpu: settings.cpu }),
       startTimeoutMs: settings.startTimeoutS * 1000,
+      nodeArgs: settings.nodeArgs,
     });
     onMonitor(monitor);
     await whileAlive(monitor, settings.warmupS * 1000, 'warm-up');

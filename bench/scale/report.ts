@@ -67,7 +67,7 @@ export function report(
 
 Command: ${context.command}.
 Machine: ${context.machine}; shared with other jobs while it ran, so single figures are noisy: compare rows of one run.
-The real \`lifeline run\` (compiled, its own process, no Node flags: the heap Node sizes for itself) with N http checks \`every: 60s\`, \`jitter: 60s\`, each its own URL on one keep-alive node:http target in its own process on loopback; results in SQLite in a temp dir; JSON lines to a pipe the bench reads. ${pinned}
+The real \`lifeline run\` (compiled, its own process, ${settings.nodeArgs.length > 0 ? `node flags \`${settings.nodeArgs.join(' ')}\`` : 'no Node flags: the heap Node sizes for itself'}) with N http checks \`every: 60s\`, \`jitter: 60s\`, each its own URL on one keep-alive node:http target in its own process on loopback; results in SQLite in a temp dir; JSON lines to a pipe the bench reads. ${pinned}
 
 - **start: listening** is spawn to the "monitor started" line (config loaded, store open, API listening, scheduler started); **first result** is spawn to the first result line.
 - After a warm-up of ${settings.warmupS} s, a window of ${settings.windowS} s: every check runs at least once in it. **RSS** is VmRSS of /proc/PID/status sampled each second (median / peak of the window); **life peak** is VmHWM at its end (loading included). **CPU** is utime + stime of /proc/PID/stat over the window, all threads, as a share of one core. **Lag** is \`time - scheduledAt\` of every result line in the window. **Results/s**: measured / expected (N ÷ 60 s). **Checks seen**: distinct checks with a result in the window.

@@ -9,7 +9,7 @@
 //     BENCH_SCALE_WINDOW=75 s, BENCH_SCALE_WARMUP=10 s, BENCH_SCALE_START_TIMEOUT=120 s,
 //     BENCH_SCALE_CPU=1 (the monitor's CPU; "none" pins nothing), BENCH_COMPARE_REV=<git rev> also
 //     measures that revision, built in a temp dir, before this build at each size;
-//     BENCH_NO_WRITE=1 prints only)
+//     BENCH_NODE_ARGS adds node flags to every monitor; BENCH_NO_WRITE=1 prints only)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -29,15 +29,18 @@ const scenarios: Scenario[] = SIZES_SPEC.split(',').map((spec) => {
   return { checks, keepAlive: mode === 'keepalive' };
 });
 const cpuSpec = process.env.BENCH_SCALE_CPU ?? '1';
+const COMPARE_REV = process.env.BENCH_COMPARE_REV;
+/** Node flags for every monitor (experiments: --max-semi-space-size=2, --cpu-prof...). */
+const NODE_ARGS = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 const settings: Settings = {
   warmupS: Number(process.env.BENCH_SCALE_WARMUP ?? 10),
   windowS: Number(process.env.BENCH_SCALE_WINDOW ?? 75),
   startTimeoutS: Number(process.env.BENCH_SCALE_START_TIMEOUT ?? 120),
   cpu: cpuSpec === 'none' ? undefined : Number(cpuSpec),
+  nodeArgs: NODE_ARGS,
 };
 if (settings.windowS < 60)
   console.error(`BENCH_SCALE_WINDOW=${settings.windowS}: under 60 s, not every check runs in the window`);
-const COMPARE_REV = process.env.BENCH_COMPARE_REV;
 
 /** The CPUs this bench and the target run on: every one but the monitor's. */
 function otherCpus(): string | undefined {
@@ -89,7 +92,7 @@ try {
 }
 
 const body = report(rows, {
-  command: `\`npm run bench:scale\` (BENCH_SCALE_SIZES=${SIZES_SPEC}, BENCH_SCALE_WINDOW=${settings.windowS} s, BENCH_SCALE_WARMUP=${settings.warmupS} s, BENCH_SCALE_CPU=${cpuSpec}${COMPARE_REV ? `, BENCH_COMPARE_REV=${COMPARE_REV}` : ''})`,
+  command: `\`npm run bench:scale\` (BENCH_SCALE_SIZES=${SIZES_SPEC}, BENCH_SCALE_WINDOW=${settings.windowS} s, BENCH_SCALE_WARMUP=${settings.warmupS} s, BENCH_SCALE_CPU=${cpuSpec}${NODE_ARGS.length > 0 ? `, BENCH_NODE_ARGS="${NODE_ARGS.join(' ')}"` : ''}${COMPARE_REV ? `, BENCH_COMPARE_REV=${COMPARE_REV}` : ''})`,
   machine: machine(),
   settings,
 });

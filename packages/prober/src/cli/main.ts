@@ -283,6 +283,9 @@ export async function main(
         exitCode = config;
         return;
       }
+      // A long-lived process: V8's young generation held at a few MiB from here (src/runtime/young-generation.ts),
+      // before the monitor's modules load; not while the config loads, which it would slow.
+      const uncapYoung = (await import('../runtime/young-generation.js')).capYoungGeneration();
       const logger = createLogger(opts.format, io.stdout, { buffered: true });
       const { monitorStorage, startMonitor } = await import('../main.js');
       const stop = onStopSignal(io, exitNow);
@@ -306,6 +309,7 @@ export async function main(
         });
         io.stderr.write(`lifeline cannot start: ${described.message}\n`);
         if (io.env.LIFELINE_DEBUG) io.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
+        uncapYoung();
         stop.dispose();
         exitCode = described.configuration ? EXIT.usage : EXIT.checkFailed;
         return;
@@ -323,6 +327,7 @@ export async function main(
       const signal = await stop.promise;
       logger.info({ signal }, `received ${signal}, waiting for in-flight checks`);
       await monitor.stop();
+      uncapYoung();
       stop.dispose();
       exitCode = EXIT.ok;
     });
