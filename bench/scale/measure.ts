@@ -12,6 +12,8 @@ import { checksConfig } from '../prober/throughput.js';
 export interface Scenario {
   readonly checks: number;
   readonly keepAlive: boolean;
+  /** NODE_OPTIONS=--max-old-space-size=heapMb, as the monitor's pods set it; Node's own sizing when undefined. */
+  readonly heapMb?: number;
 }
 
 export interface Settings {
@@ -121,6 +123,7 @@ export async function measure(
       ...(settings.cpu === undefined ? {} : { cpu: settings.cpu }),
       startTimeoutMs: settings.startTimeoutS * 1000,
       nodeArgs: settings.nodeArgs,
+      ...(scenario.heapMb === undefined ? {} : { env: { NODE_OPTIONS: `--max-old-space-size=${scenario.heapMb}` } }),
     });
     onMonitor(monitor);
     await whileAlive(monitor, settings.warmupS * 1000, 'warm-up');

@@ -5,7 +5,8 @@
 // listening, spawn to the first result), then after a warm-up a window long enough for every
 // check to run once: RSS (median and peak, /proc), CPU share, scheduler lag (time - scheduledAt
 // of every result line), results/s against N/60. Writes its section of docs/benchmarks.md.
-//   npm run bench:scale   (BENCH_SCALE_SIZES=1000,10000,100000:keepalive,100000 — N or N:keepalive;
+//   npm run bench:scale   (BENCH_SCALE_SIZES=1000,10000,10000:heap=128,100000:keepalive,100000 — N, with
+//     :keepalive for `keepAlive: true` and :heap=MiB for NODE_OPTIONS=--max-old-space-size=MiB as in the pods;
 //     BENCH_SCALE_WINDOW=75 s, BENCH_SCALE_WARMUP=10 s, BENCH_SCALE_START_TIMEOUT=120 s,
 //     BENCH_SCALE_CPU=1 (the monitor's CPU; "none" pins nothing), BENCH_COMPARE_REV=<git rev> also
 //     measures that revision, built in a temp dir, before this build at each size;
@@ -20,13 +21,16 @@ import { type Build, buildRevision } from './builds.js';
 import { type Measurement, measure, type Scenario, type Settings } from './measure.js';
 import { report } from './report.js';
 
-const SIZES_SPEC = process.env.BENCH_SCALE_SIZES ?? '1000,10000,100000:keepalive,100000';
+const SIZES_SPEC = process.env.BENCH_SCALE_SIZES ?? '1000,10000,10000:heap=128,100000:keepalive,100000';
 const scenarios: Scenario[] = SIZES_SPEC.split(',').map((spec) => {
-  const [n, mode] = spec.trim().split(':');
+  const [n, ...modes] = spec.trim().split(':');
   const checks = Number(n);
-  if (!Number.isInteger(checks) || checks < 1 || (mode !== undefined && mode !== 'keepalive'))
-    throw new Error(`BENCH_SCALE_SIZES: "${spec}" is not N or N:keepalive`);
-  return { checks, keepAlive: mode === 'keepalive' };
+  const heap = modes.find((m) => m.startsWith('heap='));
+  const heapMb = heap === undefined ? undefined : Number(heap.slice('heap='.length));
+  const known = modes.every((m) => m === 'keepalive' || m === heap);
+  if (!Number.isInteger(checks) || checks < 1 || !known || (heapMb !== undefined && !(heapMb > 0)))
+    throw new Error(`BENCH_SCALE_SIZES: "${spec}" is not N, N:keepalive or N:heap=MiB (or both)`);
+  return { checks, keepAlive: modes.includes('keepalive'), ...(heapMb === undefined ? {} : { heapMb }) };
 });
 const cpuSpec = process.env.BENCH_SCALE_CPU ?? '1';
 const COMPARE_REV = process.env.BENCH_COMPARE_REV;

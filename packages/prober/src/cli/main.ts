@@ -278,14 +278,15 @@ export async function main(
     )
     .action(async (opts: { config?: string; format: LogFormat; port?: number }) => {
       startup.end('long');
+      // A long-lived process: V8's young generation held at a few MiB (src/runtime/young-generation.ts).
+      const { holdYoungGeneration } = await import('../runtime/young-generation.js');
+      const releaseYoung = holdYoungGeneration({ config: opts.config ?? io.env.LIFELINE_CONFIG });
       const config = load(opts.config, io, 'run');
       if (typeof config === 'number') {
+        releaseYoung();
         exitCode = config;
         return;
       }
-      // A long-lived process: V8's young generation held at a few MiB from here (src/runtime/young-generation.ts),
-      // before the monitor's modules load; not while the config loads, which it would slow.
-      const uncapYoung = (await import('../runtime/young-generation.js')).capYoungGeneration();
       const logger = createLogger(opts.format, io.stdout, { buffered: true });
       const { monitorStorage, startMonitor } = await import('../main.js');
       const stop = onStopSignal(io, exitNow);
@@ -309,7 +310,7 @@ export async function main(
         });
         io.stderr.write(`lifeline cannot start: ${described.message}\n`);
         if (io.env.LIFELINE_DEBUG) io.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
-        uncapYoung();
+        releaseYoung();
         stop.dispose();
         exitCode = described.configuration ? EXIT.usage : EXIT.checkFailed;
         return;
@@ -327,7 +328,7 @@ export async function main(
       const signal = await stop.promise;
       logger.info({ signal }, `received ${signal}, waiting for in-flight checks`);
       await monitor.stop();
-      uncapYoung();
+      releaseYoung();
       stop.dispose();
       exitCode = EXIT.ok;
     });
