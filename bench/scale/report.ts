@@ -51,6 +51,15 @@ function goals(rows: readonly Measurement[]): string[] {
   return lines;
 }
 
+/** Measured once by hand (not by this bench), kept here so each rerun of the section keeps it. */
+const WHERE_IT_GOES = `**Where the RSS of 1,000 checks goes** (2026-11-27, measured by hand on this machine: /proc/PID/smaps of a monitor of this bench's 1,000 checks 20 s after its start, with the young generation held; \`process.memoryUsage()\` and V8's heap spaces from a preload): 84 MB in all, of which **44 MB are /usr/bin/node's own pages** (file-backed, shared with every Node process: a bare node:http server that does nothing touches 33 MB of them and has 43.5 MB of RSS), 6 MB shared libraries (libstdc++, libc, better-sqlite3's addon), and 35 MB anonymous: V8's heap (29 MB committed: old space 25, code 1.8, large objects 1.5, young generation 1) and malloc's (4.4 MB of it external memory). With 1 check the same monitor has 72 MB of RSS and 17 MB of old space: about 13 KB of RSS per check above a 72 MB floor.
+
+What was cut (issue #14, goal 2), each measured side by side:
+- **The young generation** (src/runtime/young-generation.ts): V8 grew it to 16 MiB per semi-space (32 MiB, mostly empty) within seconds of a start. \`lifeline run\` now holds it at its first size (1 MiB per semi-space) from before the config loads; a config over 1 MiB of YAML (about 5,000 checks) loads first, since holding it during the load of 100,000 checks cost 25–45% more CPU (\`lifeline validate\` of 100,000 checks, 12.2–12.7 s of CPU with 16 MiB semi-spaces against 15.2–17.9 s with 2 MiB, two rounds). In four runs of 1,000 checks (40 s and 30 s windows), RSS median / peak: 113 / 120 MiB as V8 grows it, 87 / 93 and 83 / 87 held at 1 MiB, 86 / 90 at 2 MiB; CPU 4.5% against 4.2–5.2%. V8 does not give a grown young generation back while the process keeps allocating (a forced full collection did not shrink it), which is why it is held before the monitor starts rather than capped later.
+- **The dashboard's compression at start** (server/static.ts, static-encodings.ts): the web build writes each file's .br and .gz (packages/web/scripts/precompress.mjs, a Vite plugin) and the monitor serves them as they are; loading the dashboard took +7.4 MiB of RSS and 235 ms of CPU (brotli at quality 11 on the thread pool, whose encoder memory stayed in the process) and takes +1.1 MiB and 12 ms.
+- Tried and not kept (1,000 checks, young generation held, RSS median / peak): \`--optimize-for-size\` 84 / 85 MiB, \`--single-threaded-gc\` 95 / 98, \`MALLOC_ARENA_MAX=2\` 83 / 89, \`--v8-pool-size=1\` 82 / 84, against 83 / 87 without: nothing above this machine's noise.
+- Left to the files' owners, measured in a process that already holds the rest of the monitor's modules: badge-maker (loaded by server/routes/badges.ts at start, used only for a badge request) holds 3.6 MiB of heap, +2.3 MiB RSS and 77 ms of CPU; pg (store/open.ts, loaded with SQLite too) 0.5 MiB of heap, +0.6 MiB RSS and 18 ms; nodemailer already loads only when an e-mail goes out. The rest above the floor is per check (about 8 KB of old space each).`;
+
 export function report(
   rows: readonly Measurement[],
   context: { command: string; machine: string; settings: Settings },
@@ -70,7 +79,7 @@ Machine: ${context.machine}; shared with other jobs while it ran, so single figu
 The real \`lifeline run\` (compiled, its own process, ${settings.nodeArgs.length > 0 ? `node flags \`${settings.nodeArgs.join(' ')}\`` : 'no Node flags: the heap Node sizes for itself'}) with N http checks \`every: 60s\`, \`jitter: 60s\`, each its own URL on one keep-alive node:http target in its own process on loopback; results in SQLite in a temp dir; JSON lines to a pipe the bench reads. ${pinned}
 
 - **start: listening** is spawn to the "monitor started" line (config loaded, store open, API listening, scheduler started); **first result** is spawn to the first result line.
-- After a warm-up of ${settings.warmupS} s, a window of ${settings.windowS} s: every check runs at least once in it. **RSS** is VmRSS of /proc/PID/status sampled each second (median / peak of the window); **life peak** is VmHWM at its end (loading included). **CPU** is utime + stime of /proc/PID/stat over the window, all threads, as a share of one core. **Lag** is \`time - scheduledAt\` of every result line in the window. **Results/s**: measured / expected (N ÷ 60 s). **Checks seen**: distinct checks with a result in the window.
+- After a warm-up of ${settings.warmupS} s, a window of ${settings.windowS} s. Each run of a check is due at a random point of its minute (the jitter), so two runs of one check can be up to 120 s apart: ${settings.windowS >= 120 ? 'every check runs at least once in the window' : 'in a window under 120 s some checks may not run (checks seen says how many did)'}. **RSS** is VmRSS of /proc/PID/status sampled each second (median / peak of the window); **life peak** is VmHWM at its end (loading included). **CPU** is utime + stime of /proc/PID/stat over the window, all threads, as a share of one core. **Lag** is \`time - scheduledAt\` of every result line in the window. **Results/s**: measured / expected (N ÷ 60 s). **Checks seen**: distinct checks with a result in the window.
 - 100,000 checks \`every: 60s\` are 1,667 probes/s: with a new connection per probe (the default, ~0.5 ms of CPU each) that takes most of one core; with \`keepAlive: true\` each check keeps its connection. Both are measured and labelled.
 
 | checks | build | start: listening ms | start: first result ms | RSS MiB median / peak | life peak MiB | CPU | lag p50 / p99 / max ms | results/s | checks seen |
@@ -79,5 +88,7 @@ ${rows.map(row).join('\n')}
 
 Goals (issue #14, goal 2; this build):
 ${goals(rows).join('\n')}
+
+${WHERE_IT_GOES}
 ${problems.length > 0 ? `\nWhat the monitors reported on stderr or at error level:\n${problems.join('\n')}\n` : ''}`;
 }
