@@ -5,7 +5,7 @@
 // 2). A stored coding is trusted when it is not older than its file (the build writes it after
 // the file; a file rebuilt or edited since is newer): decoding each one to compare it would
 // cost another ~1.5 MiB of RSS for the decoders' memory.
-import { readFile, stat } from 'node:fs/promises';
+import { lstat, readFile, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
 
@@ -26,11 +26,15 @@ const encode: Readonly<Record<Coding, (body: Buffer) => Promise<Buffer>>> = {
   gzip: (body) => promisify(gzip)(body, { level: 9 }),
 };
 
-/** The stored coding of `path` if it exists, is not empty and is not older than the file (modified at `mtimeMs`). */
+/**
+ * The stored coding of `path` if it is a regular file (a symbolic link is not followed, as for
+ * the files themselves), not empty and not older than the file (modified at `mtimeMs`).
+ */
 async function stored(path: string, coding: Coding, mtimeMs: number): Promise<Buffer | undefined> {
   const file = `${path}${CODING_SUFFIX[coding]}`;
   try {
-    if ((await stat(file)).mtimeMs < mtimeMs) return undefined;
+    const info = await lstat(file);
+    if (!info.isFile() || info.mtimeMs < mtimeMs) return undefined;
     const coded = await readFile(file);
     return coded.length > 0 ? coded : undefined;
   } catch {

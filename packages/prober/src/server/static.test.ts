@@ -318,11 +318,14 @@ describe('a build with its codings written next to its files', () => {
     }
   });
 
-  it('compresses a file anew when its stored codings are older than it, or empty', async () => {
+  it('compresses a file anew when its stored codings are older than it, empty, or a symbolic link', async () => {
     const dir = join(root, 'stale-dist');
     mkdirSync(join(dir, 'assets'), { recursive: true });
     writeFileSync(join(dir, 'index.html'), INDEX);
     writeFileSync(join(dir, 'index.html.br'), Buffer.alloc(0));
+    // A symbolic link is not followed, here as for the files themselves.
+    writeFileSync(join(root, 'outside.gz'), fast(SECRET).gz);
+    symlinkSync(join(root, 'outside.gz'), join(dir, 'index.html.gz'));
     // Left over from an earlier build: the codings of another content, the file written since.
     writeFileSync(join(dir, 'assets', 'app-3f2a.js.br'), fast(OTHER_JS).br);
     writeFileSync(join(dir, 'assets', 'app-3f2a.js.gz'), fast(OTHER_JS).gz);
@@ -338,6 +341,8 @@ describe('a build with its codings written next to its files', () => {
       assert.equal(gunzipSync(gz.body).toString(), APP_JS);
       const index = await request(server.base, '/', { 'accept-encoding': 'br' });
       assert.equal(brotliDecompressSync(index.body).toString(), INDEX);
+      const indexGz = await request(server.base, '/', { 'accept-encoding': 'gzip' });
+      assert.equal(gunzipSync(indexGz.body).toString(), INDEX);
     } finally {
       await server.close();
     }
