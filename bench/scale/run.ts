@@ -13,7 +13,7 @@
 //     BENCH_NODE_ARGS adds node flags to every monitor; BENCH_NO_WRITE=1 prints only)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { machine, startTarget, writeSection } from '../common.js';
 import { type BenchMonitor, BIN } from '../dashboard/monitor.js';
@@ -73,6 +73,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 const rows: Measurement[] = [];
+// Other work on the machine shows here: the monitor is pinned, not alone on its CPU.
+const loadAtStart = loadavg()[0] ?? 0;
 try {
   const others = otherCpus();
   if (others !== undefined) {
@@ -98,7 +100,7 @@ try {
 
 const body = report(rows, {
   command: `\`npm run bench:scale\` (BENCH_SCALE_SIZES=${SIZES_SPEC}, BENCH_SCALE_WINDOW=${settings.windowS} s, BENCH_SCALE_WARMUP=${settings.warmupS} s, BENCH_SCALE_CPU=${cpuSpec}${NODE_ARGS.length > 0 ? `, BENCH_NODE_ARGS="${NODE_ARGS.join(' ')}"` : ''}${COMPARE_REV ? `, BENCH_COMPARE_REV=${COMPARE_REV}` : ''})`,
-  machine: machine(),
+  machine: `${machine()}; load average (1 min) ${loadAtStart.toFixed(1)} at the start, ${(loadavg()[0] ?? 0).toFixed(1)} at the end`,
   settings,
 });
 if (process.env.BENCH_NO_WRITE) console.log(body);
