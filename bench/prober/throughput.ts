@@ -32,7 +32,7 @@ function listenOverflows(): number {
   return Number(values[names.indexOf('ListenOverflows')] ?? 0);
 }
 
-interface CheckOptions {
+export interface CheckOptions {
   readonly count: number;
   readonly every: string;
   readonly keepAlive?: boolean;
@@ -40,7 +40,8 @@ interface CheckOptions {
   readonly concurrency?: number;
 }
 
-function config(url: string, dir: string, o: CheckOptions): string {
+/** A config of o.count http checks, each its own URL on the target, results in SQLite in dir (bench/scale uses it too). */
+export function checksConfig(url: string, dir: string, o: CheckOptions): string {
   const lines = [
     `storage: ${join(dir, 'bench.db')}`,
     'scheduler:',
@@ -85,7 +86,7 @@ export async function runCli(
 ): Promise<CliRun> {
   const dir = mkdtempSync(join(tmpdir(), 'lifeline-bench-run-'));
   const file = join(dir, 'bench.yaml');
-  writeFileSync(file, config(targetUrl, dir, checks));
+  writeFileSync(file, checksConfig(targetUrl, dir, checks));
   const child = spawn(
     process.execPath,
     [

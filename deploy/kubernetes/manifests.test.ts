@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseDocument } from 'yaml';
 import { main } from '../../packages/prober/src/cli/main.js';
+import { LOAD_MODEL, USE_MODEL } from '../../packages/prober/src/config/heap.js';
 import { loadConfigFile, parseConfig } from '../../packages/prober/src/config/load.js';
 import { memoryIo } from '../../packages/prober/src/testing/cli-io.js';
 import { allRules } from './policy.js';
@@ -208,6 +209,31 @@ describe('the monitor overlays', () => {
       const limit = Number(/^(\d+)Mi$/.exec(container.resources.limits.memory)?.[1]);
       assert.ok(heap > 0 && limit > 0, `${overlay}: ${options}, ${container.resources.limits.memory}`);
       assert.ok(heap + 96 <= limit, `${overlay}: a ${heap} MiB heap leaves too little of ${limit} Mi`);
+    }
+  });
+
+  it("each states how many checks it holds, and its heap holds that many by the heap check's model (issue #14, goal 5)", () => {
+    const MiB = 1024 * 1024;
+    // What `lifeline run` holds in its heap before it reads the config (bench:heap: 9.8 MiB), rounded up.
+    const beforeConfig = 12 * MiB;
+    for (const overlay of ['monitor', 'monitor-postgres', 'monitor-ha']) {
+      const monitor = find(render(`deploy/kubernetes/overlays/${overlay}`), 'Deployment', 'lifeline-monitor');
+      const stated = Number(monitor.metadata.annotations?.['lifeline.dev/checks']);
+      assert.ok(Number.isInteger(stated) && stated > 0, `${overlay}: annotation lifeline.dev/checks`);
+      const options = monitor.spec.template.spec.containers[0].env.find(
+        (e: { name: string }) => e.name === 'NODE_OPTIONS',
+      ).value;
+      const heap = Number(/--max-old-space-size=(\d+)/.exec(options)?.[1]) * MiB;
+      // The usual check (bench:heap's realistic one): a URL, `every` and two conditions, 9 YAML nodes. The upper
+      // bounds: the count the heap check itself would say fits. Loading peaks above running for this shape.
+      const { high } = LOAD_MODEL;
+      const load = high.fixed + stated * (9 * high.perNode + 2 * high.perCondition);
+      const run = USE_MODEL.run.high.fixed + stated * USE_MODEL.run.high.per;
+      const need = beforeConfig + Math.max(load, run);
+      assert.ok(
+        need <= heap,
+        `${overlay}: ${stated} checks need ${Math.round(need / MiB)} MiB of heap, it has ${heap / MiB}`,
+      );
     }
   });
 

@@ -278,8 +278,12 @@ export async function main(
     )
     .action(async (opts: { config?: string; format: LogFormat; port?: number }) => {
       startup.end('long');
+      // A long-lived process: V8's young generation held at a few MiB (src/runtime/young-generation.ts).
+      const { holdYoungGeneration } = await import('../runtime/young-generation.js');
+      const releaseYoung = holdYoungGeneration({ config: opts.config ?? io.env.LIFELINE_CONFIG });
       const config = load(opts.config, io, 'run');
       if (typeof config === 'number') {
+        releaseYoung();
         exitCode = config;
         return;
       }
@@ -306,6 +310,7 @@ export async function main(
         });
         io.stderr.write(`lifeline cannot start: ${described.message}\n`);
         if (io.env.LIFELINE_DEBUG) io.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
+        releaseYoung();
         stop.dispose();
         exitCode = described.configuration ? EXIT.usage : EXIT.checkFailed;
         return;
@@ -323,6 +328,7 @@ export async function main(
       const signal = await stop.promise;
       logger.info({ signal }, `received ${signal}, waiting for in-flight checks`);
       await monitor.stop();
+      releaseYoung();
       stop.dispose();
       exitCode = EXIT.ok;
     });

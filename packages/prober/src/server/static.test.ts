@@ -1,13 +1,13 @@
 // The dashboard's files as the monitor serves them (static.ts), through the real API server
 // on loopback: encodings, caching, the app's routes, refusals, and a missing build.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync, gzipSync } from 'node:zlib';
 import { createHealth } from '@lifeline/health';
 import type { CheckResult } from '../domain/result.js';
 import { makeCheck } from '../testing/check.js';
@@ -274,6 +274,78 @@ describe('a monitor whose dashboard is not built', () => {
     writeFileSync(join(odd, 'assets'), 'not a directory');
     const loaded = await loadUi({ dir: odd });
     assert.match(loaded.missing ?? '', /cannot read/);
+  });
+});
+
+describe('a build with its codings written next to its files', () => {
+  // Quality 1 and level 1: bytes the server's own quality 11 and level 9 would not produce, so an
+  // answer equal to them was read from the file, not compressed at start.
+  const fast = (text: string) => ({
+    br: brotliCompressSync(text, { params: { [constants.BROTLI_PARAM_QUALITY]: 1 } }),
+    gz: gzipSync(text, { level: 1 }),
+  });
+  const OTHER_JS = `export const other = [${Array.from({ length: 300 }, (_, i) => i * 7).join(',')}];\n`;
+
+  it('serves the stored .br and .gz as they are, and never as files of their own', async () => {
+    const dir = join(root, 'precompressed-dist');
+    mkdirSync(join(dir, 'assets'), { recursive: true });
+    writeFileSync(join(dir, 'index.html'), INDEX);
+    writeFileSync(join(dir, 'index.html.br'), fast(INDEX).br);
+    writeFileSync(join(dir, 'assets', 'app-3f2a.js'), APP_JS);
+    writeFileSync(join(dir, 'assets', 'app-3f2a.js.br'), fast(APP_JS).br);
+    writeFileSync(join(dir, 'assets', 'app-3f2a.js.gz'), fast(APP_JS).gz);
+    // A coding with no file of its name is a file like any other.
+    writeFileSync(join(dir, 'assets', 'lone.txt.gz'), fast('lone').gz);
+    const loaded = await loadUi({ dir });
+    assert.deepEqual(loaded.paths, ['/', '/assets/app-3f2a.js', '/assets/lone.txt.gz']);
+    const server = await start(loaded);
+    try {
+      const br = await request(server.base, '/assets/app-3f2a.js', { 'accept-encoding': 'br' });
+      assert.equal(br.headers['content-encoding'], 'br');
+      assert.deepEqual(br.body, fast(APP_JS).br);
+      const gz = await request(server.base, '/assets/app-3f2a.js', { 'accept-encoding': 'gzip' });
+      assert.deepEqual(gz.body, fast(APP_JS).gz);
+      assert.deepEqual((await request(server.base, '/', { 'accept-encoding': 'br' })).body, fast(INDEX).br);
+      // index.html had no .gz: compressed at start instead.
+      const indexGz = await request(server.base, '/', { 'accept-encoding': 'gzip' });
+      assert.equal(indexGz.headers['content-encoding'], 'gzip');
+      assert.equal(gunzipSync(indexGz.body).toString(), INDEX);
+      const lone = await request(server.base, '/assets/lone.txt.gz', { 'accept-encoding': 'gzip' });
+      assert.equal(lone.headers['content-encoding'], undefined);
+      assert.deepEqual(lone.body, fast('lone').gz);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('compresses a file anew when its stored codings are older than it, empty, or a symbolic link', async () => {
+    const dir = join(root, 'stale-dist');
+    mkdirSync(join(dir, 'assets'), { recursive: true });
+    writeFileSync(join(dir, 'index.html'), INDEX);
+    writeFileSync(join(dir, 'index.html.br'), Buffer.alloc(0));
+    // A symbolic link is not followed, here as for the files themselves.
+    writeFileSync(join(root, 'outside.gz'), fast(SECRET).gz);
+    symlinkSync(join(root, 'outside.gz'), join(dir, 'index.html.gz'));
+    // Left over from an earlier build: the codings of another content, the file written since.
+    writeFileSync(join(dir, 'assets', 'app-3f2a.js.br'), fast(OTHER_JS).br);
+    writeFileSync(join(dir, 'assets', 'app-3f2a.js.gz'), fast(OTHER_JS).gz);
+    const earlier = new Date(Date.now() - 60_000);
+    for (const name of ['app-3f2a.js.br', 'app-3f2a.js.gz']) utimesSync(join(dir, 'assets', name), earlier, earlier);
+    writeFileSync(join(dir, 'assets', 'app-3f2a.js'), APP_JS);
+    const server = await start(await loadUi({ dir }));
+    try {
+      const br = await request(server.base, '/assets/app-3f2a.js', { 'accept-encoding': 'br' });
+      assert.equal(brotliDecompressSync(br.body).toString(), APP_JS);
+      const gz = await request(server.base, '/assets/app-3f2a.js', { 'accept-encoding': 'gzip' });
+      assert.equal(gz.headers['content-encoding'], 'gzip');
+      assert.equal(gunzipSync(gz.body).toString(), APP_JS);
+      const index = await request(server.base, '/', { 'accept-encoding': 'br' });
+      assert.equal(brotliDecompressSync(index.body).toString(), INDEX);
+      const indexGz = await request(server.base, '/', { 'accept-encoding': 'gzip' });
+      assert.equal(gunzipSync(indexGz.body).toString(), INDEX);
+    } finally {
+      await server.close();
+    }
   });
 });
 

@@ -4,14 +4,10 @@ import { lstat, readdir, readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
-import { brotliCompress, constants, gzip } from 'node:zlib';
 import { ApiError, sendError } from './errors.js';
 import { quote, type Target } from './request.js';
+import { CODING_SUFFIX, codings } from './static-encodings.js';
 import { compressible, contentType, type Encoding, etagMatches, negotiateEncoding } from './static-http.js';
-
-const brotli = promisify(brotliCompress);
-const gzipAsync = promisify(gzip);
 
 /**
  * What the dashboard needs and nothing more: its own scripts, styles, images and API on this
@@ -74,8 +70,9 @@ export function webDistDir(): string {
 const BUILD_HINT = 'run `npm run build` in the repository (it builds packages/web), then restart the monitor';
 
 /**
- * Loads the built dashboard (index.html and assets/**) into memory once: each text file is
- * brotli- and gzip-compressed here, never per request, and gets a strong ETag per encoding.
+ * Loads the built dashboard (index.html and assets/**) into memory once: each text file with
+ * its brotli and gzip codings (the .br and .gz the web build wrote next to it, compressed here
+ * only when they are missing), never compressed per request, and a strong ETag per encoding.
  * A missing build is not an error: the UI routes then answer 503 saying how to build it.
  */
 export async function loadUi(options: { dir?: string } = {}): Promise<Ui> {
@@ -93,12 +90,12 @@ export async function loadUi(options: { dir?: string } = {}): Promise<Ui> {
   }
   try {
     const files = new Map<string, StaticFile>();
-    files.set('/', await prepare(index, contentType('index.html'), INDEX_CACHE));
+    files.set('/', await prepare(join(dir, 'index.html'), index, contentType('index.html'), INDEX_CACHE));
     const assets = await listFiles(join(dir, 'assets'));
     if (typeof assets === 'string') return createUi(dir, new Map(), assets);
-    for (const name of assets) {
-      const body = await readFile(join(dir, 'assets', name));
-      files.set(`/assets/${name}`, await prepare(body, contentType(name), ASSET_CACHE));
+    for (const name of withoutCodings(assets)) {
+      const path = join(dir, 'assets', name);
+      files.set(`/assets/${name}`, await prepare(path, await readFile(path), contentType(name), ASSET_CACHE));
     }
     return createUi(dir, files, undefined);
   } catch (error) {
@@ -138,25 +135,23 @@ async function listFiles(root: string): Promise<string[] | string> {
   return problem ?? out.sort();
 }
 
+/** The files to serve: NAME.br and NAME.gz are NAME's codings when NAME is there too, not files of their own. */
+function withoutCodings(names: readonly string[]): string[] {
+  const all = new Set(names);
+  const suffixes = Object.values(CODING_SUFFIX);
+  return names.filter((name) => !suffixes.some((s) => name.endsWith(s) && all.has(name.slice(0, -s.length))));
+}
+
 const tag = (hash: string, suffix: string) => `"${hash}${suffix}"`;
 
-async function prepare(body: Buffer, type: string, cacheControl: string): Promise<StaticFile> {
+async function prepare(path: string, body: Buffer, type: string, cacheControl: string): Promise<StaticFile> {
   const hash = createHash('sha256').update(body).digest('base64url').slice(0, 27);
   const encodings: Partial<Record<Encoding, Representation>> = {};
   if (compressible(type) && body.length >= MIN_COMPRESS) {
-    const [br, gz] = await Promise.all([
-      brotli(body, {
-        params: {
-          [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
-          [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
-          [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
-        },
-      }),
-      gzipAsync(body, { level: 9 }),
-    ]);
+    const { br, gzip } = await codings(path, body);
     // Strong ETags differ per coding: the bytes differ (RFC 9110 section 8.8.3).
-    if (br.length < body.length) encodings.br = { body: br, etag: tag(hash, '-br') };
-    if (gz.length < body.length) encodings.gzip = { body: gz, etag: tag(hash, '-gz') };
+    if (br) encodings.br = { body: br, etag: tag(hash, '-br') };
+    if (gzip) encodings.gzip = { body: gzip, etag: tag(hash, '-gz') };
   }
   return { type, cacheControl, encodings: { ...encodings, identity: { body, etag: tag(hash, '') } } };
 }
