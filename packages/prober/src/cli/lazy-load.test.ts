@@ -121,7 +121,7 @@ describe('lifeline check --once loads only what it uses', () => {
     }
   });
 
-  it('with storage: the store and its driver, still no server or metrics', async () => {
+  it("with storage: the store and its driver, not the other dialect's, still no server or metrics", async () => {
     const db = join(dir, 'results.db');
     const run = await checkOnce(
       'stored',
@@ -131,7 +131,7 @@ describe('lifeline check --once loads only what it uses', () => {
     assert.equal(loaded(run.files, /\/prober\/dist\/store\/open\.js$/).length, 1, 'the store was loaded');
     assert.ok(loaded(run.files, /\/node_modules\/better-sqlite3\//).length > 0, 'better-sqlite3 was loaded');
     for (const [what, pattern] of MONITOR_ONLY.filter(([w]) =>
-      ['prom-client', 'the server', 'the monitor'].includes(w),
+      ['pg', 'prom-client', 'the server', 'the monitor'].includes(w),
     )) {
       assert.deepEqual(loaded(run.modules, pattern), [], `check --once with storage loaded ${what}`);
     }
