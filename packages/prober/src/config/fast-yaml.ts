@@ -25,8 +25,9 @@ const NUMBER_LIKE =
   /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
 /** A plain scalar may not start with an indicator (`-`, `?` and `:` may, before a non-space: left to yaml). */
 const INDICATOR = /[-?:,[\]{}#&*!|>'"%@`]/;
-/** Characters the fast path leaves to yaml: tabs, CR, controls, BOM, NEL and the Unicode line separators. */
-const UNSURE = /[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029\ufeff\t\r]/;
+/** Characters the fast path leaves to yaml: tabs, CR, C0 and C1 controls, BOM and the Unicode line separators. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is its purpose
+const UNSURE = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]/;
 /** Block nesting deeper than this goes to yaml (and to the loader's depth limit). */
 const MAX_DEPTH = 32;
 
