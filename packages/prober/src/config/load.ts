@@ -57,25 +57,54 @@ class TooDeep extends Error {
 /**
  * Expands `${VAR}` and `${VAR:-default}` in every string value; `$${` is a
  * literal `${`. Expansion happens after YAML parsing, so a value with quotes
- * or colons cannot change the document's structure.
+ * or colons cannot change the document's structure. `path` is the one array
+ * of the walk (copied only for a problem).
+ *
+ * A tree (`inPlace`: what the fast path built, every value its own) is
+ * expanded where it stands: 100,000 checks are a million values, and copying
+ * them cost a second copy's garbage. yaml's value is copied, since an alias
+ * shares its anchor's object (expanding that twice would expand a `$${` too).
  */
-function expand(value: unknown, path: Path, env: Env, missing: { path: Path; name: string }[]): unknown {
-  if (path.length > MAX_NESTING_DEPTH) throw new TooDeep(path);
+function expand(
+  value: unknown,
+  path: (string | number)[],
+  env: Env,
+  missing: { path: Path; name: string }[],
+  inPlace: boolean,
+): unknown {
+  if (path.length > MAX_NESTING_DEPTH) throw new TooDeep([...path]);
   if (typeof value === 'string') {
+    if (!value.includes('$')) return value;
     return value.replace(VARIABLE, (whole, name: string | undefined, fallback: string | undefined) => {
       if (name === undefined) return '${';
       const found = env[name];
       if (found !== undefined && found !== '') return found;
       if (fallback !== undefined) return fallback;
-      missing.push({ path, name });
+      missing.push({ path: [...path], name });
       return whole;
     });
   }
-  if (Array.isArray(value)) return value.map((item, i) => expand(item, [...path, i], env, missing));
+  if (Array.isArray(value)) {
+    const out = inPlace ? value : new Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      out[i] = expand(value[i], path, env, missing, inPlace);
+      path.pop();
+    }
+    return out;
+  }
   if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, inner]) => [key, expand(inner, [...path, key], env, missing)]),
-    );
+    const entries: [string, unknown][] = [];
+    for (const key of Object.keys(value)) {
+      path.push(key);
+      const inner = (value as Record<string, unknown>)[key];
+      const expanded = expand(inner, path, env, missing, inPlace);
+      path.pop();
+      if (!inPlace) entries.push([key, expanded]);
+      // Defined, not assigned: a "__proto__" key stays an own property.
+      else if (expanded !== inner) Object.defineProperty(value, key, { value: expanded });
+    }
+    return inPlace ? value : Object.fromEntries(entries);
   }
   return value;
 }
@@ -182,9 +211,14 @@ function parseFast(text: string, options: ParseOptions, bytes: number): Resolved
   const raw = fastParse(text);
   if (raw === undefined) return undefined;
   let clean = true;
-  const validated = validate(raw, options, () => {
-    clean = false;
-  });
+  const validated = validate(
+    raw,
+    options,
+    () => {
+      clean = false;
+    },
+    true,
+  );
   return clean && validated ? resolveConfig(validated.data, options.file, validated.readCa) : undefined;
 }
 
@@ -258,13 +292,15 @@ function validate(
   raw: unknown,
   options: ParseOptions,
   report: Report,
+  /** `raw` is a tree the loader may change (the fast path's). */
+  tree = false,
 ): { data: z.infer<typeof configSchema>; readCa: (path: string) => string } | undefined {
   const { file } = options;
   const env = options.env ?? process.env;
   const missing: { path: Path; name: string }[] = [];
   let expanded: unknown;
   try {
-    expanded = expand(raw, [], env, missing);
+    expanded = expand(raw, [], env, missing, tree);
   } catch (error) {
     if (!(error instanceof TooDeep)) throw error;
     report(error.path, `nested deeper than ${MAX_NESTING_DEPTH} levels`);

@@ -1,12 +1,12 @@
 import type { AlertPolicy } from '../domain/alerts.js';
-import { type Condition, parseCondition } from '../domain/conditions.js';
-import { parseDuration } from '../domain/duration.js';
+import type { Condition } from '../domain/conditions.js';
 import type { CheckKind } from '../domain/evaluate.js';
 import { parseStatusRange, type StatusRange } from '../domain/status.js';
 import type { DnsType } from '../probes/dns.js';
 import { pushPolicyBase, resolveAlerting, resolveMaintenance, resolvePolicy } from './alerting-resolve.js';
 import type { AlertsInput } from './alerting-schema.js';
 import { POSTGRES_URL, resolveCluster } from './cluster.js';
+import { conditionOf, durationOf as parseDuration } from './memo.js';
 import { type RedactOptions, redactCheck, redactOptions } from './redact.js';
 import { type CheckInput, type ConfigInput, DEFAULTS, type HTTP_METHODS } from './schema.js';
 import { resolveStatusPage } from './status-page.js';
@@ -217,12 +217,13 @@ export interface ResolvedConfig {
   readonly statusPage?: ResolvedStatusPage;
 }
 
+/** Freezes what is not yet frozen; what is (a shared condition, the default alert policy) is passed over whole. */
 function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    for (const inner of Object.values(value)) deepFreeze(inner);
-    Object.freeze(value);
-  }
-  return value;
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  // Without Object.values' array per object: 100,000 checks have about a million objects to freeze.
+  if (Array.isArray(value)) for (let i = 0; i < value.length; i++) deepFreeze(value[i]);
+  else for (const key in value) deepFreeze((value as Record<string, unknown>)[key]);
+  return Object.freeze(value);
 }
 
 function mustDuration(text: string): number {
@@ -238,6 +239,8 @@ function safeDecode(text: string): string {
     return text; // the schema refuses a bad escape; this only keeps a bug from becoming a crash
   }
 }
+
+const HTTP_TARGET: Target = Object.freeze({ kind: 'http' });
 
 function resolveTarget(url: URL): Target {
   const scheme = url.protocol.slice(0, -1);
@@ -316,9 +319,10 @@ function resolveCheck(
   if (input.type === 'push') return resolvePushCheck(input, defaults, defaultsInput);
   if (input.url === undefined) throw new Error('bug: unvalidated check without url');
   const schedule = resolveSchedule(input);
-  const target = resolveTarget(new URL(input.url));
+  // The URL was parsed by the schema already; an http(s) target needs nothing from it.
+  const target: Target = /^https?:/.test(input.url) ? HTTP_TARGET : resolveTarget(new URL(input.url));
   const kind: ResolvedCheck['kind'] = target.kind;
-  const conditions = (input.conditions ?? []).map(parseCondition);
+  const conditions = (input.conditions ?? []).map(conditionOf);
   const statusEntries =
     input.expectStatus ?? (kind === 'http' && conditions.length === 0 ? DEFAULTS.expectStatus : undefined);
   const expectStatus =
