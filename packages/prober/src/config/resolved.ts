@@ -6,7 +6,7 @@ import type { DnsType } from '../probes/dns.js';
 import { pushPolicyBase, resolveAlerting, resolveMaintenance, resolvePolicy } from './alerting-resolve.js';
 import type { AlertsInput } from './alerting-schema.js';
 import { POSTGRES_URL, resolveCluster } from './cluster.js';
-import { conditionOf, durationOf as parseDuration } from './memo.js';
+import { conditionOf, memoize, durationOf as parseDuration } from './memo.js';
 import { type RedactOptions, redactCheck, redactOptions } from './redact.js';
 import { type CheckInput, type ConfigInput, DEFAULTS, type HTTP_METHODS } from './schema.js';
 import { resolveStatusPage } from './status-page.js';
@@ -241,6 +241,13 @@ function safeDecode(text: string): string {
 }
 
 const HTTP_TARGET: Target = Object.freeze({ kind: 'http' });
+// Shared by every check that has no headers, labels or secrets, and by those with the same
+// interval: 100,000 checks made (and froze) 400,000 objects that were all alike.
+const EMPTY_RECORD: Readonly<Record<string, string>> = Object.freeze({});
+const EMPTY_LIST: readonly string[] = Object.freeze([]);
+const copyOf = (record: Readonly<Record<string, string>> | undefined) =>
+  record === undefined || Object.keys(record).length === 0 ? EMPTY_RECORD : { ...record };
+const everySchedule = memoize((text: string): Schedule => ({ kind: 'every', intervalMs: mustDuration(text) }));
 
 function resolveTarget(url: URL): Target {
   const scheme = url.protocol.slice(0, -1);
@@ -261,7 +268,7 @@ function resolveTarget(url: URL): Target {
 function resolveSchedule(input: CheckInput): Schedule {
   return input.schedule !== undefined
     ? { kind: 'cron', pattern: input.schedule, timezone: input.timezone ?? DEFAULTS.timezone }
-    : { kind: 'every', intervalMs: mustDuration(input.every as string) };
+    : everySchedule(input.every as string);
 }
 
 /** The path a push check's job pings (POST, `Authorization: Bearer <token>`); what results and the API show. */
@@ -333,8 +340,10 @@ function resolveCheck(
           if (typeof range === 'string') throw new Error(`bug: unvalidated status ${range}`);
           return range;
         });
-  const headers = { ...(input.headers ?? {}) };
-  const { displayUrl, secrets } = redactCheck(input.url, headers, redact);
+  const headers = copyOf(input.headers);
+  const redacted = redactCheck(input.url, headers, redact);
+  const { displayUrl } = redacted;
+  const secrets = redacted.secrets.length === 0 ? EMPTY_LIST : redacted.secrets;
   return {
     name: input.name,
     url: input.url,
@@ -357,7 +366,7 @@ function resolveCheck(
     ...(input.caFile !== undefined ? { ca: readCa(input.caFile) } : {}),
     retries: input.retries ?? 0,
     jitterMs: input.jitter ? mustDuration(input.jitter) : 0,
-    labels: { ...(input.labels ?? {}) },
+    labels: copyOf(input.labels),
     alerts: resolvePolicy(defaults, input.alerts),
     group: input.group ?? null,
   };
