@@ -190,7 +190,7 @@ function parseUnsafe(text: string, options: ParseOptions): ResolvedConfig {
   return parseFast(text, options, bytes) ?? parseSlow(text, options, bytes);
 }
 
-/** Refuses, with its one sentence, a config this process's heap cannot load (counts from the lexer, or the fast path's equal ones). */
+/** Refuses, with its one sentence, a config this process's heap cannot load (counts from the lexer, before the Document is built). */
 function heapCheck(counts: PrescanCounts, bytes: number, options: ParseOptions): void {
   if (!options.heap) return;
   const heapProblem = loadHeapProblem({ ...counts, bytes }, options.heap.room, options.heap.use);
@@ -205,9 +205,11 @@ function heapCheck(counts: PrescanCounts, bytes: number, options: ParseOptions):
  */
 function parseFast(text: string, options: ParseOptions, bytes: number): ResolvedConfig | undefined {
   const counts = fastCounts(text);
-  // Past a limit the full path gives the same refusal, from the lexer's own count.
+  // Past a limit, or past the heap, the full path refuses, from the lexer's own counts (which
+  // these equal wherever the fast path reads the document; fast-yaml.test.ts): so the refusal
+  // and its numbers are the same whichever path would have read it.
   if (!counts || counts.tokens > MAX_YAML_TOKENS || counts.nodes > MAX_YAML_VALUES) return undefined;
-  heapCheck(counts, bytes, options);
+  if (options.heap && loadHeapProblem({ ...counts, bytes }, options.heap.room, options.heap.use)) return undefined;
   const raw = fastParse(text);
   if (raw === undefined) return undefined;
   let clean = true;
