@@ -87,7 +87,7 @@ describe('the heap a config needs', () => {
     assert.match(checksHeapProblem(5_000, room(16), 'once') ?? '', /running them all at once/);
   });
 
-  it('refuses a config by the lexer's counts whichever path would read it, and loads it by the fast path when it fits', () => {
+  it('refuses a config by the lexer counts whichever path would read it, and loads it by the fast path when it fits', () => {
     const block = checks(2_000);
     // The same checks in flow style: only yaml reads them.
     const flow = block.replace(/\n {4}conditions:\n {6}(.*)\n {6}(.*)\n/g, '\n    conditions: [$1, $2]\n');
