@@ -1,6 +1,7 @@
 import { Cron } from 'croner';
 import * as z from '../bundled/zod.js';
-import { formatDuration, MAX_TIMER_MS, parseDuration } from '../domain/duration.js';
+import { formatDuration, MAX_TIMER_MS } from '../domain/duration.js';
+import { durationOf as parseDuration } from './memo.js';
 
 /** Field schemas shared by the config's parts (checks, server, alerting, maintenance). */
 

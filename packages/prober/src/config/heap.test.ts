@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { fastParse } from './fast-yaml.js';
 import {
   checksHeapProblem,
   type HeapRoom,
@@ -9,6 +10,7 @@ import {
   maxOldSpaceFlag,
   useNeed,
 } from './heap.js';
+import { parseConfig } from './load.js';
 import { type PrescanCounts, prescan } from './yaml-limits.js';
 
 const MiB = 1024 * 1024;
@@ -83,5 +85,32 @@ describe('the heap a config needs', () => {
     const fit = Number(/about ([\d,]+) checks fit/.exec(problem ?? '')?.[1]?.replaceAll(',', ''));
     assert.ok(fit > 1_500 && fit < 5_000, `${fit} checks fit`);
     assert.match(checksHeapProblem(5_000, room(16), 'once') ?? '', /running them all at once/);
+  });
+
+  it('refuses a config by the lexer counts whichever path would read it, and loads it by the fast path when it fits', () => {
+    const block = checks(2_000);
+    // The same checks in flow style: only yaml reads them.
+    const flow = block.replace(/\n {4}conditions:\n {6}(.*)\n {6}(.*)\n/g, '\n    conditions: [$1, $2]\n');
+    assert.notEqual(fastParse(block), undefined);
+    assert.equal(fastParse(flow), undefined);
+    const small = room(Math.ceil(loadNeed(counts(block)) / MiB) + 10 - 2);
+    const refusal = (text: string) => {
+      try {
+        parseConfig(text, { file: 'big.yaml', env: {}, heap: { room: small, use: 'run' } });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return assert.fail('loaded');
+    };
+    const message = refusal(block);
+    assert.match(message, /^the config has about 2,000 checks/);
+    assert.equal(message, loadHeapProblem(counts(block), small, 'run'), 'from the lexer counts');
+    assert.match(refusal(flow), /^the config has about 2,000 checks/);
+    // With room, the block config loads by the fast path.
+    const roomy = room(Math.ceil(loadNeed(counts(block)) / MiB) + 200);
+    assert.equal(
+      parseConfig(block, { file: 'big.yaml', env: {}, heap: { room: roomy, use: 'run' } }).checks.length,
+      2_000,
+    );
   });
 });

@@ -1,12 +1,12 @@
 import type { AlertPolicy } from '../domain/alerts.js';
 import { type Condition, createConditionLists } from '../domain/conditions.js';
-import { parseDuration } from '../domain/duration.js';
 import type { CheckKind } from '../domain/evaluate.js';
 import { parseStatusRange, type StatusRange } from '../domain/status.js';
 import type { DnsType } from '../probes/dns.js';
 import { pushPolicyBase, resolveAlerting, resolveMaintenance, resolvePolicy } from './alerting-resolve.js';
 import type { AlertsInput } from './alerting-schema.js';
 import { POSTGRES_URL, resolveCluster } from './cluster.js';
+import { memoize, durationOf as parseDuration } from './memo.js';
 import { type RedactOptions, redactCheck, redactOptions } from './redact.js';
 import { type CheckInput, type ConfigInput, DEFAULTS, type HTTP_METHODS } from './schema.js';
 import { resolveStatusPage } from './status-page.js';
@@ -217,12 +217,13 @@ export interface ResolvedConfig {
   readonly statusPage?: ResolvedStatusPage;
 }
 
+/** Freezes what is not yet frozen; what is (a shared condition, the default alert policy) is passed over whole. */
 function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    for (const inner of Object.values(value)) deepFreeze(inner);
-    Object.freeze(value);
-  }
-  return value;
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  // Without Object.values' array per object: 100,000 checks have about a million objects to freeze.
+  if (Array.isArray(value)) for (let i = 0; i < value.length; i++) deepFreeze(value[i]);
+  else for (const key in value) deepFreeze((value as Record<string, unknown>)[key]);
+  return Object.freeze(value);
 }
 
 function mustDuration(text: string): number {
@@ -238,6 +239,15 @@ function safeDecode(text: string): string {
     return text; // the schema refuses a bad escape; this only keeps a bug from becoming a crash
   }
 }
+
+const HTTP_TARGET: Target = Object.freeze({ kind: 'http' });
+// Shared by every check that has no headers, labels or secrets, and by those with the same
+// interval: 100,000 checks made (and froze) 400,000 objects that were all alike.
+const EMPTY_RECORD: Readonly<Record<string, string>> = Object.freeze({});
+const EMPTY_LIST: readonly string[] = Object.freeze([]);
+const copyOf = (record: Readonly<Record<string, string>> | undefined) =>
+  record === undefined || Object.keys(record).length === 0 ? EMPTY_RECORD : { ...record };
+const everySchedule = memoize((text: string): Schedule => ({ kind: 'every', intervalMs: mustDuration(text) }));
 
 function resolveTarget(url: URL): Target {
   const scheme = url.protocol.slice(0, -1);
@@ -258,7 +268,7 @@ function resolveTarget(url: URL): Target {
 function resolveSchedule(input: CheckInput): Schedule {
   return input.schedule !== undefined
     ? { kind: 'cron', pattern: input.schedule, timezone: input.timezone ?? DEFAULTS.timezone }
-    : { kind: 'every', intervalMs: mustDuration(input.every as string) };
+    : everySchedule(input.every as string);
 }
 
 /** The path a push check's job pings (POST, `Authorization: Bearer <token>`); what results and the API show. */
@@ -317,7 +327,8 @@ function resolveCheck(
   if (input.type === 'push') return resolvePushCheck(input, defaults, defaultsInput);
   if (input.url === undefined) throw new Error('bug: unvalidated check without url');
   const schedule = resolveSchedule(input);
-  const target = resolveTarget(new URL(input.url));
+  // The URL was parsed by the schema already; an http(s) target needs nothing from it.
+  const target: Target = /^https?:/.test(input.url) ? HTTP_TARGET : resolveTarget(new URL(input.url));
   const kind: ResolvedCheck['kind'] = target.kind;
   const conditions = conditionsOf(input.conditions ?? []);
   const statusEntries =
@@ -330,8 +341,10 @@ function resolveCheck(
           if (typeof range === 'string') throw new Error(`bug: unvalidated status ${range}`);
           return range;
         });
-  const headers = { ...(input.headers ?? {}) };
-  const { displayUrl, secrets } = redactCheck(input.url, headers, redact);
+  const headers = copyOf(input.headers);
+  const redacted = redactCheck(input.url, headers, redact);
+  const { displayUrl } = redacted;
+  const secrets = redacted.secrets.length === 0 ? EMPTY_LIST : redacted.secrets;
   return {
     name: input.name,
     url: input.url,
@@ -354,7 +367,7 @@ function resolveCheck(
     ...(input.caFile !== undefined ? { ca: readCa(input.caFile) } : {}),
     retries: input.retries ?? 0,
     jitterMs: input.jitter ? mustDuration(input.jitter) : 0,
-    labels: { ...(input.labels ?? {}) },
+    labels: copyOf(input.labels),
     alerts: resolvePolicy(defaults, input.alerts),
     group: input.group ?? null,
   };

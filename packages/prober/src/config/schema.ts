@@ -1,6 +1,6 @@
 import * as z from '../bundled/zod.js';
-import { type Condition, ConditionSyntaxError, type Placeholder, parseCondition } from '../domain/conditions.js';
-import { MAX_TIMER_MS, parseDuration } from '../domain/duration.js';
+import { type Condition, ConditionSyntaxError, type Placeholder } from '../domain/conditions.js';
+import { MAX_TIMER_MS } from '../domain/duration.js';
 import { parseStatusRange } from '../domain/status.js';
 import { DNS_TYPES } from '../probes/dns.js';
 import { alertingSchema, alertsSchema, labelsSchema, maintenanceSchema } from './alerting-schema.js';
@@ -14,6 +14,7 @@ import {
   secretField,
   timeZoneProblem,
 } from './fields.js';
+import { conditionOf, durationOf as parseDuration } from './memo.js';
 import { MAX_LABEL_CHARS, publicText, statusPageSchema } from './status-page.js';
 
 export { CHECK_NAME, cronProblem, MIN_SECRET_LENGTH, timeZoneProblem } from './fields.js';
@@ -77,7 +78,7 @@ const conditionsField = z
   .superRefine((list, ctx) => {
     list.forEach((text, index) => {
       try {
-        parseCondition(text);
+        conditionOf(text);
       } catch (error) {
         if (!(error instanceof ConditionSyntaxError)) throw error;
         ctx.addIssue({ code: 'custom', message: error.message, path: [index] });
@@ -122,7 +123,7 @@ function conditionProblems(conditions: unknown, scheme: string | undefined, ctx:
     if (typeof text !== 'string') return;
     let condition: Condition;
     try {
-      condition = parseCondition(text);
+      condition = conditionOf(text);
     } catch {
       return; // reported by the field's own schema
     }
