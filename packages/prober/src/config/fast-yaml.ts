@@ -11,6 +11,11 @@
  * `parseDocument(text).toJS()` gives (YAML 1.2, core schema), and the counts are those the
  * lexer-based prescan (yaml-limits.ts) takes: fast-yaml.test.ts compares both on every
  * example config, the hostile inputs and mutated documents.
+ *
+ * Why not another library: on 100,000 realistic checks (15 MB, one core, 2026-11-27) this took
+ * 0.45–0.72 s, js-yaml 4.1 with its CORE_SCHEMA 0.83–1.31 s and yaml's parse 13.2 s; js-yaml
+ * would also give no counts for the heap check before it builds, and its core schema is not
+ * yaml's in every corner (the fallback would have to be proved equal to it all the same).
  */
 import type { PrescanCounts } from './yaml-limits.js';
 
