@@ -25,7 +25,7 @@ export class OutcomeCounts {
 }
 
 /** A label value as the text format wants it: backslash, double quote and newline escaped. */
-const escape = (value: string) =>
+const escapeLabel = (value: string) =>
   /[\\"\n]/.test(value) ? value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : value;
 
 const header = (name: string, type: string, help: string) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n`;
@@ -53,7 +53,7 @@ export async function renderCheckSeries(
   };
   let n = 0;
   for (const [check, result] of latest) {
-    const label = `check="${escape(check)}"`;
+    const label = `check="${escapeLabel(check)}"`;
     const [u, d, s] = slice as [string[], string[], string[]];
     u.push(`lifeline_check_up{${label}} ${result.ok ? 1 : 0}\n`);
     for (const phase of PHASES)
@@ -66,7 +66,7 @@ export async function renderCheckSeries(
   }
   close();
   for (const [check, count] of counts) {
-    const label = `check="${escape(check)}"`;
+    const label = `check="${escapeLabel(check)}"`;
     const r = slice[3] as string[];
     for (const outcome of OUTCOMES)
       if (count[outcome] > 0) r.push(`lifeline_check_results_total{${label},outcome="${outcome}"} ${count[outcome]}\n`);
