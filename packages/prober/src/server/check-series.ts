@@ -13,8 +13,8 @@ import type { CheckResult } from '../domain/result.js';
 const PHASES = ['dns', 'connect', 'tls', 'ttfb', 'transfer', 'total'] as const;
 export const OUTCOMES = ['up', 'degraded', 'down', 'skipped'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
-/** Checks written between two yields to the event loop. */
-const SLICE = 2_000;
+/** Checks written between two yields to the event loop: a few ms of one turn. */
+const SLICE = 500;
 
 /** A check's runs by outcome, as lifeline_check_results_total counts them. */
 export class OutcomeCounts {
@@ -76,14 +76,18 @@ export async function renderCheckSeries(
     }
   }
   close();
-  return [
-    header('lifeline_check_up', 'gauge', '1 when the last run of the check passed, 0 when it failed'),
-    ...up,
-    header('lifeline_check_duration_seconds', 'gauge', 'Time the last run of the check spent in each phase'),
-    ...duration,
-    header('lifeline_check_status_code', 'gauge', 'HTTP status of the last run (0 when none)'),
-    ...status,
-    header('lifeline_check_results_total', 'counter', 'Runs of each check by outcome: up, degraded, down or skipped'),
-    ...runs,
-  ].join('');
+  // Joined with +, which V8 keeps as a rope of the slices: the text is copied once, when it is sent.
+  let text = header('lifeline_check_up', 'gauge', '1 when the last run of the check passed, 0 when it failed');
+  for (const part of up) text += part;
+  text += header('lifeline_check_duration_seconds', 'gauge', 'Time the last run of the check spent in each phase');
+  for (const part of duration) text += part;
+  text += header('lifeline_check_status_code', 'gauge', 'HTTP status of the last run (0 when none)');
+  for (const part of status) text += part;
+  text += header(
+    'lifeline_check_results_total',
+    'counter',
+    'Runs of each check by outcome: up, degraded, down or skipped',
+  );
+  for (const part of runs) text += part;
+  return text;
 }
