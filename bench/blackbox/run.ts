@@ -1,6 +1,6 @@
 // CPU per probe, a new connection each: `lifeline run` next to Prometheus blackbox_exporter,
 // both driven at the same probe rate against the same loopback target (issue 14, goal 3).
-// Runs alternate (blackbox, lifeline, then lifeline, blackbox...) at each rate, so drift shows.
+// The order of the runs rotates each round at each rate (blackbox, lifeline, then lifeline, blackbox...), so drift shows.
 // Writes its section of docs/benchmarks.md.
 //   npm run bench:blackbox   (BENCH_RATES=50,200 probes/s, BENCH_ROUNDS=3, BENCH_DURATION=15 s per run)
 // BENCH_COMPARE_REV=<git rev> adds that revision's `lifeline run` (built from git archive) as a third
