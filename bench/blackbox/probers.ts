@@ -261,23 +261,21 @@ function lifelineConfig(targetUrl: string, rate: number): string {
 }
 
 /**
- * The real `lifeline run` (compiled, as in the image), its results counted from its JSON lines.
+ * The real `lifeline run` (compiled, as in the image), its results counted from its JSON lines;
+ * `bin` another build of it (BENCH_COMPARE_REV).
  * BENCH_NODE_ARGS adds node flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
  */
-export async function startLifeline(dir: string, targetUrl: string, rate: number): Promise<Prober> {
+export async function startLifeline(
+  dir: string,
+  targetUrl: string,
+  rate: number,
+  bin = join(ROOT, 'packages/prober/bin/lifeline.js'),
+): Promise<Prober> {
   const file = join(dir, 'lifeline.yaml');
   writeFileSync(file, lifelineConfig(targetUrl, rate));
   const child = spawn(
     process.execPath,
-    [
-      ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-      join(ROOT, 'packages/prober/bin/lifeline.js'),
-      'run',
-      '--config',
-      file,
-      '--port',
-      '0',
-    ],
+    [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), bin, 'run', '--config', file, '--port', '0'],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, NODE_OPTIONS: `--max-old-space-size=${HEAP_MB}` },

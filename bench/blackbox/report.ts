@@ -6,7 +6,8 @@ import { EVERY_S, PROBE_TIMEOUT_S } from './probers.js';
 export const GOAL_RATIO = 2;
 
 export interface Run {
-  readonly prober: 'blackbox' | 'lifeline';
+  /** `before`: the BENCH_COMPARE_REV build of lifeline run. */
+  readonly prober: 'blackbox' | 'lifeline' | 'before';
   /** Probes/s asked of it. */
   readonly rate: number;
   readonly round: number;
@@ -34,9 +35,11 @@ interface Setup {
   readonly rounds: number;
   readonly durationS: number;
   readonly warmupS: number;
+  /** The BENCH_COMPARE_REV revision measured as `before`, if any. */
+  readonly before?: string;
 }
 
-const NAME = { blackbox: 'blackbox_exporter', lifeline: 'lifeline run' } as const;
+const NAME = { blackbox: 'blackbox_exporter', lifeline: 'lifeline run', before: 'lifeline run, before' } as const;
 
 const median = (xs: readonly number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -85,6 +88,29 @@ function figures(runs: readonly Run[], rate: number): RateFigures {
   };
 }
 
+/** The before/after table (BENCH_COMPARE_REV): each rate's medians, and each round's own before ÷ after. */
+function compared(runs: readonly Run[], rates: readonly number[], rev: string): string {
+  const lines = rates.map((rate) => {
+    const of = (prober: Run['prober']) => runs.filter((r) => r.rate === rate && r.prober === prober);
+    const [b, before, after] = [of('blackbox'), of('before'), of('lifeline')];
+    const cpu = (xs: readonly Run[]) => median(xs.map((r) => r.cpuMsPerProbe));
+    const user = (xs: readonly Run[]) => median(xs.map((r) => r.userMsPerProbe));
+    const rss = (xs: readonly Run[]) => median(xs.map((r) => r.peakRssMib));
+    const perRound = before.flatMap((x) => {
+      const y = after.find((r) => r.round === x.round);
+      return y ? [n(x.cpuMsPerProbe / y.cpuMsPerProbe, 2)] : [];
+    });
+    return `| ${rate} | ${n(cpu(before), 3)} (${n(user(before), 3)}) | ${n(cpu(after), 3)} (${n(user(after), 3)}) | **${n(cpu(before) / cpu(after), 2)}×** (${perRound.join(', ')}) | ${n(cpu(b) / cpu(before), 2)}× | ${n(cpu(b) / cpu(after), 2)}× | ${n(rss(before), 1)} / ${n(rss(after), 1)} |`;
+  });
+  return `
+Before and after (BENCH_COMPARE_REV=${rev}, built from git archive and run as a third prober in the same rounds, the order rotating each round):
+
+| probes/s asked | before: CPU ms per probe (user) | after: CPU ms per probe (user) | before ÷ after (per round) | blackbox ÷ before | blackbox ÷ after | peak RSS MiB: before / after |
+| ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${lines.join('\n')}
+`;
+}
+
 function verdict(f: RateFigures): string {
   const spread = `per round ${n(Math.min(...f.perRound), 2)}–${n(Math.max(...f.perRound), 2)}×`;
   if (f.ratio >= GOAL_RATIO) return `at ${f.rate}/s ${n(f.ratio, 2)}× (${spread}), met`;
@@ -119,16 +145,16 @@ Command: \`npm run bench:blackbox\` (BENCH_RATES=${s.rates.join(',')} probes/s, 
 Machine: ${s.machine}. blackbox_exporter ${s.version} (Debian's \`prometheus-blackbox-exporter\`).
 The target is a keep-alive node:http server in its own process on loopback, answering 200 with a 17-byte JSON body; it counts the connections it accepts. Both probe the same URL of it at the same rate, with a new connection per probe and a ${PROBE_TIMEOUT_S} s timeout:
 - **blackbox_exporter** runs on 127.0.0.1 with its own config, one module \`http_2xx\` (\`prober: http\`, GET, 2xx passes; it builds a new HTTP client for every probe, so it never reuses a connection). A driver in the bench process asks it for \`/probe?module=http_2xx&target=…\` at the fixed rate, as Prometheus scrapes it: over keep-alive connections, with the scrape-timeout header, at most 16 in flight (more would count as missed), and checks \`probe_success 1\` in each answer. Keep-alive scrapes are what Prometheus does, and the cheaper way for the exporter: it pays for no connection of its own per probe but the one to the target.
-- **lifeline run** is the real CLI (compiled, \`--max-old-space-size=${HEAP_MB}\`) with as many checks as probes/s, each \`every: ${EVERY_S}s\`, \`jitter: ${EVERY_S}s\` (spread over the second), \`keepAlive: false\`, and \`storage: none\`: like the exporter it only probes and keeps metrics. It also writes its JSON line per result, to a pipe the bench reads to count results; the exporter, for its part, answers an HTTP request and encodes a fresh registry per probe.
+- **lifeline run** is the real CLI (compiled, \`--max-old-space-size=${HEAP_MB}\`) with as many checks as probes/s, each \`every: ${EVERY_S}s\`, \`jitter: ${EVERY_S}s\` (spread over the second), \`keepAlive: false\`, and \`storage: none\`: like the exporter it only probes and keeps metrics. It also writes its JSON line per result, to a pipe the bench reads to count results (written in batches up to 0.2 s apart, so a window's count may be off by 0.2 s of results, ±${n((0.2 / s.durationS) * 100, 1)}% of ${s.durationS} s); the exporter, for its part, answers an HTTP request and encodes a fresh registry per probe.
 
-Each run starts its prober alone, fresh; the order alternates each round. CPU is utime + stime of the prober's process from /proc/PID/stat (every thread, 10 ms ticks) over the same wall window; RSS is the window's peak, sampled each second. Neither side is charged for the driver (the bench process, standing in for Prometheus) nor the target.
+Each run starts its prober alone, fresh; the order ${s.before ? 'rotates' : 'alternates'} each round. CPU is utime + stime of the prober's process from /proc/PID/stat (every thread, 10 ms ticks) over the same wall window; RSS is the window's peak, sampled each second. Neither side is charged for the driver (the bench process, standing in for Prometheus) nor the target.
 
 | probes/s asked | done: blackbox / lifeline | blackbox_exporter CPU ms per probe | lifeline CPU ms per probe | user-mode ms: blackbox / lifeline | kernel ms: blackbox / lifeline | blackbox ÷ lifeline (per round) | peak RSS MiB: blackbox / lifeline |
 | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${summary.join('\n')}
 
 Figures are medians over the rounds; the ratio is of the medians, with each round's own ratio in brackets.
-
+${s.before ? compared(runs, s.rates, s.before) : ''}
 Goal (issue 14, goal 3): at least ${GOAL_RATIO}× less CPU per probe than blackbox_exporter, a new connection per probe — ${perRate.map(verdict).join('; ')}. ${overall}
 Where the CPU goes (medians): ${where.join('; ')}. Kernel time is the connections' own (connect, close, socket reads and writes) and the exporter also serves one scrape per probe; user-mode time is each program's own code, runtime and garbage collection.
 

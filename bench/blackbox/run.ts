@@ -1,8 +1,10 @@
 // CPU per probe, a new connection each: `lifeline run` next to Prometheus blackbox_exporter,
 // both driven at the same probe rate against the same loopback target (issue 14, goal 3).
-// Runs alternate (blackbox, lifeline, then lifeline, blackbox...) at each rate, so drift shows.
+// The order of the runs rotates each round at each rate (blackbox, lifeline, then lifeline, blackbox...), so drift shows.
 // Writes its section of docs/benchmarks.md.
 //   npm run bench:blackbox   (BENCH_RATES=50,200 probes/s, BENCH_ROUNDS=3, BENCH_DURATION=15 s per run)
+// BENCH_COMPARE_REV=<git rev> adds that revision's `lifeline run` (built from git archive) as a third
+// prober in the same rounds: before and after, side by side.
 // Needs blackbox_exporter: Debian's `apt-get install prometheus-blackbox-exporter`, or
 // BLACKBOX_EXPORTER=/path/to/blackbox_exporter. It is not installed by the bench.
 import { spawnSync } from 'node:child_process';
@@ -10,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { machine, writeSection } from '../common.js';
+import { buildRevision } from './before.js';
 import {
   children,
   findExporter,
@@ -25,6 +28,7 @@ const RATES = (process.env.BENCH_RATES ?? '50,200').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 15);
 const WARMUP_S = 5;
+const COMPARE_REV = process.env.BENCH_COMPARE_REV;
 
 const found = findExporter();
 if ('missing' in found) {
@@ -53,6 +57,7 @@ const cleanup = () => {
   rmSync(dir, { recursive: true, force: true });
 };
 process.once('exit', cleanup);
+const before = COMPARE_REV ? buildRevision(COMPARE_REV, dir) : undefined;
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.once(signal, () => {
     cleanup();
@@ -125,7 +130,14 @@ try {
       const blackbox = () =>
         measure(target, 'blackbox', rate, round, () => startExporter(binary, dir, target.url, rate));
       const lifeline = () => measure(target, 'lifeline', rate, round, () => startLifeline(dir, target.url, rate));
-      for (const run of round % 2 === 1 ? [blackbox, lifeline] : [lifeline, blackbox]) {
+      const order = [blackbox, lifeline];
+      if (before)
+        order.push(() =>
+          measure(target, 'before', rate, round, () => startLifeline(dir, target.url, rate, before.bin)),
+        );
+      // Each round starts with the next prober, so none is always first or last.
+      const shift = (round - 1) % order.length;
+      for (const run of [...order.slice(shift), ...order.slice(0, shift)]) {
         const r = await run();
         console.log(
           `round ${round}, ${rate}/s, ${r.prober}: ${r.perSecond.toFixed(1)} probes/s, ${r.cpuMsPerProbe.toFixed(3)} ms CPU per probe, ${r.peakRssMib.toFixed(1)} MiB`,
@@ -145,6 +157,7 @@ const section = report(runs, {
   rounds: ROUNDS,
   durationS: DURATION_S,
   warmupS: WARMUP_S,
+  ...(before ? { before: before.label } : {}),
 });
 writeSection('blackbox', section);
 console.log(section);

@@ -1,7 +1,12 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CheckResult } from '../domain/result.js';
+import { OutcomeCounts, renderCheckSeries } from './check-series.js';
 
-const PHASES = ['dns', 'connect', 'tls', 'ttfb', 'transfer', 'total'] as const;
+/** What /metrics serves: prom-client's families, then the per-check ones (check-series.ts). */
+export interface MetricsText {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+}
 
 /** What the store gauges show: read from the batch writer at scrape time. */
 export interface StoreQueueSource {
@@ -31,7 +36,7 @@ export interface ClusterSource {
 }
 
 export interface Metrics {
-  readonly registry: Registry;
+  readonly registry: MetricsText;
   /** Counts a finished run (the last-result gauges are read from `latest` when scraped). */
   observe(result: CheckResult): void;
   skipped(check: string): void;
@@ -66,49 +71,21 @@ export interface Metrics {
 
 /**
  * Prometheus metrics of the monitor, in a registry of its own (no global
- * state). The gauges of each check's last run are filled from `latest` when
- * /metrics is scraped, not on every run: a run then costs two counter
- * updates, however many checks there are.
+ * state). The series of each check's last run are written from `latest` when
+ * /metrics is scraped, not on every run, and its runs are counted in a field
+ * of its own: a run costs one addition, however many checks there are.
  */
 export function createMetrics(latest: () => ReadonlyMap<string, CheckResult>): Metrics {
   const registry = new Registry();
-  new Gauge({
-    name: 'lifeline_check_up',
-    help: '1 when the last run of the check passed, 0 when it failed',
-    labelNames: ['check'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [check, result] of latest()) this.set({ check }, result.ok ? 1 : 0);
-    },
-  });
-  new Gauge({
-    name: 'lifeline_check_duration_seconds',
-    help: 'Time the last run of the check spent in each phase',
-    labelNames: ['check', 'phase'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [check, result] of latest())
-        for (const phase of PHASES) this.set({ check, phase }, result.phases[phase] / 1000);
-    },
-  });
-  new Gauge({
-    name: 'lifeline_check_status_code',
-    help: 'HTTP status of the last run (0 when none)',
-    labelNames: ['check'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [check, result] of latest()) this.set({ check }, result.status ?? 0);
-    },
-  });
-  const results = new Counter({
-    name: 'lifeline_check_results_total',
-    help: 'Runs of each check by outcome: up, degraded, down or skipped',
-    labelNames: ['check', 'outcome'],
-    registers: [registry],
-  });
+  const counts = new Map<string, OutcomeCounts>();
+  const countsOf = (check: string) => {
+    let count = counts.get(check);
+    if (!count) {
+      count = new OutcomeCounts();
+      counts.set(check, count);
+    }
+    return count;
+  };
   const lag = new Histogram({
     name: 'lifeline_scheduler_lag_seconds',
     help: 'Delay between when a run was scheduled and when it started',
@@ -236,7 +213,13 @@ export function createMetrics(latest: () => ReadonlyMap<string, CheckResult>): M
   const cluster = clusterMetrics(registry);
 
   return {
-    registry,
+    registry: {
+      contentType: registry.contentType,
+      async metrics() {
+        const families = await registry.metrics();
+        return `${families}\n${await renderCheckSeries(latest(), counts)}`;
+      },
+    },
     ...cluster,
     alerting(source) {
       alerting = source;
@@ -245,10 +228,10 @@ export function createMetrics(latest: () => ReadonlyMap<string, CheckResult>): M
       notifications.inc({ channel, outcome });
     },
     observe(result) {
-      results.inc({ check: result.check, outcome: result.ok ? (result.degraded ? 'degraded' : 'up') : 'down' });
+      countsOf(result.check)[result.ok ? (result.degraded ? 'degraded' : 'up') : 'down'] += 1;
     },
     skipped(check) {
-      results.inc({ check, outcome: 'skipped' });
+      countsOf(check).skipped += 1;
     },
     lag(seconds) {
       lag.observe(seconds);
@@ -275,7 +258,7 @@ export function createMetrics(latest: () => ReadonlyMap<string, CheckResult>): M
       eventsDropped.inc();
     },
     forget(check) {
-      for (const outcome of ['up', 'degraded', 'down', 'skipped']) results.remove({ check, outcome });
+      counts.delete(check);
     },
     configured(count) {
       configured.set(count);
