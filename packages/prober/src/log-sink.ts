@@ -54,8 +54,6 @@ export function createLineSink({
   let inFlight: Buffer | undefined;
   let written = 0;
   let timer: NodeJS.Timeout | undefined;
-  /** A full non-blocking descriptor: the batch in flight waits for this timer, no write under way. */
-  let retry: NodeJS.Timeout | undefined;
   let dropped = false;
   let failed = false;
   let waiters: ((error?: Error) => void)[] = [];
@@ -80,12 +78,7 @@ export function createLineSink({
   const onWritten = (error: NodeJS.ErrnoException | null, n: number) => {
     if (failed) return;
     if (error) {
-      // Unref'd: a reader that stopped must not keep the process alive; flushSync tries once more on exit.
-      if (error.code === 'EAGAIN')
-        retry = setTimeout(() => {
-          retry = undefined;
-          writeOut();
-        }, RETRY_MS).unref();
+      if (error.code === 'EAGAIN') setTimeout(writeOut, RETRY_MS);
       else fail(error);
       return;
     }
@@ -113,16 +106,8 @@ export function createLineSink({
   const flushSync = () => {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
-    let rest: Buffer[] = [];
-    if (retry !== undefined && inFlight !== undefined) {
-      // No write is under way: what the batch in flight has left goes first.
-      clearTimeout(retry);
-      retry = undefined;
-      rest = [inFlight.subarray(written)];
-      inFlight = undefined;
-    }
-    if (failed || (pending.length === 0 && rest.length === 0)) return;
-    const buffer = Buffer.concat([...rest, Buffer.from(pending.join(''), 'utf8')]);
+    if (failed || pending.length === 0) return;
+    const buffer = Buffer.from(pending.join(''), 'utf8');
     pending = [];
     pendingBytes = 0;
     const giveUp = Date.now() + SYNC_BOUND_MS;
