@@ -2,7 +2,6 @@ import { createRequire } from 'node:module';
 import { type Logger, pino } from 'pino';
 import type PinoPretty from 'pino-pretty';
 import type { CheckResult } from './domain/result.js';
-import { createLineSink, LOG_FLUSH_MS } from './log-sink.js';
 
 export type LogFormat = 'json' | 'pretty';
 
@@ -11,9 +10,9 @@ export const MAX_BUFFERED_LOG_BYTES = 16 * 1024 * 1024;
 
 export interface LoggerOptions {
   /**
-   * Write JSON lines asynchronously, a batch every LOG_FLUSH_MS (`lifeline
-   * run`: one write call per line would cost more than the check; see
-   * log-sink.ts). Flushed on exit. Bounded: past `maxBufferedBytes`
+   * Write JSON lines asynchronously, coalescing the lines that pile up while
+   * a write is under way (`lifeline run`: one write call per line would cost
+   * more than the check). Flushed on exit. Bounded: past `maxBufferedBytes`
    * lines are dropped (`onDrop` is told once) instead of growing the heap
    * behind a reader that stopped reading. Needs a destination with a file
    * descriptor (stdout).
@@ -21,8 +20,6 @@ export interface LoggerOptions {
   readonly buffered?: boolean;
   /** Default MAX_BUFFERED_LOG_BYTES. */
   readonly maxBufferedBytes?: number;
-  /** How long lines wait to be written with others (default LOG_FLUSH_MS). */
-  readonly flushMs?: number;
   /** Called once when lines start being dropped; by default one warning on stderr. */
   readonly onDrop?: () => void;
 }
@@ -38,7 +35,6 @@ export function createLogger(
   {
     buffered = false,
     maxBufferedBytes = MAX_BUFFERED_LOG_BYTES,
-    flushMs = LOG_FLUSH_MS,
     onDrop = () =>
       process.stderr.write(
         'lifeline: stdout is not keeping up; log lines are being dropped (results are still stored)\n',
@@ -72,15 +68,9 @@ export function createLogger(
   }
   const fd = (destination as { fd?: unknown }).fd;
   if (buffered && typeof fd === 'number') {
-    const sink = createLineSink({
-      fd,
-      maxBufferedBytes,
-      onDrop,
-      flushMs,
-      onError: (error) =>
-        process.stderr.write(`lifeline: log lines cannot be written (${error.message}); logging stops\n`),
-    });
-    return pino(options, sink);
+    const stream = pino.destination({ dest: fd, sync: false, maxLength: maxBufferedBytes });
+    stream.once('drop', onDrop);
+    return pino(options, stream);
   }
   return pino(options, destination as pino.DestinationStream);
 }
