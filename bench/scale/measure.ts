@@ -12,6 +12,8 @@ import { checksConfig } from '../prober/throughput.js';
 export interface Scenario {
   readonly checks: number;
   readonly keepAlive: boolean;
+  /** The checks' `every` and `jitter`, seconds (60 unless the spec says `:every=S`). */
+  readonly everyS: number;
   /** NODE_OPTIONS=--max-old-space-size=heapMb, as the monitor's pods set it; Node's own sizing when undefined. */
   readonly heapMb?: number;
 }
@@ -110,12 +112,12 @@ export async function measure(
     config,
     checksConfig(targetUrl, dir, {
       count: scenario.checks,
-      every: '60s',
-      jitter: '60s',
+      every: `${scenario.everyS}s`,
+      jitter: `${scenario.everyS}s`,
       keepAlive: scenario.keepAlive,
     }),
   );
-  const base = { scenario, build: build.label, expectedPerSecond: scenario.checks / 60 };
+  const base = { scenario, build: build.label, expectedPerSecond: scenario.checks / scenario.everyS };
   let monitor: BenchMonitor | undefined;
   try {
     monitor = await startBenchMonitor(config, {
