@@ -185,10 +185,16 @@ const table = rows
   .join('\n');
 // The model as it is now in the code (the figures above are what it is fitted to).
 const { loadNeed, useNeed } = await import('../../packages/prober/src/config/heap.js');
+const { fastCounts } = await import('../../packages/prober/src/config/fast-yaml.js');
+/** The loader's lower bound for this config, by the path that reads it (these plain block configs: the fast one). */
+const loadBound = (size: Size, bytes: number) => {
+  const text = config(size, 'http://127.0.0.1:9/healthz');
+  return loadNeed({ ...yamlCounts(text), bytes }, fastCounts(text) ? 'fast' : 'full');
+};
 const model = rows
   .map(
     (r) =>
-      `| ${r.size.shape} | ${n(r.size.checks)} | ${mib(loadNeed({ ...yamlCounts(config(r.size, 'http://127.0.0.1:9/healthz')), bytes: r.bytes }))} / ${mib(over(r, r.minLoad))} | ${mib(useNeed(r.size.checks, 'run'))} / ${mib(r.steady - r.before)} | ${mib(useNeed(r.size.checks, 'once'))} / ${mib(over(r, Math.min(r.minOnce, r.minOnceRefused)))} |`,
+      `| ${r.size.shape} | ${n(r.size.checks)} | ${mib(loadBound(r.size, r.bytes))} / ${mib(over(r, r.minLoad))} | ${mib(useNeed(r.size.checks, 'run'))} / ${mib(r.steady - r.before)} | ${mib(useNeed(r.size.checks, 'once'))} / ${mib(over(r, Math.min(r.minOnce, r.minOnceRefused)))} |`,
   )
   .join('\n');
 
@@ -206,7 +212,7 @@ Each trial is its own process (bench/heap/child.mjs) that does what the CLI does
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${table}
 
-Loading peaks with the YAML document, the plain objects made from it and the validated and resolved config alive at once: about 2 MiB plus 770 bytes per YAML node and 700 more per condition (each is parsed), so 8.4 KB for a realistic check (9 nodes) and 4.6 KB for a minimal one (6). For realistic checks loading is the peak of \`run\`; without conditions, the running monitor needs more than loading (it holds about 4.7 KB per check, 5.7 KB with two conditions, and V8 needs room on top). \`check --once\` starts every check at once: all are in flight together, about 9.3 to 10 KB each when every connection is refused (the quickest failure) and 12 KB against a server that answers, more when DNS or the targets are slow.
+These configs are plain block YAML, which the loader reads by its fast path (config/fast-yaml.ts: plain values, no \`yaml\` Document; conditions parsed once per distinct text): loading peaks at 150 to 270 bytes per YAML node with the resolved config (2026-11-27: 14.4 MiB for 10,000 realistic checks), where the \`yaml\` Document that any other config still goes through took about 2 MiB plus 770 bytes per node and 700 more per condition (8.4 KB for a realistic check, 82 MiB for 10,000; measured 2026-11-26, before the fast path). Loading is no longer the peak of \`run\`: the running monitor holds about 2.5 KB per check (2026-11-27: one timer for every check, no undici Client kept without keepAlive, conditions shared, per-check series written at scrape time), against 4.7 to 5.7 KB before, and V8 needs room on top. \`check --once\` starts every check at once: all are in flight together, about 9.3 to 10 KB each when every connection is refused (the quickest failure) and 12 KB against a server that answers, more when DNS or the targets are slow.
 
 **The heap check** (packages/prober/src/config/heap.ts, \`LIFELINE_ERR_HEAP\`, exit 2) compares these needs with the old generation the process has left (\`--max-old-space-size\`, or Node's own sizing, less what is in use) before the YAML document is built (counts from the lexer), and again with the exact number of checks once the config is resolved (\`run\`: the monitor; \`check --once\`: every check in flight). It refuses only when a lower bound of the need does not fit, so that a config that would have loaded is never refused; the number of checks it says fit comes from an upper bound, so that many do. Between the two a config is let through and V8 may still abort: for loading the lower bound is 10 to 15% under what was measured (more for small configs: it leaves out the fixed 2 MiB); for \`run\` and \`check --once\` the gap depends on the targets. The lower bound next to what was measured (MiB over what was used before the config was read; the first must stay below the second):
 

@@ -70,6 +70,12 @@ export interface Bounds {
   readonly high: Linear;
 }
 
+/**
+ * Which parser reads the config: `fast` (fast-yaml.ts) for plain block YAML it
+ * reads, `full` (the `yaml` package, with lines for errors) for anything else.
+ */
+export type LoadPath = 'fast' | 'full';
+
 /** Heap (bytes) that loading takes: a fixed part, a part per YAML node and more per condition. */
 export interface LoadLinear {
   readonly fixed: number;
@@ -79,26 +85,38 @@ export interface LoadLinear {
 
 /**
  * Heap (bytes, over what the process used before reading the file) that
- * parsing, validating and resolving a config takes at its peak: the document,
- * the plain objects made from it and the validated and resolved config are
- * alive at once. Measured: about 2.2 MiB + 770 bytes per node, and 700 more
- * per condition (a check with a URL, `every` and two conditions has 9 nodes:
- * 8.4 KB; without conditions, 6 nodes: 4.6 KB).
+ * parsing, validating and resolving a config takes at its peak, by the path
+ * that reads it. `full`: the `yaml` Document (a node, a source range and CST
+ * tokens for every value), the plain objects made from it and the validated
+ * and resolved config alive at once: about 2.2 MiB + 770 bytes per node and
+ * 700 more per condition (measured before the fast path, 2026-11-26). `fast`:
+ * plain block YAML read by fast-yaml.ts into plain values, no Document:
+ * 2.4 MiB for 1,000 realistic checks (9,003 nodes), 14.4 MiB for 10,000
+ * (90,003), 16.4 MiB for 19,000 minimal ones (114,003 nodes, no conditions),
+ * i.e. 150 to 270 bytes a node with its share of the resolved config
+ * (bench:heap, 2026-11-27; conditions are parsed once per distinct text).
  */
-export const LOAD_MODEL: { readonly low: LoadLinear; readonly high: LoadLinear } = {
-  low: { fixed: 0, perNode: 700, perCondition: 650 },
-  high: { fixed: 3 * MiB, perNode: 850, perCondition: 800 },
+export const LOAD_MODEL: Readonly<Record<LoadPath, { readonly low: LoadLinear; readonly high: LoadLinear }>> = {
+  full: {
+    low: { fixed: 0, perNode: 700, perCondition: 650 },
+    high: { fixed: 3 * MiB, perNode: 850, perCondition: 800 },
+  },
+  fast: {
+    low: { fixed: 0, perNode: 110, perCondition: 0 },
+    high: { fixed: 3 * MiB, perNode: 250, perCondition: 0 },
+  },
 };
 /**
  * Heap (bytes, over what was used before reading the file) that the checks
  * take once loaded, per check. `run`: held by the monitor once every check ran
- * (measured 7 MiB + 4.7 KB without conditions, 5.7 KB with two; V8 needs room
- * on top to collect: 6.4 KB). `once`: the peak of `check --once`, every check
- * in flight together (measured 9.3 to 10 KB against a port that refuses,
- * 12 KB against a server that answers).
+ * (bench:heap 2026-11-27: 7.1 MiB for 1,000 realistic checks, 28.6 MiB for
+ * 10,000, 45.5 MiB for 19,000 minimal ones, about 2.5 KB a check; the
+ * smallest heaps that ran them need 9.4, 32.4 and 49.4 MiB over it). `once`:
+ * the peak of `check --once`, every check in flight together (measured 9.3 to
+ * 10 KB against a port that refuses, 12 KB against a server that answers).
  */
 export const USE_MODEL: Readonly<Record<Exclude<HeapUse, 'load'>, Bounds>> = {
-  run: { low: { fixed: 6 * MiB, per: 4_400 }, high: { fixed: 12 * MiB, per: 7_000 } },
+  run: { low: { fixed: 4 * MiB, per: 2_000 }, high: { fixed: 10 * MiB, per: 4_000 } },
   once: { low: { fixed: 2 * MiB, per: 8_500 }, high: { fixed: 6 * MiB, per: 12_500 } },
 };
 
@@ -142,9 +160,9 @@ export function heapRoom(
 const loadBytes = (model: LoadLinear, counts: YamlCounts) =>
   model.fixed + model.perNode * counts.nodes + model.perCondition * counts.conditions;
 
-/** Heap (bytes) that loading a config of these counts takes at its peak, at least. */
-export function loadNeed(counts: YamlCounts): number {
-  return loadBytes(LOAD_MODEL.low, counts);
+/** Heap (bytes) that loading a config of these counts by `path` takes at its peak, at least. */
+export function loadNeed(counts: YamlCounts, path: LoadPath = 'full'): number {
+  return loadBytes(LOAD_MODEL[path].low, counts);
 }
 
 /** Heap (bytes) that `use` takes for this many checks past loading them, at least; 0 for `load`. */
@@ -176,14 +194,19 @@ function sentence(what: string, doing: string, least: number, room: HeapRoom, fi
  * without the code; undefined when it may. Asked before the YAML document is
  * built; the checks that fit are counted for `use` too.
  */
-export function loadHeapProblem(counts: YamlCounts, room: HeapRoom, use: HeapUse): string | undefined {
+export function loadHeapProblem(
+  counts: YamlCounts,
+  room: HeapRoom,
+  use: HeapUse,
+  path: LoadPath = 'full',
+): string | undefined {
   const free = room.limit - room.used;
-  const least = loadNeed(counts);
+  const least = loadNeed(counts, path);
   // Only the load is decided here: `names` is approximate, the exact count is asked after resolution.
   if (least <= free) return undefined;
   // At this config's heap per check, by the upper bound.
   const checks = Math.max(1, counts.names);
-  const high = LOAD_MODEL.high;
+  const high = LOAD_MODEL[path].high;
   const perCheck = (loadBytes(high, counts) - high.fixed) / checks;
   const fits = Math.min(Math.max(0, Math.floor((free - high.fixed) / perCheck)), useFit(free, use));
   return sentence(

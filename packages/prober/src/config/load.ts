@@ -205,11 +205,14 @@ function heapCheck(counts: PrescanCounts, bytes: number, options: ParseOptions):
  */
 function parseFast(text: string, options: ParseOptions, bytes: number): ResolvedConfig | undefined {
   const counts = fastCounts(text);
-  // Past a limit, or past the heap, the full path refuses, from the lexer's own counts (which
-  // these equal wherever the fast path reads the document; fast-yaml.test.ts): so the refusal
-  // and its numbers are the same whichever path would have read it.
+  // Past a limit the full path refuses, from the lexer's own counts (which these equal wherever
+  // the fast path reads the document; fast-yaml.test.ts), with the same message.
   if (!counts || counts.tokens > MAX_YAML_TOKENS || counts.nodes > MAX_YAML_VALUES) return undefined;
-  if (options.heap && loadHeapProblem({ ...counts, bytes }, options.heap.room, options.heap.use)) return undefined;
+  // This path needs a fifth of the full one's heap: it is judged by its own model (a config
+  // the fast path would load is not refused for what the yaml Document would have needed).
+  const heapProblem =
+    options.heap && loadHeapProblem({ ...counts, bytes }, options.heap.room, options.heap.use, 'fast');
+  if (heapProblem) throw new HeapError(heapProblem);
   const raw = fastParse(text);
   if (raw === undefined) return undefined;
   let clean = true;
