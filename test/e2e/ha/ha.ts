@@ -4,7 +4,7 @@
 // and SQL over what they stored. Every wait is bounded; every process, server
 // and schema is cleaned up in after(), whatever happens.
 
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
@@ -217,12 +217,14 @@ export function haCluster(name: string): HaCluster {
       if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
   };
   process.once('exit', killAll);
-  process.once('SIGTERM', () => {
-    killAll();
-    process.exit(143);
-  });
   let pool: pg.Pool | undefined;
   const dir = clean.dir();
+  process.once('SIGTERM', () => {
+    killAll();
+    // Nor does the temp dir's cleanup: the configs and logs would stay in /tmp.
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(143);
+  });
   before(async () => {
     const missing = await serviceMissing('PostgreSQL', PG_HOST, PG_PORT);
     if (missing) throw new Error(missing);
