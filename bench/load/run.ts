@@ -186,7 +186,7 @@ const splitRows = splits.map(
 const body = `## lifeline run: start-up with many checks
 
 Command: \`npm run bench:load\` (BENCH_LOAD_CHECKS=${SIZES.join(',')}, BENCH_ROUNDS=${ROUNDS}, BENCH_LOAD_REV=${REV}).
-Machine: ${machine()}; every trial on one core (\`taskset -c 1\`). The machine was shared with other jobs while this ran: compare the columns of one row, not rows of different runs.
+Machine: ${machine()}; every trial on one core (\`taskset -c 1\`). Other work on the machine moves absolute figures: compare the columns of one row, not rows of different runs.
 Start-up: spawn of \`lifeline run\` to the \`time\` of its "lifeline monitor started" line (logged once the API listens and every check is scheduled). Checks: a URL on one keep-alive target on loopback, \`every: 60s\`, two conditions (bench/heap's realistic shape); SQLite storage in a new file each trial, or \`storage: none\`. *before*: ${REV} (${revShort}), built from \`git archive\`; *after*: this checkout. Seconds, median of ${ROUNDS} (range), the builds alternating.
 
 | checks | storage | before, s | after, s | before / after | goal (< 3 s at 100,000) |

@@ -178,7 +178,7 @@ const section = `
 Command: \`${COMPARE_REV ? `BENCH_COMPARE_REV=${COMPARE_REV} ` : ''}npm run bench:startup\` (BENCH_ROUNDS=${ROUNDS}; the ${COMMANDS.length} commands interleaved, order rotating each round; medians, wall as median (min–max)).
 Machine: ${machine()}. The target is a keep-alive node:http server in its own process on loopback; the config has one http check and no storage.
 Peak RSS of node processes is VmHWM from /proc/self/status at exit (a \`-r\` preload, bench/startup/hwm.cjs); curl's is GNU time's %M${hasGnuTime ? '' : ' (not installed here: n/a)'}. Wall time is spawn to exit, as seen by the bench.
-\`check\` runs from one bundled file compiled from V8's code cache, both made by the build (packages/prober/scripts/bundle-cli.mjs, src/cli/compiled.ts); the machine is shared with other jobs, so compare rows of one run, not runs.
+\`check\` runs from one bundled file compiled from V8's code cache, both made by the build (packages/prober/scripts/bundle-cli.mjs, src/cli/compiled.ts); other work on the machine moves absolute figures, so compare rows of one run, not runs.
 
 | command | wall ms | CPU ms (user+sys) | peak RSS MiB | notes |
 | --- | ---: | ---: | ---: | --- |
