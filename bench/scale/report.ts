@@ -38,8 +38,8 @@ function goals(rows: readonly Measurement[]): string[] {
       `- RSS ≤ 80 MB (${n(RSS_1K_MIB, 1)} MiB) at 1,000 checks: peak in the window ${n(at1k.rssPeakMb, 1)} MiB (median ${n(at1k.rssMedianMb, 1)}) — ${verdict(over <= 0, `${n(over, 1)} MiB over`)}.`,
     );
   } else lines.push('- RSS ≤ 80 MB at 1,000 checks: not measured in this run.');
-  for (const r of mine.filter((m) => m.scenario.checks === 100_000 && m.scenario.heapMb === undefined)) {
-    const mode = `${r.scenario.keepAlive ? '`keepAlive: true`' : 'a new connection per run'}${r.scenario.everyS === 60 ? '' : `, \`every: ${r.scenario.everyS}s\` (the goal asks 60 s)`}`;
+  for (const r of mine.filter((m) => m.scenario.checks === 100_000)) {
+    const mode = `${r.scenario.keepAlive ? '`keepAlive: true`' : 'a new connection per run'}${r.scenario.everyS === 60 ? '' : `, \`every: ${r.scenario.everyS}s\` (the goal asks 60 s)`}${r.scenario.heapMb === undefined ? '' : `, \`--max-old-space-size=${r.scenario.heapMb}\``}`;
     if (r.failed) {
       lines.push(`- 100,000 checks, ${mode}: **not met**, the monitor did not run: ${r.failed}`);
       continue;
