@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ROOT } from '../common.js';
-import { buildRevision } from './before.js';
+import { buildRevision } from '../revision.js';
 
 const SIZES = (process.env.BENCH_METRICS_CHECKS ?? '10000,100000').split(',').map(Number);
 const COMPARE_REV = process.env.BENCH_COMPARE_REV;

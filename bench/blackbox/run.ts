@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { machine, writeSection } from '../common.js';
-import { buildRevision } from './before.js';
+import { buildRevision } from '../revision.js';
 import {
   children,
   findExporter,

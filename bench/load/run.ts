@@ -10,11 +10,12 @@
 //   npm run bench:load
 //   (BENCH_LOAD_CHECKS=10000,50000,100000, BENCH_ROUNDS=3, BENCH_LOAD_REV=main)
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { machine, ROOT, startTarget, writeSection } from '../common.js';
+import { buildRevision } from '../revision.js';
 
 const SIZES = (process.env.BENCH_LOAD_CHECKS ?? '10000,50000,100000').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -25,23 +26,6 @@ type Storage = (typeof STORAGES)[number];
 const TRIAL_MS = 300_000;
 
 const tmp = mkdtempSync(join(tmpdir(), 'lifeline-bench-load-'));
-
-/** The prober of `rev`, built in a temp dir against this checkout's node_modules. */
-function buildRev(rev: string): string {
-  const root = join(tmp, 'before');
-  execFileSync('mkdir', ['-p', root]);
-  execFileSync(
-    'sh',
-    ['-c', `git archive ${rev} tsconfig.base.json packages/prober packages/health | tar -x -C ${root}`],
-    {
-      cwd: ROOT,
-    },
-  );
-  symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'));
-  execFileSync('npx', ['tsc', '-b', 'packages/prober'], { cwd: root, stdio: 'inherit' });
-  execFileSync(process.execPath, ['packages/prober/scripts/bundle-deps.mjs'], { cwd: root, stdio: 'inherit' });
-  return join(root, 'packages/prober');
-}
 
 /** The shape of bench/heap's realistic checks: a URL, `every: 60s`, two conditions. */
 function config(checks: number, storage: Storage, target: string, db: string): string {
@@ -119,7 +103,7 @@ interface Cell {
   after: number[];
 }
 
-const before = buildRev(REV);
+const before = buildRevision(REV, tmp).prober;
 const revShort = execFileSync('git', ['rev-parse', '--short', REV], { cwd: ROOT, encoding: 'utf8' }).trim();
 const after = join(ROOT, 'packages/prober');
 const target = await startTarget();

@@ -16,9 +16,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { machine, startTarget, writeSection } from '../common.js';
+import { machine, ROOT, startTarget, writeSection } from '../common.js';
 import { type BenchMonitor, BIN } from '../dashboard/monitor.js';
-import { type Build, buildRevision } from './builds.js';
+import { type Build, buildRevision } from '../revision.js';
 import { type Measurement, measure, type Scenario, type Settings } from './measure.js';
 import { report } from './report.js';
 
@@ -92,7 +92,7 @@ try {
   }
   const builds: Build[] = [];
   if (COMPARE_REV) builds.push(buildRevision(COMPARE_REV, tmp));
-  builds.push({ label: 'this build', bin: BIN });
+  builds.push({ label: 'this build', bin: BIN, prober: join(ROOT, 'packages/prober') });
   for (const scenario of scenarios) {
     for (const build of builds) {
       const row = await measure(scenario, build, target.url, settings, (m) => {

@@ -7,11 +7,12 @@
 // there with its own build steps) as a fourth command in the same rounds: before and after.
 // Needs curl. Peak RSS of the node processes is their VmHWM, read at exit by a preload
 // (hwm.cjs); curl's needs GNU time (/usr/bin/time, Debian package `time`), else it shows n/a.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { machine, ROOT, startTarget, writeSection } from '../common.js';
+import { buildRevision } from '../revision.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 /** Issue 14, goal 1. */
@@ -42,17 +43,7 @@ const COMPARE_REV = process.env.BENCH_COMPARE_REV;
 
 const dir = mkdtempSync(join(tmpdir(), 'lifeline-startup-'));
 
-/** The bin of COMPARE_REV, built as that revision builds (tsc, then its bundling scripts). */
-function buildCompared(rev: string): string {
-  const src = join(dir, 'compare');
-  execFileSync('mkdir', ['-p', src]);
-  execFileSync('sh', ['-c', `git -C "${ROOT}" archive "${rev}" | tar -x -C "${src}"`]);
-  symlinkSync(join(ROOT, 'node_modules'), join(src, 'node_modules'));
-  execFileSync('npx', ['tsc', '-b', 'tsconfig.build.json'], { cwd: src, stdio: 'inherit' });
-  execFileSync(process.execPath, ['packages/prober/scripts/bundle-deps.mjs'], { cwd: src, stdio: 'inherit' });
-  return join(src, 'packages/prober/bin/lifeline.js');
-}
-const compareBin = COMPARE_REV ? buildCompared(COMPARE_REV) : undefined;
+const compareBin = COMPARE_REV ? buildRevision(COMPARE_REV, dir).bin : undefined;
 
 const target = await startTarget();
 const config = join(dir, 'one.yaml');

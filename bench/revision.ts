@@ -1,14 +1,19 @@
-// Another revision of lifeline, built in a temp dir, so the scale bench can measure it side by
-// side with this checkout in one run (BENCH_COMPARE_REV). Its packages resolve from this
-// checkout's node_modules, except its own @lifeline/* workspaces.
+// Another revision of lifeline, built in a temp dir, so a bench measures it side by side with
+// this checkout in one run (BENCH_COMPARE_REV of bench:startup, bench:blackbox, bench:scale,
+// BENCH_LOAD_REV of bench:load). It is built as that revision builds itself (`npm run build`:
+// the prober, its bundles and the dashboard, which a monitor loads at start), its packages
+// resolving from this checkout's node_modules except its own @lifeline/* workspaces.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../common.js';
+import { ROOT } from './common.js';
 
 export interface Build {
   readonly label: string;
+  /** Its packages/prober/bin/lifeline.js. */
   readonly bin: string;
+  /** Its packages/prober. */
+  readonly prober: string;
 }
 
 const WORKSPACES: Readonly<Record<string, string>> = {
@@ -39,5 +44,9 @@ export function buildRevision(rev: string, dir: string): Build {
   linkModules(root);
   console.error(`building ${short} in ${root} (npm run build)`);
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
-  return { label: `before (${short})`, bin: join(root, 'packages/prober/bin/lifeline.js') };
+  return {
+    label: `before (${short})`,
+    bin: join(root, 'packages/prober/bin/lifeline.js'),
+    prober: join(root, 'packages/prober'),
+  };
 }
