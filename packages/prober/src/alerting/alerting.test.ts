@@ -3,61 +3,28 @@ import { EventEmitter, once } from 'node:events';
 import { describe, it } from 'node:test';
 import pino from 'pino';
 import { parseConfig } from '../config/load.js';
-import type { Incident } from '../domain/alerts.js';
 import { createMetrics } from '../server/metrics.js';
 import { FencedError } from '../store/cluster.js';
 import type { AlertStore } from '../store/store.js';
+import { failingChange } from '../testing/alert-change.js';
 import { startRecorder } from '../testing/channels.js';
 import { runResult } from '../testing/check.js';
+import { bounded } from '../testing/faults.js';
 import { createAlerting } from './alerting.js';
 import { createMemoryAlertStore } from './memory-store.js';
 
 const T0 = Date.parse('2026-11-27T08:00:00.000Z');
 const silent = pino({ level: 'silent' });
 
-const result = runResult;
-
-/** The promise, or a failed test (not a hung one) after 10 s. */
-async function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no ${what} within 10 s`)), 10_000);
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 describe('alerting: the cluster hooks', () => {
   it('passes adopt, release, leaseValid and onFenced through to the engine, writer and worker', async () => {
     const recorder = await startRecorder();
     const inner = createMemoryAlertStore();
     // The state another member stored: api failing, its receivers told.
-    const incident: Incident = {
-      id: `api:${T0}`,
-      check: 'api',
-      startedAt: T0,
-      endedAt: null,
-      error: null,
-      failures: 3,
-    };
-    await inner.recordAlerts([
-      {
-        state: {
-          check: 'api',
-          status: 'failing',
-          incident,
-          notified: incident,
-          notifiedAt: T0,
-          reminders: 0,
-          updatedAt: T0,
-        },
-        incidents: [incident],
-        notifications: [],
-      },
-    ]);
+    const stored = failingChange('api', 'hook', T0);
+    const incidentId = stored.state.incident?.id;
+    assert.ok(incidentId);
+    await inner.recordAlerts([{ ...stored, notifications: [] }]);
     let fence = false;
     let claims = 0;
     const recorded = new EventEmitter();
@@ -103,13 +70,13 @@ describe('alerting: the cluster hooks', () => {
       await alerting.adopt(['api']);
       assert.deepEqual(
         alerting.engine.firing().map((f) => f.incident.id),
-        [incident.id],
+        [incidentId],
         "adopted: the other member's incident",
       );
 
       fence = true;
-      const refused = within(once(fencedOnce, 'fenced'), 'fenced write');
-      alerting.observe(result(T0 + 30_000, true)); // closes it: an urgent write, refused
+      const refused = bounded(once(fencedOnce, 'fenced'), 10_000, 'the fenced write');
+      alerting.observe(runResult(T0 + 30_000, true)); // closes it: an urgent write, refused
       await refused;
       assert.deepEqual(fenced, [1]);
       assert.equal((await inner.alertStates()).get('api')?.status, 'failing', 'nothing written');
@@ -118,15 +85,15 @@ describe('alerting: the cluster hooks', () => {
       fence = false;
       alerting.release(['api']);
       await alerting.adopt(['api']);
-      const written = within(once(recorded, 'recorded'), 'stored change');
-      alerting.observe(result(T0 + 30_000, true));
+      const written = bounded(once(recorded, 'recorded'), 10_000, 'the stored change');
+      alerting.observe(runResult(T0 + 30_000, true));
       await written;
       await new Promise((resolve) => setImmediate(resolve)); // the wake-up poll has run
       assert.equal(claims, 0, 'no claim without a lease');
       assert.equal(recorder.received.length, 0);
       valid = true;
       const sent = await recorder.next(10_000);
-      assert.equal(sent.headers['idempotency-key'], `${incident.id}:resolved`);
+      assert.equal(sent.headers['idempotency-key'], `${incidentId}:resolved`);
       assert.equal(JSON.parse(sent.body).lifeline.kind, 'resolved');
     } finally {
       await alerting.stop(1_000);
