@@ -1,4 +1,5 @@
 // The docs/benchmarks.md section of bench:blackbox, from its runs.
+import { median } from '../common.js';
 import { HEAP_MB } from '../prober/throughput.js';
 import { EVERY_S, PROBE_TIMEOUT_S } from './probers.js';
 
@@ -41,11 +42,6 @@ interface Setup {
 
 const NAME = { blackbox: 'blackbox_exporter', lifeline: 'lifeline run', before: 'lifeline run, before' } as const;
 
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
 const n = (x: number, digits = 0) =>
   x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 

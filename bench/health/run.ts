@@ -9,7 +9,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
-import { machine, ROOT, writeSection } from '../common.js';
+import { machine, median, ROOT, writeSection } from '../common.js';
 import { procStats } from '../prober/throughput.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
@@ -115,13 +115,6 @@ async function measure(c: Case): Promise<Sample> {
     child.kill('SIGKILL');
   }
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2
-    ? (s[(s.length - 1) / 2] as number)
-    : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
-};
 
 interface Samples {
   rps: number[];

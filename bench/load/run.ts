@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { machine, ROOT, startTarget, writeSection } from '../common.js';
+import { machine, median, ROOT, startTarget, writeSection } from '../common.js';
 import { buildRevision } from '../revision.js';
 
 const SIZES = (process.env.BENCH_LOAD_CHECKS ?? '10000,50000,100000').split(',').map(Number);
@@ -90,13 +90,6 @@ function stages(prober: string, file: string, db: string): Promise<Record<string
     });
   });
 }
-
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2
-    ? (s[(s.length - 1) / 2] as number)
-    : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
-};
 
 interface Cell {
   before: number[];

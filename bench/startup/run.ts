@@ -11,7 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { machine, ROOT, startTarget, writeSection } from '../common.js';
+import { machine, median, ROOT, startTarget, writeSection } from '../common.js';
 import { buildRevision } from '../revision.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
@@ -105,13 +105,6 @@ const COMMANDS: Command[] = [
       ]
     : []),
 ];
-
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2
-    ? (s[(s.length - 1) / 2] as number)
-    : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
-};
 
 const samples = new Map<string, Sample[]>(COMMANDS.map((c) => [c.name, []]));
 try {
