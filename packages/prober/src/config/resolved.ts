@@ -6,7 +6,7 @@ import type { DnsType } from '../probes/dns.js';
 import { pushPolicyBase, resolveAlerting, resolveMaintenance, resolvePolicy } from './alerting-resolve.js';
 import type { AlertsInput } from './alerting-schema.js';
 import { POSTGRES_URL, resolveCluster } from './cluster.js';
-import { memoize, durationOf as parseDuration } from './memo.js';
+import { conditionOf, memoize, durationOf as parseDuration } from './memo.js';
 import { type RedactOptions, redactCheck, redactOptions } from './redact.js';
 import { type CheckInput, type ConfigInput, DEFAULTS, type HTTP_METHODS } from './schema.js';
 import { resolveStatusPage } from './status-page.js';
@@ -322,7 +322,7 @@ function resolveCheck(
   redact: RedactOptions,
   defaults: AlertPolicy,
   defaultsInput: AlertsInput | undefined,
-  conditionsOf: (texts: readonly string[]) => readonly Condition[] = createConditionLists(),
+  conditionsOf: (texts: readonly string[]) => readonly Condition[] = createConditionLists(conditionOf),
 ): ResolvedCheck {
   if (input.type === 'push') return resolvePushCheck(input, defaults, defaultsInput);
   if (input.url === undefined) throw new Error('bug: unvalidated check without url');
@@ -403,7 +403,8 @@ export function resolveConfig(
   const raw = retentionMs(retention.raw);
   const redact = redactOptions(input.redact);
   const alerting = resolveAlerting(input.alerting, redact);
-  const conditionsOf = createConditionLists();
+  // The schema parsed each condition text already (conditionOf): resolution takes those, not a parse of its own.
+  const conditionsOf = createConditionLists(conditionOf);
   return deepFreeze({
     source,
     checks: input.checks.map((check) =>

@@ -154,14 +154,18 @@ export function parseCondition(text: string): Condition {
  * the config is frozen, shared) array: 100,000 checks with the same two
  * conditions hold one parsed pair, not 100,000 (~350 bytes a condition,
  * issue #14). One per config load; the lists it keeps live as long as it does.
+ * `parse` is what parses one condition: the config loader passes the one its
+ * schema already parsed each text with (config/memo.ts), so a text is parsed once.
  */
-export function createConditionLists(): (texts: readonly string[]) => readonly Condition[] {
+export function createConditionLists(
+  parse: (text: string) => Condition = parseCondition,
+): (texts: readonly string[]) => readonly Condition[] {
   const lists = new Map<string, readonly Condition[]>();
   const conditions = new Map<string, Condition>();
   const one = (text: string) => {
     let condition = conditions.get(text);
     if (!condition) {
-      condition = parseCondition(text);
+      condition = parse(text);
       conditions.set(text, condition);
     }
     return condition;
