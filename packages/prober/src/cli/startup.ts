@@ -10,7 +10,8 @@
  *   code and objects live on): alone, holding it cuts 5.3 MiB. The growth factor set to 1
  *   does it (V8 refuses a factor below 2 on the command line, not at run time), and it stays
  *   for a short command: 2,000 checks at once peak at 110 MiB instead of 130 for the same
- *   CPU. `run` gets the default back: a monitor allocates steadily for days.
+ *   CPU. `run` gets the default back here, and src/runtime/young-generation.ts decides when to
+ *   hold it again (at once, or after loading a large config).
  * - No optimizing or baseline compiler while loading, -2.1 MiB: resolving ~120 modules makes
  *   a few of Node's path functions hot, and optimizing them brings TurboFan's code and zones
  *   into the process for work that is over a moment later.
