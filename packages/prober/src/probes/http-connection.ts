@@ -1,26 +1,9 @@
 /** The connection an HTTP probe runs on, and the connector that times its DNS, connect and TLS phases. */
-import { Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { HttpProbeRequest } from './http-request.js';
 import { connectSocket, instrument, type PeerInfo, type Timing } from './timing.js';
 import { Client, errors } from './undici.js';
-
-const destroySocket = Socket.prototype.destroy;
-
-/**
- * A socket's destroy(), for the sockets handed to undici. undici ends every
- * connection it will not reuse (each run of a check without keepAlive) by
- * destroying its socket with an InformationalError('reset'), and Node reads
- * the stack of the error a stream is destroyed with, which formats it: about
- * 5% of the monitor's CPU at a new connection per probe (issue 14, goal 3).
- * undici never reports these errors (code UND_ERR_INFO), so their stack is
- * set to their first line before Node reads it; any other error keeps its own.
- */
-function destroyWithoutTrace(this: Socket, error?: Error): Socket {
-  if (error !== undefined && (error as { code?: unknown }).code === 'UND_ERR_INFO')
-    error.stack = `${error.name}: ${error.message}`;
-  return destroySocket.call(this, error);
-}
 
 /**
  * What a Client is destroyed with: undici would make a ClientDestroyedError
@@ -105,7 +88,6 @@ export class Connection {
       return;
     }
     this.connecting.add(socket);
-    socket.destroy = destroyWithoutTrace;
     socket.setNoDelay(true);
     this.peer = {};
     if (this.timing) instrument(socket, this.timing, this.peer);
