@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { type Logger, symbols } from 'pino';
-import { createLogger } from './logger.js';
+import { createLogger, LOG_FLUSH_EVERY_MS } from './logger.js';
+import { bounded } from './testing/faults.js';
 
 /**
  * Ends the logger's destination: the pipe is drained until the destination
@@ -59,6 +60,49 @@ describe('createLogger, buffered', () => {
     // The heap holds the bounded buffer, not the 20 MB written.
     assert.ok(process.memoryUsage().heapUsed - heap0 < 10 * 1024 * 1024);
     await end(logger, pipe.fd);
+  });
+
+  it('writes lines that arrive one by one together, without a flush, within its flush period', async () => {
+    const pipe = stuckPipe();
+    const logger = createLogger('json', { fd: pipe.fd } as unknown as NodeJS.WritableStream, { buffered: true });
+    const stream = (logger as unknown as Record<symbol, NodeJS.EventEmitter>)[symbols.streamSym];
+    const writes: number[] = [];
+    stream?.on('write', (n: number) => writes.push(n));
+    const firstWrite = new Promise<void>((resolve) => stream?.once('write', () => resolve()));
+    // Each line on its own turn of the event loop, as results arrive: none piles up behind a write.
+    for (let i = 0; i < 5; i++) {
+      logger.info({ i }, 'one result');
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.deepEqual(writes, [], 'a few short lines wait for more (or for the period) instead of one write each');
+    await bounded(firstWrite, 5 * LOG_FLUSH_EVERY_MS, 'the periodic flush');
+    const buffer = Buffer.alloc(64 * 1024);
+    const text = buffer.subarray(0, readSync(pipe.fd, buffer)).toString();
+    assert.equal(writes.length, 1, 'the five lines went out in one write');
+    assert.equal(writes[0], Buffer.byteLength(text));
+    assert.deepEqual(
+      text
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { i: number }).i),
+      [0, 1, 2, 3, 4],
+    );
+    await end(logger, pipe.fd);
+  });
+
+  it('writes a line it holds when the process exits', () => {
+    const script = [
+      "import { createLogger } from './logger.js';",
+      "const logger = createLogger('json', process.stdout, { buffered: true });",
+      "logger.info({ last: true }, 'said just before exit');",
+      'process.exit(0);',
+    ].join('\n');
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: import.meta.dirname,
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    assert.equal((JSON.parse(out.trim()) as { last: boolean }).last, true);
   });
 
   it('writes every line when the reader keeps up', async () => {
