@@ -137,7 +137,7 @@ export function report(runs: readonly Run[], s: Setup): string {
   return `
 ## lifeline vs blackbox_exporter: CPU per probe, a new connection each
 
-Command: \`npm run bench:blackbox\` (BENCH_RATES=${s.rates.join(',')} probes/s, BENCH_ROUNDS=${s.rounds}, BENCH_DURATION=${s.durationS} s per run after ${s.warmupS} s of warm-up).
+Command: \`npm run bench:blackbox\` (BENCH_RATES=${s.rates.join(',')} probes/s, BENCH_ROUNDS=${s.rounds}, BENCH_DURATION=${s.durationS} s per run after BENCH_WARMUP=${s.warmupS} s of warm-up).
 Machine: ${s.machine}. blackbox_exporter ${s.version} (Debian's \`prometheus-blackbox-exporter\`).
 The target is a keep-alive node:http server in its own process on loopback, answering 200 with a 17-byte JSON body; it counts the connections it accepts. Both probe the same URL of it at the same rate, with a new connection per probe and a ${PROBE_TIMEOUT_S} s timeout:
 - **blackbox_exporter** runs on 127.0.0.1 with its own config, one module \`http_2xx\` (\`prober: http\`, GET, 2xx passes; it builds a new HTTP client for every probe, so it never reuses a connection). A driver in the bench process asks it for \`/probe?module=http_2xx&target=…\` at the fixed rate, as Prometheus scrapes it: over keep-alive connections, with the scrape-timeout header, at most 16 in flight (more would count as missed), and checks \`probe_success 1\` in each answer. Keep-alive scrapes are what Prometheus does, and the cheaper way for the exporter: it pays for no connection of its own per probe but the one to the target.
