@@ -16,6 +16,8 @@ export interface Scenario {
   readonly everyS: number;
   /** NODE_OPTIONS=--max-old-space-size=heapMb, as the monitor's pods set it; Node's own sizing when undefined. */
   readonly heapMb?: number;
+  /** MALLOC_ARENA_MAX, as the image sets it; glibc's default (8 per core) when undefined. */
+  readonly mallocArenas?: number;
 }
 
 export interface Settings {
@@ -125,7 +127,10 @@ export async function measure(
       ...(settings.cpu === undefined ? {} : { cpu: settings.cpu }),
       startTimeoutMs: settings.startTimeoutS * 1000,
       nodeArgs: settings.nodeArgs,
-      ...(scenario.heapMb === undefined ? {} : { env: { NODE_OPTIONS: `--max-old-space-size=${scenario.heapMb}` } }),
+      env: {
+        ...(scenario.heapMb === undefined ? {} : { NODE_OPTIONS: `--max-old-space-size=${scenario.heapMb}` }),
+        ...(scenario.mallocArenas === undefined ? {} : { MALLOC_ARENA_MAX: String(scenario.mallocArenas) }),
+      },
     });
     onMonitor(monitor);
     await whileAlive(monitor, settings.warmupS * 1000, 'warm-up');

@@ -7,7 +7,8 @@
 // of every result line), results/s against N/60. Writes its section of docs/benchmarks.md.
 //   npm run bench:scale   (BENCH_SCALE_SIZES=1000,10000:heap=128,100000:every=300:heap=384,100000 — N, with
 //     :keepalive for `keepAlive: true`, :heap=MiB for NODE_OPTIONS=--max-old-space-size=MiB as in the pods,
-//     :every=S for checks every S seconds instead of 60 (jitter the same);
+//     :every=S for checks every S seconds instead of 60 (jitter the same), :arena=N for
+//     MALLOC_ARENA_MAX=N as the image sets it (deploy/docker/Dockerfile);
 //     BENCH_SCALE_WINDOW=120 s, BENCH_SCALE_WARMUP=10 s, BENCH_SCALE_START_TIMEOUT=120 s,
 //     BENCH_SCALE_CPU=1 (the monitor's CPU; "none" pins nothing), BENCH_COMPARE_REV=<git rev> also
 //     measures that revision, built in a temp dir, before this build at each size;
@@ -31,16 +32,27 @@ const scenarios: Scenario[] = SIZES_SPEC.split(',').map((spec) => {
   const heapMb = heap === undefined ? undefined : Number(heap.slice('heap='.length));
   const every = modes.find((m) => m.startsWith('every='));
   const everyS = every === undefined ? 60 : Number(every.slice('every='.length));
-  const known = modes.every((m) => m === 'keepalive' || m === heap || m === every);
+  const arena = modes.find((m) => m.startsWith('arena='));
+  const arenas = arena === undefined ? undefined : Number(arena.slice('arena='.length));
+  const known = modes.every((m) => m === 'keepalive' || m === heap || m === every || m === arena);
   if (
     !Number.isInteger(checks) ||
     checks < 1 ||
     !known ||
     (heapMb !== undefined && !(heapMb > 0)) ||
-    !(Number.isInteger(everyS) && everyS > 0)
+    !(Number.isInteger(everyS) && everyS > 0) ||
+    (arenas !== undefined && !(Number.isInteger(arenas) && arenas > 0))
   )
-    throw new Error(`BENCH_SCALE_SIZES: "${spec}" is not N with any of :keepalive, :heap=MiB, :every=seconds`);
-  return { checks, keepAlive: modes.includes('keepalive'), everyS, ...(heapMb === undefined ? {} : { heapMb }) };
+    throw new Error(
+      `BENCH_SCALE_SIZES: "${spec}" is not N with any of :keepalive, :heap=MiB, :every=seconds, :arena=N`,
+    );
+  return {
+    checks,
+    keepAlive: modes.includes('keepalive'),
+    everyS,
+    ...(heapMb === undefined ? {} : { heapMb }),
+    ...(arenas === undefined ? {} : { mallocArenas: arenas }),
+  };
 });
 const cpuSpec = process.env.BENCH_SCALE_CPU ?? '1';
 const COMPARE_REV = process.env.BENCH_COMPARE_REV;

@@ -346,6 +346,8 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     },
     `lifeline monitor started with ${config.checks.length} check(s); API and /metrics on ${url}`,
   );
+  // `run` writes its lines in batches (logger.ts); the start line goes out now, for whoever waits for it.
+  logger.flush();
 
   const stopWatching = deps.watch
     ? watchFile(
