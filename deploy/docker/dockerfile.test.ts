@@ -50,6 +50,10 @@ describe('deploy/docker/Dockerfile', () => {
     for (const ws of workspaces) assert.ok(runtime.includes(`${ws}/dist`), `${ws}/dist in the runtime stage`);
   });
 
+  it("keeps glibc's malloc to one arena in the runtime stage (the monitor's RSS, issue 14)", () => {
+    assert.match(runtime, /^ENV MALLOC_ARENA_MAX=1$/m);
+  });
+
   it('installs production dependencies only, runs as a numeric non-root user, and starts node directly', () => {
     assert.match(runtime, /npm ci --omit=dev/);
     const user = /^USER (\d+)(?::(\d+))?$/m.exec(runtime);
