@@ -11,7 +11,7 @@ export const MAX_BUFFERED_LOG_BYTES = 16 * 1024 * 1024;
 /**
  * `lifeline run` writes its lines when this many bytes are waiting, or every LOG_FLUSH_EVERY_MS,
  * whichever comes first: one write per line (each a wake-up of libuv's thread pool) was about
- * 6% of the monitor's CPU at 50 results/s (issue 14, goal 3). Written at exit too.
+ * 5% of the monitor's main-thread CPU at 50 results/s (issue 14, goal 3). Written at exit too.
  */
 export const COALESCE_LOG_BYTES = 4096;
 /** The longest a `run` log line waits before it is written (ms). */
