@@ -9,6 +9,7 @@
  * slices, yielding to the event loop between them.
  */
 import type { CheckResult } from '../domain/result.js';
+import { yieldToLoop } from '../runtime/yield-to-loop.js';
 
 const PHASES = ['dns', 'connect', 'tls', 'ttfb', 'transfer', 'total'] as const;
 export const OUTCOMES = ['up', 'degraded', 'down', 'skipped'] as const;
@@ -52,6 +53,11 @@ export async function renderCheckSeries(
     slice = [[], [], [], []];
   };
   let n = 0;
+  /** Between two slices (every SLICE checks of either loop): the slice is closed and the event loop runs. */
+  const endSlice = () => {
+    close();
+    return yieldToLoop();
+  };
   for (const [check, result] of latest) {
     const label = `check="${escapeLabel(check)}"`;
     const [u, d, s] = slice as [string[], string[], string[]];
@@ -59,10 +65,7 @@ export async function renderCheckSeries(
     for (const phase of PHASES)
       d.push(`lifeline_check_duration_seconds{${label},phase="${phase}"} ${result.phases[phase] / 1000}\n`);
     s.push(`lifeline_check_status_code{${label}} ${result.status ?? 0}\n`);
-    if (++n % SLICE === 0) {
-      close();
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    if (++n % SLICE === 0) await endSlice();
   }
   close();
   for (const [check, count] of counts) {
@@ -70,10 +73,7 @@ export async function renderCheckSeries(
     const r = slice[3] as string[];
     for (const outcome of OUTCOMES)
       if (count[outcome] > 0) r.push(`lifeline_check_results_total{${label},outcome="${outcome}"} ${count[outcome]}\n`);
-    if (++n % SLICE === 0) {
-      close();
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    if (++n % SLICE === 0) await endSlice();
   }
   close();
   // Joined with +, which V8 keeps as a rope of the slices: the text is copied once, when it is sent.

@@ -1,4 +1,5 @@
 import type { CheckResult } from '../domain/result.js';
+import { yieldToLoop } from '../runtime/yield-to-loop.js';
 import type { Store, WriteReport } from './store.js';
 
 /** How often pending results are written by default: what a crash (kill -9) can lose, at most. */
@@ -158,7 +159,7 @@ export function createBatchWriter(store: Store, options: BatchWriterOptions = {}
     if (writing) await writing;
     let first = true;
     while (queue.length > 0) {
-      if (!first) await new Promise((resolve) => setImmediate(resolve));
+      if (!first) await yieldToLoop();
       first = false;
       // A write another caller started while the loop was free (a full batch from add()).
       while (writing) await writing;

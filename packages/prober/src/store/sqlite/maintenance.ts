@@ -1,11 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { RetentionConfig } from '../../config/resolved.js';
 import { RESOLUTIONS } from '../../domain/rollup.js';
+import { yieldToLoop } from '../../runtime/yield-to-loop.js';
 import { cutoffs, type PruneCounts, type Store } from '../store.js';
 import type { SqliteContext } from './context.js';
-
-/** Lets timers and I/O run between two chunks of periodic work (better-sqlite3 is synchronous). */
-export const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Retention deletes in chunks, each its own transaction with the event loop

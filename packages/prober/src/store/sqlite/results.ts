@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { CheckResult } from '../../domain/result.js';
 import { foldResults, type RollupDelta } from '../../domain/rollup.js';
+import { yieldToLoop } from '../../runtime/yield-to-loop.js';
 import {
   decode,
   encode,
@@ -12,7 +13,6 @@ import {
   type WriteReport,
 } from '../store.js';
 import { isFolded, type SqliteContext } from './context.js';
-import { yieldToLoop } from './maintenance.js';
 
 /** The write path and the reads of raw results. */
 export interface SqliteResults

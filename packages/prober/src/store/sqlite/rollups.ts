@@ -7,10 +7,11 @@ import {
   type Rollup,
   type RollupDelta,
 } from '../../domain/rollup.js';
+import { yieldToLoop } from '../../runtime/yield-to-loop.js';
 import { ROLLUP_COLUMNS, type RollupRecord, rollupOf } from '../rollup-record.js';
 import { type RawRollupRow, type RollupRow, rawRollupInput, type Store } from '../store.js';
 import type { CompactionProgress, SqliteContext } from './context.js';
-import { checkpoint, yieldToLoop } from './maintenance.js';
+import { checkpoint } from './maintenance.js';
 
 type SqliteRollupRecord = RollupRecord<Buffer | string>;
 

@@ -1,9 +1,9 @@
 import { RESOLUTIONS, type Resolution, type Rollup } from '../../domain/rollup.js';
+import { yieldToLoop } from '../../runtime/yield-to-loop.js';
 import { ROLLUP_COLUMNS, ROLLUP_SUMS } from '../rollup-record.js';
 import type { Store } from '../store.js';
 import { foldRow, type SummaryRow, slices } from '../summaries.js';
 import type { SqliteContext } from './context.js';
-import { yieldToLoop } from './maintenance.js';
 
 /** Per-check sums of rollups over a window (store.summaries), a slice of checks per statement. */
 export interface SqliteSummaries extends Pick<Store, 'summaries'> {
