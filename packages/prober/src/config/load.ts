@@ -5,7 +5,7 @@ import { type Document, isMap, isScalar, LineCounter, type Node, parseDocument }
 import * as z from '../bundled/zod.js';
 import { clusterStorageProblem } from './cluster.js';
 import { fastCounts, fastParse } from './fast-yaml.js';
-import { HeapError, type HeapRoom, type HeapUse, loadHeapProblem } from './heap.js';
+import { HeapError, type HeapRoom, type HeapUse, type LoadPath, loadHeapProblem } from './heap.js';
 import { ConfigError, type ConfigProblem, suggestKey } from './problems.js';
 import { pushGapProblems } from './push.js';
 import { referenceProblems } from './references.js';
@@ -190,10 +190,13 @@ function parseUnsafe(text: string, options: ParseOptions): ResolvedConfig {
   return parseFast(text, options, bytes) ?? parseSlow(text, options, bytes);
 }
 
-/** Refuses, with its one sentence, a config this process's heap cannot load (counts from the lexer, before the Document is built). */
-function heapCheck(counts: PrescanCounts, bytes: number, options: ParseOptions): void {
+/**
+ * Refuses, with its one sentence, a config this process's heap cannot load by `path` (counts
+ * taken before the values are built).
+ */
+function heapCheck(counts: PrescanCounts, bytes: number, options: ParseOptions, path: LoadPath): void {
   if (!options.heap) return;
-  const heapProblem = loadHeapProblem({ ...counts, bytes }, options.heap.room, options.heap.use);
+  const heapProblem = loadHeapProblem({ ...counts, bytes }, options.heap.room, options.heap.use, path);
   if (heapProblem) throw new HeapError(heapProblem);
 }
 
@@ -210,9 +213,7 @@ function parseFast(text: string, options: ParseOptions, bytes: number): Resolved
   if (!counts || counts.tokens > MAX_YAML_TOKENS || counts.nodes > MAX_YAML_VALUES) return undefined;
   // This path needs a fifth of the full one's heap: it is judged by its own model (a config
   // the fast path would load is not refused for what the yaml Document would have needed).
-  const heapProblem =
-    options.heap && loadHeapProblem({ ...counts, bytes }, options.heap.room, options.heap.use, 'fast');
-  if (heapProblem) throw new HeapError(heapProblem);
+  heapCheck(counts, bytes, options, 'fast');
   const raw = fastParse(text);
   if (raw === undefined) return undefined;
   let clean = true;
@@ -232,7 +233,7 @@ function parseSlow(text: string, options: ParseOptions, bytes: number): Resolved
   const counts: PrescanCounts = { tokens: 0, nodes: 0, names: 0, conditions: 0 };
   const tooBig = prescan(text, counts);
   if (tooBig) throw new ConfigError([problem(file, { line: 0, column: 0 }, '', tooBig)]);
-  heapCheck(counts, bytes, options);
+  heapCheck(counts, bytes, options, 'full');
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const { at, locate } = locator(doc, lineCounter);

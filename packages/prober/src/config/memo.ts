@@ -10,16 +10,10 @@
  */
 import { type Condition, parseCondition } from '../domain/conditions.js';
 import { parseDuration } from '../domain/duration.js';
+import { deepFreeze } from './freeze.js';
 
 /** Distinct strings kept per cache, at most (a few hundred bytes each). */
 export const MAX_ENTRIES = 10_000;
-
-function deepFreeze<T>(value: T): T {
-  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
-  if (Array.isArray(value)) for (const inner of value) deepFreeze(inner);
-  else for (const inner of Object.values(value)) deepFreeze(inner);
-  return Object.freeze(value);
-}
 
 /** `parse`, remembered by its text; a throw is not remembered (it is thrown again each time). */
 export function memoize<T>(parse: (text: string) => T): (text: string) => T {

@@ -6,6 +6,7 @@ import type { DnsType } from '../probes/dns.js';
 import { pushPolicyBase, resolveAlerting, resolveMaintenance, resolvePolicy } from './alerting-resolve.js';
 import type { AlertsInput } from './alerting-schema.js';
 import { POSTGRES_URL, resolveCluster } from './cluster.js';
+import { deepFreeze } from './freeze.js';
 import { conditionOf, memoize, durationOf as parseDuration } from './memo.js';
 import { type RedactOptions, redactCheck, redactOptions } from './redact.js';
 import { type CheckInput, type ConfigInput, DEFAULTS, type HTTP_METHODS } from './schema.js';
@@ -215,15 +216,6 @@ export interface ResolvedConfig {
   readonly report?: { readonly url: string; readonly token: string };
   /** `statusPage:`; without it /status is a 404. */
   readonly statusPage?: ResolvedStatusPage;
-}
-
-/** Freezes what is not yet frozen; what is (a shared condition, the default alert policy) is passed over whole. */
-function deepFreeze<T>(value: T): T {
-  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
-  // Without Object.values' array per object: 100,000 checks have about a million objects to freeze.
-  if (Array.isArray(value)) for (let i = 0; i < value.length; i++) deepFreeze(value[i]);
-  else for (const key in value) deepFreeze((value as Record<string, unknown>)[key]);
-  return Object.freeze(value);
 }
 
 function mustDuration(text: string): number {
